@@ -1,0 +1,129 @@
+/*
+ * config.h: the configuration of wegauged (operator.md, "Configuration").
+ *
+ * config_load() reads the main INI file and every *.conf of include_dir
+ * (sorted by name) with inih, checks every key against the option table
+ * in config.c, reads each workspace's API key into memory and returns one
+ * immutable struct config. Nothing is half-applied: on any error the
+ * caller gets the list of errors and no configuration, so a reload can
+ * keep the old one.
+ *
+ * Secrets: the API key is held only in ws_config.key. It is never printed,
+ * never part of an error message; ws_config.fingerprint (the first 8 bytes
+ * of its SHA-256, in hex) is what may be logged and stored.
+ */
+#ifndef WEGAUGE_CONFIG_H
+#define WEGAUGE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/wegauge/wegauged.conf"
+#define WS_NAME_MAX         64
+#define FINGERPRINT_LEN     17 /* 16 hex digits and NUL */
+
+enum data_center { DC_GLOBAL = 0, DC_IN, DC_KSA };
+
+enum sync_mode { SYNC_NORMAL = 0, SYNC_FULL };
+
+/* syslog priorities, as log_level takes them. */
+enum log_level { LOGL_ERR = 3, LOGL_WARNING = 4, LOGL_NOTICE = 5, LOGL_INFO = 6, LOGL_DEBUG = 7 };
+
+/*
+ * The endpoint paths of api.md. Each is a template under the base URL and
+ * may use {lc} (the license code) and, for campaigns, {channel} (the
+ * channel's path, e.g. push-notifications). Overridable per workspace
+ * because api.md's reporting endpoints are a stand-in (see api.md).
+ */
+enum api_path {
+	PATH_PROBE = 0,    /* /v1/survey/response/wegauge-probe */
+	PATH_STATS,        /* /v2/accounts/{lc}/stats */
+	PATH_CAMPAIGNS,    /* /v1/accounts/{lc}/{channel} */
+	PATH_ACTIVE_USERS, /* /v1/accounts/{lc}/publisher-metrics */
+	PATH_TEAM,         /* /v1/accounts/{lc}/team-members */
+	PATH_COUNT
+};
+
+struct ws_config {
+	char name[WS_NAME_MAX + 1]; /* [A-Za-z0-9._-]{1,64} */
+	char *license_code;         /* [A-Za-z0-9~_-]{1,64}: safe in a URL path */
+	enum data_center data_center;
+	char *base_url;     /* effective: base_url if set, else the data center's; no trailing / */
+	bool base_url_set;  /* base_url was given explicitly */
+	bool loopback_http; /* base_url is http:// to a loopback host */
+	char *key;          /* the API key; secret */
+	size_t key_len;
+	char fingerprint[FINGERPRINT_LEN];
+	char *key_source; /* "file /etc/wegauge/keys/x.key" or "credential NAME": never the key */
+	int64_t interval_ms; /* inherited from [daemon] unless set */
+	int64_t jitter_ms;   /* inherited from [daemon] unless set */
+	int lookback_days;   /* inherited from [daemon] unless set, 1..90 */
+	unsigned streams;    /* bit (1u << enum stream) per enabled stream */
+	bool enabled;
+	char *paths[PATH_COUNT]; /* templates, defaults as above */
+	char *file;              /* where the section was: file and line */
+	int line;
+};
+
+struct config {
+	char *path;                         /* the main file */
+	char *database;                     /* default /var/lib/wegauge/wegauge.db */
+	char *include_dir;                  /* NULL when unset */
+	int64_t interval_ms;                /* 1h */
+	int64_t jitter_ms;                  /* 30s */
+	int lookback_days;                  /* 7 */
+	int max_in_flight;                  /* 64, 1..4096 */
+	int max_per_host;                   /* 16, 1..4096 */
+	int64_t connect_timeout_ms;         /* 10s */
+	int64_t request_timeout_ms;         /* 60s */
+	uint64_t max_response;              /* 32MiB, 1KiB..1GiB */
+	int page_size;                      /* 100, 1..10000 */
+	int max_pages;                      /* 1000, 1..1000000 */
+	int retry_max;                      /* 5, 0..100 */
+	int64_t retry_base_ms;              /* 1s */
+	int64_t retry_cap_ms;               /* 5m */
+	int64_t shutdown_grace_ms;          /* 10s */
+	enum sync_mode sqlite_synchronous;  /* normal */
+	int64_t sqlite_busy_timeout_ms;     /* 1s: how long one statement may wait for a lock */
+	uint64_t sqlite_journal_size_limit; /* 64MiB: WAL size kept after a checkpoint */
+	char *metrics_listen;               /* NULL = off; "127.0.0.1:9464" */
+	char *ca_file;                      /* NULL = system CAs only */
+	enum log_level log_level;           /* info */
+
+	struct ws_config *ws; /* every [workspace] section, in file order */
+	size_t n_ws;
+};
+
+/* A list of error messages, each naming file, line, key and what was expected. */
+struct config_errors {
+	char **msg;
+	size_t n;
+};
+
+/*
+ * Load and validate the configuration at path. On success returns 0 and
+ * *out (free with config_free). On failure returns -1, *out is NULL and
+ * errs holds at least one message (free with config_errors_free).
+ * Keys are read relative to nothing: api_key_file must be absolute or
+ * relative to the directory of the file that names it;
+ * api_key_credential is looked up in $CREDENTIALS_DIRECTORY.
+ */
+int config_load(const char *path, struct config **out, struct config_errors *errs);
+void config_free(struct config *cfg);
+void config_errors_free(struct config_errors *errs);
+
+/* The workspace of that name, or NULL. */
+const struct ws_config *config_find_ws(const struct config *cfg, const char *name);
+
+/* "global", "in", "ksa". */
+const char *config_dc_name(enum data_center dc);
+
+/*
+ * Write the `-t` summary: "configuration OK" and one line per workspace
+ * (name, data center or base URL, interval, streams, enabled). Never the key.
+ */
+void config_print_summary(const struct config *cfg, FILE *f);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * store.h: the SQLite store (operator.md, "The store").
+ *
+ * One struct store is one read-write connection, owned by the daemon's
+ * loop thread. Every statement is prepared once at open and reused; all
+ * SQL text lives in store_sql.h. The schema is the numbered files of
+ * schema/, embedded at build time, applied in order in one transaction
+ * each and tracked by PRAGMA user_version.
+ *
+ * Atomicity: store_commit_stream() writes all rows of one stream of one
+ * pull in one transaction, or nothing. Every other write is a single
+ * statement (its own implicit transaction).
+ *
+ * Instants cross this interface as Unix epoch seconds (0 = NULL) and are
+ * stored as UTC text "YYYY-MM-DDTHH:MM:SSZ".
+ *
+ * Errors: functions return 0 on success, else the SQLite primary result
+ * code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, ...) with a message in
+ * err naming what failed. No function exits or aborts; a failed write
+ * leaves the store as it was before it.
+ */
+#ifndef WEGAUGE_STORE_H
+#define WEGAUGE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "rows.h"
+
+struct store;
+
+struct store_opts {
+	enum sync_mode synchronous;
+	int64_t busy_timeout_ms;
+	uint64_t journal_size_limit;
+};
+
+/* The schema version this build writes (the highest schema/NNN-*.sql). */
+int store_schema_version(void);
+
+/*
+ * Open (creating if needed) the database at path, set WAL, busy_timeout,
+ * foreign_keys=ON, synchronous and journal_size_limit, run an integrity
+ * quick check on an existing file, migrate the schema and prepare every
+ * statement. A database whose user_version is newer than this build's,
+ * or that is not a database, or is corrupt, is refused and left untouched.
+ * On failure *out is NULL and err says why.
+ */
+int store_open(struct store **out, const char *path, const struct store_opts *o, char *err,
+               size_t errlen);
+/* Finalize statements, checkpoint the WAL (truncate), close. NULL is a no-op. */
+void store_close(struct store *st);
+
+/* The workspace row: the daemon's view of one workspace, mirrored. */
+struct store_ws {
+	const char *name;
+	const char *license_code;
+	const char *data_center; /* "global", "in", "ksa" */
+	const char *base_url;    /* the effective base URL */
+	const char *key_fingerprint;
+	const char *state;        /* pending, connected, auth_failed, failing, disabled, removed */
+	const char *state_reason; /* NULL when none */
+	int64_t last_pull_at, last_success_at, next_pull_at; /* 0 = NULL */
+	int consecutive_failures;
+};
+
+/* Insert or replace every column of the workspace row w->name. */
+int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen);
+
+/*
+ * What the store remembers of a workspace across restarts. Strings are
+ * copied into the fixed buffers.
+ */
+struct store_ws_saved {
+	char state[16];
+	char key_fingerprint[FINGERPRINT_LEN];
+	int64_t last_pull_at, last_success_at;
+	int consecutive_failures;
+};
+/* 1 and *out when the workspace is known, 0 when not, else an error code (negated). */
+int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out, char *err,
+                 size_t errlen);
+
+/*
+ * Call fn for the name of every workspace whose state is not "removed".
+ * The name is valid only during the call.
+ */
+int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *arg), void *arg,
+                         char *err, size_t errlen);
+
+/* Set state (and reason, NULL for none) of one workspace row. */
+int store_ws_set_state(struct store *st, const char *name, const char *state, const char *reason,
+                       char *err, size_t errlen);
+
+/* Insert a pull row with status "running"; *id is its id. */
+int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64_t *id, char *err,
+                     size_t errlen);
+
+struct store_pull_end {
+	int64_t finished_at;
+	const char *status; /* ok, partial, failed, auth_failed, cancelled */
+	int requests, retries;
+	int64_t rows;
+	const char *error; /* NULL when none */
+};
+/* Close pull id with its outcome. */
+int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e, char *err,
+                   size_t errlen);
+
+/*
+ * At start: every pull still "running" (the previous process died) becomes
+ * "cancelled" with finished_at = now and error "interrupted". *n gets the
+ * number of such pulls.
+ */
+int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, size_t errlen);
+
+/*
+ * Commit all rows of one stream of pull pull_id of workspace ws, in one
+ * transaction: every row is upserted (the key of its table decides;
+ * value columns, pull_id and updated_at = now are replaced). For
+ * STREAM_TEAM the rowset is the complete member list of a finished walk:
+ * listed members get last_seen_at = now, first_seen_at on first sight and
+ * removed_at = NULL; members of ws not listed get removed_at = now (once).
+ * On any failure the transaction is rolled back and nothing of the stream
+ * is stored. *n_rows (may be NULL) gets the number of rows written.
+ */
+int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+                        const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * rows.c: the rowset, a growable array of rows of one stream plus an arena
+ * for their strings. The arena is a list of chunks; a chunk is never moved,
+ * so string pointers stay valid while the row array grows.
+ */
+#include "rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct rowset_chunk {
+	struct rowset_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+#define CHUNK_MIN 8192
+
+static const char *const stream_names[STREAM_COUNT] = {"stats", "campaigns", "active_users",
+                                                       "team"};
+
+const char *stream_name(enum stream s)
+{
+	return (unsigned)s < STREAM_COUNT ? stream_names[s] : "?";
+}
+
+int stream_from_name(const char *name)
+{
+	for (int i = 0; i < STREAM_COUNT; i++)
+		if (strcmp(name, stream_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static size_t row_size_of(enum stream s)
+{
+	switch (s) {
+	case STREAM_STATS:
+		return sizeof(struct row_feature);
+	case STREAM_CAMPAIGNS:
+		return sizeof(struct row_campaign);
+	case STREAM_ACTIVE_USERS:
+		return sizeof(struct row_active);
+	case STREAM_TEAM:
+	default:
+		return sizeof(struct row_seat);
+	}
+}
+
+void rowset_init(struct rowset *rs, enum stream s, size_t max_rows)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->stream = s;
+	rs->max_rows = max_rows ? max_rows : ROWSET_DEFAULT_MAX_ROWS;
+	rs->row_size = row_size_of(s);
+}
+
+void rowset_free(struct rowset *rs)
+{
+	struct rowset_chunk *c = rs->chunks;
+	while (c) {
+		struct rowset_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	free(rs->rows);
+	rs->rows = NULL;
+	rs->chunks = NULL;
+	rs->n = rs->cap = 0;
+}
+
+void *rowset_push(struct rowset *rs)
+{
+	if (rs->n >= rs->max_rows)
+		return NULL;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		if (cap > rs->max_rows)
+			cap = rs->max_rows;
+		void *p = realloc(rs->rows, cap * rs->row_size);
+		if (!p)
+			return NULL;
+		rs->rows = p;
+		rs->cap = cap;
+	}
+	void *row = (char *)rs->rows + rs->n * rs->row_size;
+	memset(row, 0, rs->row_size);
+	rs->n++;
+	return row;
+}
+
+const char *rowset_strndup(struct rowset *rs, const char *s, size_t len)
+{
+	struct rowset_chunk *c = rs->chunks;
+	if (!c || c->size - c->used < len + 1) {
+		size_t size = len + 1 > CHUNK_MIN ? len + 1 : CHUNK_MIN;
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		c->next = rs->chunks;
+		rs->chunks = c;
+	}
+	char *out = c->data + c->used;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	c->used += len + 1;
+	return out;
+}
+
+const char *rowset_strdup(struct rowset *rs, const char *s)
+{
+	return s ? rowset_strndup(rs, s, strlen(s)) : NULL;
+}
