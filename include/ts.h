@@ -16,7 +16,9 @@
  * (any number of digits, dropped), then Z, +hhmm, -hhmm, +hh:mm or -hh:mm.
  * Fields are range-checked (month 1..12, day within its month, hour 0..23,
  * minute 0..59, second 0..60, offset within +-18:00). Returns 0, or -1 for
- * anything else, with *out untouched.
+ * anything else, with *out untouched. Lowercase 't' or 'z' are refused; a
+ * leap second (:60) is the next minute's :00; the UTC result must lie in
+ * years 0..9999 (what ts_format prints).
  */
 int ts_parse(const char *s, int64_t *out);
 
@@ -25,11 +27,13 @@ int ts_parse_day(const char *s, int64_t *out);
 
 /*
  * An HTTP-date of RFC 9110 (IMF-fixdate, and the obsolete RFC 850 and
- * asctime forms a recipient must accept) to epoch seconds. 0 or -1.
+ * asctime forms a recipient must accept) to epoch seconds. 0 or -1 (*out
+ * untouched). The day name must match the date; RFC 850's two-digit year
+ * is 1970..2069.
  */
 int ts_parse_http_date(const char *s, int64_t *out);
 
-/* Epoch seconds to "YYYY-MM-DDTHH:MM:SSZ" (years 0..9999). */
+/* Epoch seconds to "YYYY-MM-DDTHH:MM:SSZ" (years 0..9999; epochs outside are clamped). */
 void ts_format(int64_t epoch, char out[TS_LEN]);
 /* Epoch seconds to the UTC day "YYYY-MM-DD". */
 void ts_format_day(int64_t epoch, char out[DAY_LEN]);

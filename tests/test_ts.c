@@ -229,6 +229,7 @@ static const struct good http_good[] = {
         {"Saturday, 01-Jan-00 00:00:00 GMT", 946684800},
         {"Thu, 29 Feb 2024 00:00:00 GMT", 1709164800},
         {"Sat, 31 Dec 2016 23:59:60 GMT", 1483228800},
+        {"Fri, 31 Dec 9999 23:59:59 GMT", 253402300799},
 };
 
 static const char *const http_bad[] = {
@@ -262,6 +263,7 @@ static const char *const http_bad[] = {
         "Sun Nov  6 08:49:37 1994 GMT",       /* asctime with zone */
         "Sun Nov   6 08:49:37 1994",          /* asctime three spaces */
         "1994-11-06T08:49:37Z",               /* ISO, not an HTTP-date */
+        "Fri, 31 Dec 9999 23:59:60 GMT",      /* after year 9999 */
 };
 
 static void test_http_date(void **state)
