@@ -20,6 +20,10 @@
 #include "config.h"
 #include "rows.h"
 
+/* Bounds on what an answer may hold: longer strings and larger page numbers are errors. */
+#define WEAPI_MAX_STRING 4096    /* bytes of any one string value */
+#define WEAPI_MAX_PAGES  1000000 /* pageNo and numberOfPages (config's max_pages is at most this) */
+
 /* The campaign channel paths of api.md, stream 2, in order. */
 struct weapi_channel {
 	const char *path;    /* "push-notifications" */
@@ -33,13 +37,19 @@ extern const char *const weapi_default_paths[PATH_COUNT];
 
 /*
  * Build the URL base + template (with {lc} and {channel} expanded) + query.
- * query is appended after '?' when not NULL. Returns a malloc'd string, or
- * NULL on OOM or an unknown {placeholder}.
+ * query is appended after '?' when not NULL and not empty ('&' when the
+ * template already holds a '?'). Returns a malloc'd string, or NULL on OOM,
+ * an unknown {placeholder}, an unclosed '{' or lone '}', a template byte
+ * that is not a URL path character (space, control, '#', non-ASCII), or a
+ * needed placeholder value that is NULL or not [A-Za-z0-9~_-]+.
  */
 char *weapi_url(const char *base, const char *tmpl, const char *lc, const char *channel_path,
                 const char *query);
 
-/* The window of stream 1 and 3: the last lookback_days UTC days, today included. */
+/*
+ * The window of stream 1 and 3: the last lookback_days UTC days, today
+ * (the UTC day of now) included. A lookback_days below 1 counts as 1.
+ */
 void weapi_window(int64_t now, int lookback_days, char from[DAY_LEN], char to[DAY_LEN]);
 
 /* The POST body of stream 1 for that window, malloc'd; NULL on OOM. */
@@ -48,9 +58,11 @@ char *weapi_stats_body(int64_t now, int lookback_days);
 /*
  * Parse a body into its envelope. On success returns 0, *root holds the
  * parsed document (json_decref it) and *data points into it (borrowed;
- * may be JSON null). Fails (-1) on malformed JSON (invalid UTF-8, \u0000
- * and duplicate keys included), a body that is not the envelope, or
- * status "error" (err then carries the server's message).
+ * may be JSON null). Fails (-1, *root and *data NULL) on malformed JSON
+ * (invalid UTF-8, \u0000 and duplicate keys included: "malformed JSON at
+ * byte N: ..."), a body that is not the envelope ("not the envelope: ..."),
+ * a success without data ("no data: ..."), or status "error" ("server
+ * said: <message>", control bytes escaped, cut at 200 bytes).
  */
 int weapi_envelope(const char *body, size_t len, json_t **root, json_t **data, char *err,
                    size_t errlen);
@@ -62,20 +74,33 @@ struct weapi_page {
 	size_t n_contents;
 };
 
+/*
+ * The parsers below append to rs and return 0, or return -1 with err set
+ * to "<json path>: <what was wrong>" (paths as in the answer: "data[2].
+ * dimensions[0].metrics[1].value" for stats, "contents[4].createdOn" and
+ * "pageNo" for pages, "DAU[0].stats[1]" for active users) or to "too many
+ * rows (limit N)" / "out of memory"; on -1 the rows appended by the call
+ * are dropped again (rs->n is as before). err may be NULL (errlen 0).
+ */
+
 /* Stream 1: append the rows of one stats answer's data to rs (STREAM_STATS). */
 int weapi_parse_stats(const json_t *data, struct rowset *rs, char *err, size_t errlen);
 
-/* Stream 2: append the campaigns of one page of one channel to rs (STREAM_CAMPAIGNS). */
+/*
+ * Stream 2: append the campaigns of one page of one channel to rs
+ * (STREAM_CAMPAIGNS). *pg (may be NULL) is written on success only.
+ */
 int weapi_parse_campaigns(const json_t *data, const char *channel, struct rowset *rs,
                           struct weapi_page *pg, char *err, size_t errlen);
 
 /*
  * Stream 3: append one row per (day, platform) to rs (STREAM_ACTIVE_USERS),
- * merging DAU, WAU and MAU; a metric missing for a day is NULL.
+ * merging DAU, WAU and MAU; a metric missing for a day is NULL. Rows come
+ * ordered by platform, then day; O(n log n) in the number of values.
  */
 int weapi_parse_active_users(const json_t *data, struct rowset *rs, char *err, size_t errlen);
 
-/* Stream 4: append the members of one page to rs (STREAM_TEAM). */
+/* Stream 4: append the members of one page to rs (STREAM_TEAM); *pg as for campaigns. */
 int weapi_parse_team(const json_t *data, struct rowset *rs, struct weapi_page *pg, char *err,
                      size_t errlen);
 
