@@ -19,7 +19,9 @@
  * The entries are bounded before they are collected: n entries make at
  * least n / 3 rows, so more than 3 * (room left in the rowset) entries
  * must overflow it, and the parse fails with "too many rows" early instead
- * of allocating without end.
+ * of allocating without end. (Values repeated for the same day, platform
+ * and metric count towards that bound too: such an answer may be refused a
+ * little sooner than its merged rows alone would require.)
  */
 #include "weapi.h"
 
