@@ -1,0 +1,54 @@
+/*
+ * log.h: wegauged's log.
+ *
+ * Under journald (JOURNAL_STREAM names our stderr) every entry is a
+ * structured journal entry (sd_journal_send) with PRIORITY= and, where
+ * known, WORKSPACE= and PULL_ID=. Otherwise each entry is one plain line
+ * on stderr: "2026-11-28T23:21:11Z warning ws-0001 pull 12: message".
+ *
+ * Rate limit: a workspace that keeps failing would flood the log. Each
+ * workspace owns a struct log_rl; warnings and errors through it are
+ * limited to LOG_RL_BURST per LOG_RL_WINDOW_MS, and the first entry after
+ * a suppressed stretch says how many were dropped. Debug, info and notice
+ * entries are not limited (they are not emitted per failure).
+ *
+ * Messages must never contain a secret; callers pass fingerprints, never keys.
+ */
+#ifndef WEGAUGE_LOG_H
+#define WEGAUGE_LOG_H
+
+#include <stdint.h>
+
+#include "config.h" /* enum log_level */
+
+#define LOG_RL_BURST     5
+#define LOG_RL_WINDOW_MS 60000
+#define LOG_MSG_MAX      1024 /* longer messages are cut */
+
+struct log_rl {
+	int64_t window_start_ms; /* monotonic */
+	int count;
+	int suppressed;
+};
+
+/* Set the threshold and pick journal or stderr. Safe to call again (reload). */
+void log_init(enum log_level level);
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+/* 1 when entries go to the journal. */
+int log_to_journal(void);
+
+/* A daemon-wide entry. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * An entry about workspace ws (pull_id 0 = none). rl may be NULL (no
+ * limit); with rl, warnings and errors are rate-limited as above.
+ */
+void log_ws(struct log_rl *rl, enum log_level level, const char *ws, int64_t pull_id,
+            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Name of a level: "err", "warning", ... */
+const char *log_level_name(enum log_level level);
+
+#endif
