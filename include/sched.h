@@ -1,0 +1,82 @@
+/*
+ * sched.h: when each workspace is pulled.
+ *
+ * Phase: a workspace's pulls fall at a fixed offset within its interval,
+ * phase = hash(name) mod interval, counted from the Unix epoch, so the
+ * same name lands on the same offset after a restart or a reload, and
+ * many workspaces spread evenly over the interval.
+ *
+ * The wall clock is consulted once, when a workspace is (re)scheduled
+ * from scratch, to turn its phase into a monotonic instant (its tick).
+ * After that ticks advance on the monotonic clock only: the next tick is
+ * the previous one plus k intervals, k the smallest that lands in the
+ * future, so a tick missed while a pull ran long is skipped, never
+ * replayed, and a wall-clock jump moves nothing. A pull starts at its
+ * tick plus a fresh random delay of 0..jitter; the jitter never shifts the
+ * tick itself, so it cannot drift.
+ *
+ * The queue: a binary min-heap of items keyed by due time, with one
+ * libevent timer armed for the earliest. The loop wakes only when
+ * something is due: no periodic polling. Add, remove and re-key are
+ * O(log n); firing k due items is O(k log n).
+ */
+#ifndef WEGAUGE_SCHED_H
+#define WEGAUGE_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct event;
+
+/* An entry in the queue, embedded in its owner (the workspace). */
+struct sched_item {
+	int64_t due_ms;  /* monotonic */
+	size_t heap_idx; /* SCHED_NONE when not queued */
+};
+#define SCHED_NONE ((size_t)-1)
+
+typedef void (*sched_fire_fn)(struct sched_item *item, void *arg);
+
+struct sched {
+	struct event_base *base;
+	struct event *timer;
+	struct sched_item **heap;
+	size_t n, cap;
+	sched_fire_fn fire;
+	void *arg;
+	int64_t armed_ms; /* due time the timer is armed for; INT64_MAX when idle */
+	uint64_t wakeups; /* timer callbacks so far (bench) */
+};
+
+/* 64-bit FNV-1a of name: stable across builds and machines. */
+uint64_t sched_hash(const char *name);
+
+/* The phase of name within interval_ms: hash mod interval. */
+int64_t sched_phase(const char *name, int64_t interval_ms);
+
+/*
+ * The first tick at or after now: the monotonic instant at which the wall
+ * clock will next read a time t with (t mod interval) == phase.
+ */
+int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall_ms,
+                         int64_t now_mono_ms);
+
+/* The tick after prev: prev + k*interval, k >= 1 the smallest with a result > now. */
+int64_t sched_next_tick(int64_t prev_tick_ms, int64_t interval_ms, int64_t now_mono_ms);
+
+/* Set up an empty queue on base; fire(item, arg) runs when an item is due. 0 or -1. */
+int sched_init(struct sched *s, struct event_base *base, sched_fire_fn fire, void *arg);
+/* Release the queue (items are not touched beyond heap_idx). */
+void sched_free(struct sched *s);
+
+/* Queue item at due_ms, or move it there if queued. 0, or -1 on OOM. */
+int sched_set(struct sched *s, struct sched_item *item, int64_t due_ms);
+/* Take item out of the queue; a no-op when it is not queued. */
+void sched_remove(struct sched *s, struct sched_item *item);
+/* Remove and fire every item due at now_ms or earlier, then re-arm. */
+void sched_run_due(struct sched *s, int64_t now_ms);
+/* The earliest due item, or NULL. */
+struct sched_item *sched_peek(const struct sched *s);
+
+#endif

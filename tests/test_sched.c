@@ -1,0 +1,195 @@
+/*
+ * test_sched.c: src/sched.c: phase arithmetic (stable, spread, in range),
+ * tick placement and skipping, and the heap with its one timer driving
+ * a real libevent loop.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "sched.h"
+
+static void test_hash_is_fnv1a(void **state)
+{
+	(void)state;
+	/* Known answers of 64-bit FNV-1a. */
+	assert_true(sched_hash("") == 0xcbf29ce484222325ull);
+	assert_true(sched_hash("a") == 0xaf63dc4c8601ec8cull);
+	assert_true(sched_hash("foobar") == 0x85944171f73967e8ull);
+}
+
+static void test_phase_stable_and_in_range(void **state)
+{
+	(void)state;
+	const int64_t iv = 3600000;
+	for (int i = 0; i < 1000; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "ws-%04d", i);
+		int64_t p = sched_phase(name, iv);
+		assert_true(p >= 0 && p < iv);
+		assert_int_equal(p, sched_phase(name, iv));
+	}
+	assert_int_equal(sched_phase("x", 0), 0);
+}
+
+/* 1000 names over 10 buckets of the interval: every bucket gets 60..140. */
+static void test_phase_spread(void **state)
+{
+	(void)state;
+	const int64_t iv = 2000;
+	int bucket[10] = {0};
+	for (int i = 0; i < 1000; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "ws-%04d", i);
+		bucket[sched_phase(name, iv) * 10 / iv]++;
+	}
+	for (int b = 0; b < 10; b++) {
+		assert_true(bucket[b] >= 60);
+		assert_true(bucket[b] <= 140);
+	}
+}
+
+static void test_first_tick(void **state)
+{
+	(void)state;
+	struct {
+		int64_t phase, interval, wall, mono, want;
+	} cases[] = {
+	        /* wall 10:00:00.000 (36000000 into the day), hourly, phase 0: due now. */
+	        {0, 3600000, 36000000, 500, 500},
+	        /* phase 15 min, wall at 10:05: due in 10 min. */
+	        {900000, 3600000, 36300000, 500, 500 + 600000},
+	        /* phase 1 min, wall at 10:05: due at 11:01, in 56 min. */
+	        {60000, 3600000, 36300000, 0, 3360000},
+	        /* two-second interval, phase 1500, wall ...1999: due in 1501 ms. */
+	        {1500, 2000, 1999, 10, 1511},
+	        /* zero interval: now. */
+	        {0, 0, 123, 77, 77},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(sched_first_tick(cases[i].phase, cases[i].interval, cases[i].wall,
+		                                  cases[i].mono),
+		                 cases[i].want);
+}
+
+static void test_next_tick_skips_missed(void **state)
+{
+	(void)state;
+	struct {
+		int64_t prev, interval, now, want;
+	} cases[] = {
+	        {1000, 1000, 1500, 2000}, /* on time */
+	        {1000, 1000, 1999, 2000}, /* late in the tick */
+	        {1000, 1000, 2000, 3000}, /* exactly at the next: it is taken, so the one after */
+	        {1000, 1000, 5500, 6000}, /* four ticks missed: skipped, not replayed */
+	        {1000, 1000, 500, 2000},  /* now before prev: just the next */
+	        {0, 3600000, 1, 3600000}, /* hourly */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(sched_next_tick(cases[i].prev, cases[i].interval, cases[i].now),
+		                 cases[i].want);
+}
+
+/* --- the heap --------------------------------------------------------------- */
+
+struct fired {
+	int order[64];
+	int n;
+	struct sched_item items[64];
+	struct sched *s;
+	struct event_base *base;
+	int stop_after;
+};
+
+static void fire_record(struct sched_item *item, void *arg)
+{
+	struct fired *f = arg;
+	f->order[f->n++] = (int)(item - f->items);
+	if (f->n == f->stop_after)
+		event_base_loopbreak(f->base);
+}
+
+static void test_heap_order_and_remove(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct sched s;
+	struct fired f = {.base = base, .stop_after = 1000};
+	assert_int_equal(sched_init(&s, base, fire_record, &f), 0);
+	for (int i = 0; i < 64; i++)
+		f.items[i].heap_idx = SCHED_NONE;
+	/* due times in a scrambled order */
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(sched_set(&s, &f.items[i], (i * 37) % 64), 0);
+	assert_int_equal(s.n, 64);
+	/* remove a few, move one earlier and one later */
+	sched_remove(&s, &f.items[5]);
+	sched_remove(&s, &f.items[5]); /* twice: a no-op */
+	sched_remove(&s, &f.items[63]);
+	sched_set(&s, &f.items[10], -5);
+	sched_set(&s, &f.items[0], 1000);
+	assert_int_equal(s.n, 62);
+	assert_ptr_equal(sched_peek(&s), &f.items[10]);
+	sched_run_due(&s, 999);
+	assert_int_equal(f.n, 61);
+	assert_int_equal(f.order[0], 10);
+	/* fired in due order */
+	for (int k = 1; k < f.n; k++)
+		assert_true(f.items[f.order[k - 1]].due_ms <= f.items[f.order[k]].due_ms);
+	assert_ptr_equal(sched_peek(&s), &f.items[0]);
+	sched_run_due(&s, 1000);
+	assert_int_equal(f.n, 62);
+	assert_null(sched_peek(&s));
+	assert_int_equal(s.armed_ms, INT64_MAX);
+	sched_free(&s);
+	event_base_free(base);
+}
+
+/* The one timer fires items when due on a real loop, in order, and nothing early. */
+static void test_timer_fires_on_loop(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct sched s;
+	struct fired f = {.base = base, .stop_after = 3};
+	assert_int_equal(sched_init(&s, base, fire_record, &f), 0);
+	for (int i = 0; i < 3; i++)
+		f.items[i].heap_idx = SCHED_NONE;
+	int64_t t0 = clock_mono_ms();
+	sched_set(&s, &f.items[0], t0 + 60);
+	sched_set(&s, &f.items[1], t0 + 20);
+	sched_set(&s, &f.items[2], t0 + 40);
+	event_base_dispatch(base);
+	int64_t t1 = clock_mono_ms();
+	assert_int_equal(f.n, 3);
+	assert_int_equal(f.order[0], 1);
+	assert_int_equal(f.order[1], 2);
+	assert_int_equal(f.order[2], 0);
+	assert_true(t1 - t0 >= 60);
+	/* one wakeup per distinct due time at most (the loop may merge close ones) */
+	assert_true(s.wakeups >= 1 && s.wakeups <= 3);
+	sched_free(&s);
+	event_base_free(base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_hash_is_fnv1a),
+	        cmocka_unit_test(test_phase_stable_and_in_range),
+	        cmocka_unit_test(test_phase_spread),
+	        cmocka_unit_test(test_first_tick),
+	        cmocka_unit_test(test_next_tick_skips_missed),
+	        cmocka_unit_test(test_heap_order_and_remove),
+	        cmocka_unit_test(test_timer_fires_on_loop),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
