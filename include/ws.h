@@ -1,0 +1,90 @@
+/*
+ * ws.h: a workspace at run time: its state machine, schedule and holds.
+ *
+ * The daemon owns one struct ws per configured workspace. Its cfg points
+ * into the daemon's current struct config (repointed on reload). While a
+ * pull runs, ws->pull owns it; a workspace never has two pulls at once.
+ *
+ * States (operator.md): pending (not probed yet), connected (probe and
+ * last pull good), auth_failed (401: not polled until the key changes),
+ * failing (consecutive failed pulls, with the reason), disabled
+ * (enabled = false), removed (gone from the configuration; history kept).
+ */
+#ifndef WEGAUGE_WS_H
+#define WEGAUGE_WS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "log.h"
+#include "sched.h"
+
+struct curl_slist;
+struct daemon;
+struct pull;
+
+enum ws_state {
+	WS_PENDING = 0,
+	WS_CONNECTED,
+	WS_AUTH_FAILED,
+	WS_FAILING,
+	WS_DISABLED,
+	WS_REMOVED,
+	WS_STATE_COUNT
+};
+
+/* "pending", "connected", ... as stored. */
+const char *ws_state_name(enum ws_state s);
+
+/*
+ * Endpoints, for rate-limit holds (X-RateLimit-Remaining: 0 holds one
+ * workspace's requests to one endpoint until the next minute).
+ */
+enum ws_endpoint {
+	EP_PROBE = 0,
+	EP_STATS,
+	EP_CAMPAIGNS, /* EP_CAMPAIGNS + channel index, 6 of them */
+	EP_ACTIVE_USERS = EP_CAMPAIGNS + 6,
+	EP_TEAM,
+	EP_COUNT
+};
+
+#define WS_REASON_MAX 256
+
+struct ws {
+	const struct ws_config *cfg;
+	struct daemon *d;
+	enum ws_state state;
+	char reason[WS_REASON_MAX]; /* "" when none */
+
+	struct sched_item item;
+	int64_t tick_ms;     /* monotonic: the un-jittered tick of the next pull */
+	int64_t interval_ms; /* the interval tick_ms was computed with */
+
+	int64_t last_pull_at, last_success_at, next_pull_at; /* wall seconds, 0 = never */
+	int consecutive_failures;
+	bool key_ok; /* the probe accepted the current key */
+
+	int64_t hold_until_ms[EP_COUNT]; /* wall ms; 0 = no hold */
+
+	struct pull *pull; /* the running pull, or NULL */
+	bool once_done;    /* --once: this workspace had its pull */
+	struct log_rl rl;
+
+	/* Derived from cfg by ws_apply_config; the Authorization header holds the key. */
+	char *host_key;              /* scheme://host:port of base_url */
+	struct curl_slist *hdr_get;  /* Authorization, Accept */
+	struct curl_slist *hdr_post; /* the same plus Content-Type */
+};
+
+/* A new workspace for cfg (not scheduled). NULL on OOM. */
+struct ws *ws_new(struct daemon *d, const struct ws_config *cfg);
+/* Free w (its pull must be gone); the header lists are wiped first. */
+void ws_free(struct ws *w);
+/* Point w at cfg and rebuild what derives from it. 0, or -1 on OOM (w keeps the old). */
+int ws_apply_config(struct ws *w, const struct ws_config *cfg);
+/* Set state and reason (NULL for none). */
+void ws_set_state(struct ws *w, enum ws_state s, const char *reason);
+
+#endif
