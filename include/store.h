@@ -44,14 +44,39 @@ int store_schema_version(void);
  * Open (creating if needed) the database at path, set WAL, busy_timeout,
  * foreign_keys=ON, synchronous and journal_size_limit, run an integrity
  * quick check on an existing file, migrate the schema and prepare every
- * statement. A database whose user_version is newer than this build's,
- * or that is not a database, or is corrupt, is refused and left untouched.
- * On failure *out is NULL and err says why.
+ * statement. A database whose user_version is newer than this build's
+ * (SQLITE_ERROR, "schema version 7 is newer than this wegauged (5):
+ * upgrade wegauged"), or that is not a database or another program's
+ * (SQLITE_NOTADB), or is corrupt (SQLITE_CORRUPT), is refused and left
+ * untouched: no byte of it changes and no -wal or -shm is created beside
+ * it. o NULL means synchronous normal, busy_timeout 1000 ms,
+ * journal_size_limit 64 MiB. path ":memory:" is a private in-memory store
+ * (no WAL). On failure *out is NULL and err says why.
  */
 int store_open(struct store **out, const char *path, const struct store_opts *o, char *err,
                size_t errlen);
-/* Finalize statements, checkpoint the WAL (truncate), close. NULL is a no-op. */
-void store_close(struct store *st);
+/*
+ * Finalize statements, checkpoint the WAL (truncate), close. NULL is a
+ * no-op. Returns 0, or the code of a failed sqlite3_close() (the
+ * connection is then left to SQLite to free; the caller may log
+ * sqlite3_errstr(code)). st is freed either way.
+ */
+int store_close(struct store *st);
+
+/*
+ * A passive WAL checkpoint: copy what it can of the WAL into the database
+ * without waiting for readers or writers. For the daemon to call when
+ * long readers have gone away. 0 or an SQLite code.
+ */
+int store_checkpoint(struct store *st, char *err, size_t errlen);
+
+/*
+ * The store's connection, for tests and for read-only queries on the same
+ * connection. The store keeps owning it; do not close it, and do not leave
+ * a transaction open on it.
+ */
+struct sqlite3;
+struct sqlite3 *store_handle(struct store *st);
 
 /* The workspace row: the daemon's view of one workspace, mirrored. */
 struct store_ws {
@@ -90,7 +115,11 @@ int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out,
 int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *arg), void *arg,
                          char *err, size_t errlen);
 
-/* Set state (and reason, NULL for none) of one workspace row. */
+/*
+ * Set state (and reason, NULL for none) of one workspace row.
+ * SQLITE_NOTFOUND when there is no such row; SQLITE_CONSTRAINT for a
+ * state that is not one of the six.
+ */
 int store_ws_set_state(struct store *st, const char *name, const char *state, const char *reason,
                        char *err, size_t errlen);
 
@@ -105,7 +134,11 @@ struct store_pull_end {
 	int64_t rows;
 	const char *error; /* NULL when none */
 };
-/* Close pull id with its outcome. */
+/*
+ * Close pull id with its outcome. Only a running pull can be closed:
+ * SQLITE_NOTFOUND when pull id does not exist or has already ended;
+ * SQLITE_MISUSE for a status that is not an outcome or a zero finished_at.
+ */
 int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e, char *err,
                    size_t errlen);
 
@@ -123,8 +156,12 @@ int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, s
  * STREAM_TEAM the rowset is the complete member list of a finished walk:
  * listed members get last_seen_at = now, first_seen_at on first sight and
  * removed_at = NULL; members of ws not listed get removed_at = now (once).
- * On any failure the transaction is rolled back and nothing of the stream
- * is stored. *n_rows (may be NULL) gets the number of rows written.
+ * pull_id must be a running pull of ws (else SQLITE_CONSTRAINT, nothing
+ * written). On any failure the transaction is rolled back and nothing of
+ * the stream is stored; err names the stream, workspace, pull, the row
+ * index (0-based) and SQLite's message. *n_rows (may be NULL) gets the
+ * number of rows written: the rows upserted (a key listed twice counts
+ * twice) plus, for STREAM_TEAM, the seats newly marked removed.
  */
 int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
                         const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen);

@@ -1,0 +1,1058 @@
+/*
+ * store.c: the SQLite store of operator.md ("The store"): opening and
+ * checking the database file, the workspace and pull rows, and the
+ * per-stream commit of a pull's rows.
+ *
+ * One struct store is one read-write connection, used from one thread.
+ * Every statement is prepared once at open (SQLITE_PREPARE_PERSISTENT)
+ * and reset and cleared after each use; the SQL is in store_sql.h, the
+ * schema and its migration in schema/ and store_migrate.c.
+ *
+ * Opening is careful about files it must not damage. An existing file is
+ * first opened read-only and checked (is it a database, is it a wegauge
+ * store, is it too new, does PRAGMA quick_check pass); only when it passes
+ * is it opened read-write. When the file has no -wal beside it, the check
+ * opens it with immutable=1, which makes SQLite create no -wal or -shm
+ * file and take no lock: a refused file is left byte for byte as it was,
+ * with nothing beside it. When a -wal exists (a process died with the
+ * store open), the check must read that WAL and opens the file plainly
+ * read-only; SQLite may then create a missing -shm.
+ *
+ * Errors: every failure returns the SQLite primary result code and a
+ * message naming the operation, the object (workspace, pull, stream, row)
+ * and SQLite's own message. A failed commit is rolled back, so the store
+ * is usable afterwards whatever the error (SQLITE_BUSY, SQLITE_FULL,
+ * SQLITE_READONLY, a constraint).
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store_migrate.h"
+#include "store_sql.h"
+
+/* Longest database path accepted (PATH_MAX of Linux). */
+#define STORE_PATH_MAX 4096
+/* Most workspaces store_ws_each_active() will list in one call. */
+#define STORE_MAX_WORKSPACES 100000
+/* Defaults when store_open() gets no options (config.h's defaults). */
+#define STORE_DEFAULT_BUSY_MS     1000
+#define STORE_DEFAULT_JOURNAL_MAX (64u * 1024 * 1024)
+
+/* The prepared statements, one per SQL text of store_sql.h. */
+enum store_stmt {
+	STMT_BEGIN = 0,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_WS_PUT,
+	STMT_WS_GET,
+	STMT_WS_ACTIVE,
+	STMT_WS_SET_STATE,
+	STMT_PULL_BEGIN,
+	STMT_PULL_END,
+	STMT_PULL_CLOSE_RUNNING,
+	STMT_PULL_CHECK,
+	STMT_FEATURE_UPSERT,
+	STMT_CAMPAIGN_UPSERT,
+	STMT_ACTIVE_UPSERT,
+	STMT_SEAT_UPSERT,
+	STMT_SEAT_MARK_REMOVED,
+	STMT_COUNT
+};
+
+static const char *const stmt_sql[STMT_COUNT] = {
+        [STMT_BEGIN] = SQL_BEGIN_IMMEDIATE,
+        [STMT_COMMIT] = SQL_COMMIT,
+        [STMT_ROLLBACK] = SQL_ROLLBACK,
+        [STMT_WS_PUT] = SQL_WS_PUT,
+        [STMT_WS_GET] = SQL_WS_GET,
+        [STMT_WS_ACTIVE] = SQL_WS_ACTIVE,
+        [STMT_WS_SET_STATE] = SQL_WS_SET_STATE,
+        [STMT_PULL_BEGIN] = SQL_PULL_BEGIN,
+        [STMT_PULL_END] = SQL_PULL_END,
+        [STMT_PULL_CLOSE_RUNNING] = SQL_PULL_CLOSE_RUNNING,
+        [STMT_PULL_CHECK] = SQL_PULL_CHECK,
+        [STMT_FEATURE_UPSERT] = SQL_FEATURE_UPSERT,
+        [STMT_CAMPAIGN_UPSERT] = SQL_CAMPAIGN_UPSERT,
+        [STMT_ACTIVE_UPSERT] = SQL_ACTIVE_UPSERT,
+        [STMT_SEAT_UPSERT] = SQL_SEAT_UPSERT,
+        [STMT_SEAT_MARK_REMOVED] = SQL_SEAT_MARK_REMOVED,
+};
+
+/* The upsert statement of each stream. */
+static const enum store_stmt stream_stmt[STREAM_COUNT] = {
+        [STREAM_STATS] = STMT_FEATURE_UPSERT,
+        [STREAM_CAMPAIGNS] = STMT_CAMPAIGN_UPSERT,
+        [STREAM_ACTIVE_USERS] = STMT_ACTIVE_UPSERT,
+        [STREAM_TEAM] = STMT_SEAT_UPSERT,
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
+                                                         ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int store_schema_version(void)
+{
+	return store_schema_count ? store_schema_files[store_schema_count - 1].version : 0;
+}
+
+sqlite3 *store_handle(struct store *st)
+{
+	return st ? st->db : NULL;
+}
+
+/* ---- Instants ---- */
+
+/* Epoch seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z. */
+#define INSTANT_MIN (-62135596800LL)
+#define INSTANT_MAX 253402300799LL
+
+/*
+ * Format epoch seconds t as "YYYY-MM-DDTHH:MM:SSZ" into out. t == 0 (NULL
+ * by this interface's convention) gives "". Returns 0, or -1 when t is
+ * outside years 1..9999 (out is then "").
+ */
+static int fmt_instant(int64_t t, char out[TS_LEN])
+{
+	out[0] = '\0';
+	if (t == 0)
+		return 0;
+	if (t < INSTANT_MIN || t > INSTANT_MAX)
+		return -1;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm))
+		return -1;
+	/* The modulos only tell the compiler each field's width. */
+	snprintf(out, TS_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+	         (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+	         (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+	         (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+	return 0;
+}
+
+/* ---- Binding ---- */
+
+/*
+ * Binds the parameters of one statement in order (?1, ?2, ...). The first
+ * failure is kept in rc and every later call is a no-op, so a statement's
+ * parameters are bound in a straight line and checked once.
+ */
+struct binder {
+	sqlite3_stmt *s;
+	int idx;
+	int rc;
+	int64_t bad_instant; /* the instant that could not be formatted, when rc says so */
+	bool instant_failed;
+};
+
+static void binder_init(struct binder *b, sqlite3_stmt *s)
+{
+	*b = (struct binder){.s = s};
+}
+
+/* A C string (NULL is SQL NULL), bound without a copy: it must outlive the step. */
+static void bind_text(struct binder *b, const char *v)
+{
+	int i = ++b->idx;
+	if (b->rc != SQLITE_OK)
+		return;
+	b->rc = v ? sqlite3_bind_text(b->s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, i);
+}
+
+/* A fixed-size field of at most cap bytes: "" (or no NUL within cap) is NULL. */
+static void bind_fixed(struct binder *b, const char *v, size_t cap)
+{
+	int i = ++b->idx;
+	if (b->rc != SQLITE_OK)
+		return;
+	size_t len = strnlen(v, cap);
+	if (len == 0 || len == cap)
+		b->rc = sqlite3_bind_null(b->s, i);
+	else
+		b->rc = sqlite3_bind_text(b->s, i, v, (int)len, SQLITE_STATIC);
+}
+
+static void bind_int(struct binder *b, int64_t v)
+{
+	int i = ++b->idx;
+	if (b->rc != SQLITE_OK)
+		return;
+	b->rc = sqlite3_bind_int64(b->s, i, v);
+}
+
+/* A number as the API sent it: absent -> NULL, integer -> INTEGER, real -> REAL. */
+static void bind_num(struct binder *b, const struct num *n)
+{
+	int i = ++b->idx;
+	if (b->rc != SQLITE_OK)
+		return;
+	switch (n->kind) {
+	case NUM_INT:
+		b->rc = sqlite3_bind_int64(b->s, i, n->i);
+		break;
+	case NUM_REAL:
+		b->rc = sqlite3_bind_double(b->s, i, n->d);
+		break;
+	case NUM_NULL:
+	default:
+		b->rc = sqlite3_bind_null(b->s, i);
+		break;
+	}
+}
+
+/* Epoch seconds as UTC text; 0 is NULL. The text is copied by SQLite. */
+static void bind_instant(struct binder *b, int64_t t)
+{
+	int i = ++b->idx;
+	if (b->rc != SQLITE_OK)
+		return;
+	char buf[TS_LEN];
+	if (fmt_instant(t, buf) != 0) {
+		b->rc = SQLITE_RANGE;
+		b->bad_instant = t;
+		b->instant_failed = true;
+		return;
+	}
+	b->rc = buf[0] ? sqlite3_bind_text(b->s, i, buf, -1, SQLITE_TRANSIENT)
+	               : sqlite3_bind_null(b->s, i);
+}
+
+/* The message for a failed binding, after "what: ". Returns the code to return. */
+static int binder_fail(struct binder *b, char *err, size_t errlen, const char *what)
+{
+	if (b->instant_failed)
+		seterr(err, errlen, "%s: instant %lld is outside the years 1..9999", what,
+		       (long long)b->bad_instant);
+	else
+		seterr(err, errlen, "%s: cannot bind parameter %d: %s", what, b->idx,
+		       sqlite3_errstr(b->rc));
+	return b->rc & 0xff;
+}
+
+/* Reset s and drop its bindings, ready for the next use. */
+static void stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/*
+ * Step a statement that returns no rows of interest once, then reset it.
+ * Returns 0 or the primary code, with "what: <SQLite's message>" in err.
+ */
+static int run_once(struct store *st, sqlite3_stmt *s, char *err, size_t errlen, const char *what)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		rc = SQLITE_OK;
+	} else {
+		rc &= 0xff;
+		seterr(err, errlen, "%s: %s", what, sqlite3_errmsg(st->db));
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/* ---- Opening ---- */
+
+/*
+ * The URI that opens path read-only and immutable: "file:" and the path
+ * with every byte outside [A-Za-z0-9._~/-] percent-encoded (so '?', '#'
+ * and '%' in a file name mean themselves). Returns a malloc'd string or
+ * NULL when memory runs out.
+ */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char suffix[] = "?mode=ro&immutable=1";
+	size_t len = strlen(path);
+	char *uri = malloc(sizeof("file://") + 3 * len + sizeof(suffix));
+	if (!uri)
+		return NULL;
+	char *p = uri;
+	/* An absolute path gets an empty authority: file:///abs/path. */
+	p += sprintf(p, path[0] == '/' ? "file://" : "file:");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '~' || c == '/' || c == '-') {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	memcpy(p, suffix, sizeof(suffix));
+	return uri;
+}
+
+/*
+ * Check an existing database file before anything writes to it: it must
+ * be an SQLite database, a wegauge store (or empty), not newer than this
+ * build, and pass PRAGMA quick_check. A missing file passes (it will be
+ * created). Reads only; see the file comment for what it may leave
+ * behind. Returns 0 or an SQLite code with a message naming path.
+ */
+static int check_existing(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return SQLITE_OK;
+		seterr(err, errlen, "store %s: cannot stat: %s", path, strerror(errno));
+		return SQLITE_CANTOPEN;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		seterr(err, errlen, "store %s: not a regular file", path);
+		return SQLITE_CANTOPEN;
+	}
+
+	size_t len = strlen(path);
+	char *wal = malloc(len + sizeof("-wal"));
+	if (!wal) {
+		seterr(err, errlen, "store %s: out of memory", path);
+		return SQLITE_NOMEM;
+	}
+	memcpy(wal, path, len);
+	memcpy(wal + len, "-wal", sizeof("-wal"));
+	bool has_wal = access(wal, F_OK) == 0;
+	free(wal);
+
+	sqlite3 *db = NULL;
+	int rc;
+	if (has_wal) {
+		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	} else {
+		char *uri = immutable_uri(path);
+		if (!uri) {
+			seterr(err, errlen, "store %s: out of memory", path);
+			return SQLITE_NOMEM;
+		}
+		rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		free(uri);
+	}
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store %s: cannot open to check it: %s", path,
+		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return rc & 0xff;
+	}
+
+	char why[512];
+	int version = 0;
+	rc = store_schema_check(db, store_schema_version(), &version, why, sizeof(why));
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store %s: %s", path, why);
+		sqlite3_close(db);
+		return rc;
+	}
+
+	sqlite3_stmt *s = NULL;
+	rc = sqlite3_prepare_v2(db, SQL_QUICK_CHECK, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *res = (const char *)sqlite3_column_text(s, 0);
+		if (res && strcmp(res, "ok") == 0) {
+			rc = SQLITE_OK;
+		} else {
+			seterr(err, errlen, "store %s: corrupt: quick_check: %s", path,
+			       res ? res : "(no answer)");
+			rc = SQLITE_CORRUPT;
+		}
+	} else {
+		rc &= 0xff;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_CORRUPT;
+		seterr(err, errlen, "store %s: corrupt: quick_check failed: %s", path,
+		       sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Run one PRAGMA (or other SQL) text, naming it on failure. */
+static int exec_setting(sqlite3 *db, const char *sql, const char *path, char *err, size_t errlen)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		seterr(err, errlen, "store %s: %s: %s", path, sql, sqlite3_errmsg(db));
+	return rc & 0xff;
+}
+
+/* PRAGMA journal_mode = WAL, and check that it took ("memory" for :memory:). */
+static int set_wal(sqlite3 *db, const char *path, bool memory, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, SQL_JOURNAL_WAL, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		seterr(err, errlen, "store %s: %s: %s", path, SQL_JOURNAL_WAL, sqlite3_errmsg(db));
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? SQLITE_ERROR : rc & 0xff;
+	}
+	const char *mode = (const char *)sqlite3_column_text(s, 0);
+	const char *want = memory ? "memory" : "wal";
+	rc = SQLITE_OK;
+	if (!mode || strcmp(mode, want) != 0) {
+		seterr(err, errlen, "store %s: journal_mode is %s where %s was required", path,
+		       mode ? mode : "(none)", want);
+		rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Finalize every prepared statement and close db; 0 or the close's code. */
+static int close_db(struct store *st)
+{
+	for (int i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	int rc = sqlite3_close(st->db);
+	if (rc != SQLITE_OK)
+		sqlite3_close_v2(st->db); /* a zombie, freed when its last user goes */
+	st->db = NULL;
+	return rc;
+}
+
+int store_open(struct store **out, const char *path, const struct store_opts *o, char *err,
+               size_t errlen)
+{
+	if (!out) {
+		seterr(err, errlen, "store_open: no place for the result");
+		return SQLITE_MISUSE;
+	}
+	*out = NULL;
+	if (!path || !path[0]) {
+		seterr(err, errlen, "store: the database path is empty");
+		return SQLITE_MISUSE;
+	}
+	if (strlen(path) > STORE_PATH_MAX) {
+		seterr(err, errlen, "store: the database path is longer than %d bytes",
+		       STORE_PATH_MAX);
+		return SQLITE_MISUSE;
+	}
+	const struct store_opts defaults = {.synchronous = SYNC_NORMAL,
+	                                    .busy_timeout_ms = STORE_DEFAULT_BUSY_MS,
+	                                    .journal_size_limit = STORE_DEFAULT_JOURNAL_MAX};
+	if (!o)
+		o = &defaults;
+	if (o->busy_timeout_ms < 0 || o->busy_timeout_ms > INT_MAX) {
+		seterr(err, errlen, "store %s: busy_timeout %lld ms is outside 0..%d", path,
+		       (long long)o->busy_timeout_ms, INT_MAX);
+		return SQLITE_MISUSE;
+	}
+	if (o->journal_size_limit > (uint64_t)INT64_MAX) {
+		seterr(err, errlen, "store %s: journal_size_limit %llu is too large", path,
+		       (unsigned long long)o->journal_size_limit);
+		return SQLITE_MISUSE;
+	}
+	if (o->synchronous != SYNC_NORMAL && o->synchronous != SYNC_FULL) {
+		seterr(err, errlen, "store %s: synchronous mode %d is neither normal nor full",
+		       path, (int)o->synchronous);
+		return SQLITE_MISUSE;
+	}
+
+	bool memory = strcmp(path, ":memory:") == 0;
+	int rc;
+	if (!memory) {
+		rc = check_existing(path, err, errlen);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+
+	struct store *st = calloc(1, sizeof(*st));
+	if (!st) {
+		seterr(err, errlen, "store %s: out of memory", path);
+		return SQLITE_NOMEM;
+	}
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store %s: cannot open: %s", path,
+		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		rc &= 0xff;
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, (int)o->busy_timeout_ms);
+
+	char sql[64];
+	snprintf(sql, sizeof(sql), SQL_JOURNAL_SIZE_LIMIT_FMT, (long long)o->journal_size_limit);
+	rc = set_wal(st->db, path, memory, err, errlen);
+	if (rc == SQLITE_OK)
+		rc = exec_setting(st->db, SQL_FOREIGN_KEYS_ON, path, err, errlen);
+	if (rc == SQLITE_OK)
+		rc = exec_setting(st->db,
+		                  o->synchronous == SYNC_FULL ? SQL_SYNCHRONOUS_FULL
+		                                              : SQL_SYNCHRONOUS_NORMAL,
+		                  path, err, errlen);
+	if (rc == SQLITE_OK)
+		rc = exec_setting(st->db, sql, path, err, errlen);
+	if (rc != SQLITE_OK)
+		goto fail;
+
+	char why[512];
+	rc = store_migrate(st->db, store_schema_files, store_schema_count, why, sizeof(why));
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store %s: %s", path, why);
+		goto fail;
+	}
+
+	for (int i = 0; i < STMT_COUNT; i++) {
+		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                        &st->stmt[i], NULL);
+		if (rc != SQLITE_OK) {
+			seterr(err, errlen, "store %s: cannot prepare \"%.60s...\": %s", path,
+			       stmt_sql[i], sqlite3_errmsg(st->db));
+			rc &= 0xff;
+			goto fail;
+		}
+	}
+	*out = st;
+	return SQLITE_OK;
+
+fail:
+	close_db(st);
+	free(st);
+	return rc;
+}
+
+int store_close(struct store *st)
+{
+	if (!st)
+		return SQLITE_OK;
+	for (int i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	/*
+	 * Truncate the WAL: the file is left small, and as the last connection
+	 * SQLite then deletes it. A reader elsewhere may make this a partial
+	 * checkpoint; that is not an error of the close.
+	 */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	int rc = close_db(st);
+	free(st);
+	return rc;
+}
+
+int store_checkpoint(struct store *st, char *err, size_t errlen)
+{
+	if (!st) {
+		seterr(err, errlen, "store_checkpoint: no store");
+		return SQLITE_MISUSE;
+	}
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store: WAL checkpoint: %s", sqlite3_errmsg(st->db));
+		return rc & 0xff;
+	}
+	return SQLITE_OK;
+}
+
+/* ---- workspace ---- */
+
+int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen)
+{
+	if (!st || !w || !w->name) {
+		seterr(err, errlen, "store_ws_put: no store, workspace or name");
+		return SQLITE_MISUSE;
+	}
+	char what[WS_NAME_MAX + 32];
+	snprintf(what, sizeof(what), "store: workspace %.64s", w->name);
+	sqlite3_stmt *s = st->stmt[STMT_WS_PUT];
+	struct binder b;
+	binder_init(&b, s);
+	bind_text(&b, w->name);
+	bind_text(&b, w->license_code);
+	bind_text(&b, w->data_center);
+	bind_text(&b, w->base_url);
+	bind_text(&b, w->key_fingerprint);
+	bind_text(&b, w->state);
+	bind_text(&b, w->state_reason);
+	bind_instant(&b, w->last_pull_at);
+	bind_instant(&b, w->last_success_at);
+	bind_instant(&b, w->next_pull_at);
+	bind_int(&b, w->consecutive_failures);
+	if (b.rc != SQLITE_OK) {
+		stmt_done(s);
+		return binder_fail(&b, err, errlen, what);
+	}
+	return run_once(st, s, err, errlen, what);
+}
+
+/* Copy src into dst[cap]; -1 when it does not fit. NULL copies as "". */
+static int copy_bounded(char *dst, size_t cap, const char *src)
+{
+	size_t len = src ? strlen(src) : 0;
+	if (len >= cap)
+		return -1;
+	memcpy(dst, src ? src : "", len + 1);
+	return 0;
+}
+
+int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out, char *err,
+                 size_t errlen)
+{
+	if (!st || !name || !out) {
+		seterr(err, errlen, "store_ws_get: no store, name or result");
+		return -SQLITE_MISUSE;
+	}
+	sqlite3_stmt *s = st->stmt[STMT_WS_GET];
+	int rc = sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		stmt_done(s);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		seterr(err, errlen, "store: workspace %.64s: %s", name, sqlite3_errmsg(st->db));
+		stmt_done(s);
+		return -(rc & 0xff);
+	}
+	memset(out, 0, sizeof(*out));
+	const char *state = (const char *)sqlite3_column_text(s, 0);
+	const char *fp = (const char *)sqlite3_column_text(s, 1);
+	rc = 1;
+	if (copy_bounded(out->state, sizeof(out->state), state) != 0 ||
+	    copy_bounded(out->key_fingerprint, sizeof(out->key_fingerprint), fp) != 0) {
+		seterr(err, errlen,
+		       "store: workspace %.64s: stored state or key fingerprint is too long", name);
+		rc = -SQLITE_TOOBIG;
+	}
+	out->last_pull_at = sqlite3_column_int64(s, 2);
+	out->last_success_at = sqlite3_column_int64(s, 3);
+	out->consecutive_failures = sqlite3_column_int(s, 4);
+	stmt_done(s);
+	return rc;
+}
+
+int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *arg), void *arg,
+                         char *err, size_t errlen)
+{
+	if (!st || !fn) {
+		seterr(err, errlen, "store_ws_each_active: no store or function");
+		return SQLITE_MISUSE;
+	}
+	/*
+	 * Collect the names first and call fn after the statement is reset,
+	 * so that fn may write to the store (mark a workspace removed, ...).
+	 */
+	sqlite3_stmt *s = st->stmt[STMT_WS_ACTIVE];
+	char(*names)[WS_NAME_MAX + 1] = NULL;
+	size_t n = 0, cap = 0;
+	bool stopped = false; /* by a bound below, with err and rc set */
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		if (n == STORE_MAX_WORKSPACES) {
+			seterr(err, errlen, "store: more than %d active workspaces",
+			       STORE_MAX_WORKSPACES);
+			rc = SQLITE_TOOBIG;
+			stopped = true;
+			break;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			void *p = realloc(names, ncap * sizeof(*names));
+			if (!p) {
+				seterr(err, errlen, "store: out of memory listing workspaces");
+				rc = SQLITE_NOMEM;
+				stopped = true;
+				break;
+			}
+			names = p;
+			cap = ncap;
+		}
+		if (copy_bounded(names[n], sizeof(names[n]), name) != 0) {
+			seterr(err, errlen,
+			       "store: a stored workspace name is longer than %d bytes",
+			       WS_NAME_MAX);
+			rc = SQLITE_TOOBIG;
+			stopped = true;
+			break;
+		}
+		n++;
+	}
+	if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	} else if (!stopped) {
+		rc &= 0xff;
+		seterr(err, errlen, "store: listing workspaces: %s", sqlite3_errmsg(st->db));
+	}
+	stmt_done(s);
+	if (rc == SQLITE_OK)
+		for (size_t i = 0; i < n; i++)
+			fn(names[i], arg);
+	free(names);
+	return rc;
+}
+
+int store_ws_set_state(struct store *st, const char *name, const char *state, const char *reason,
+                       char *err, size_t errlen)
+{
+	if (!st || !name || !state) {
+		seterr(err, errlen, "store_ws_set_state: no store, name or state");
+		return SQLITE_MISUSE;
+	}
+	char what[WS_NAME_MAX + 32];
+	snprintf(what, sizeof(what), "store: workspace %.64s", name);
+	sqlite3_stmt *s = st->stmt[STMT_WS_SET_STATE];
+	struct binder b;
+	binder_init(&b, s);
+	bind_text(&b, state);
+	bind_text(&b, reason);
+	bind_text(&b, name);
+	if (b.rc != SQLITE_OK) {
+		stmt_done(s);
+		return binder_fail(&b, err, errlen, what);
+	}
+	int rc = run_once(st, s, err, errlen, what);
+	if (rc == SQLITE_OK && sqlite3_changes(st->db) == 0) {
+		seterr(err, errlen, "%s: not in the store", what);
+		rc = SQLITE_NOTFOUND;
+	}
+	return rc;
+}
+
+/* ---- pull ---- */
+
+int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64_t *id, char *err,
+                     size_t errlen)
+{
+	if (!st || !ws || !id) {
+		seterr(err, errlen, "store_pull_begin: no store, workspace or id");
+		return SQLITE_MISUSE;
+	}
+	*id = 0;
+	char what[WS_NAME_MAX + 48];
+	snprintf(what, sizeof(what), "store: beginning a pull of workspace %.64s", ws);
+	if (started_at == 0) {
+		seterr(err, errlen, "%s: no start time", what);
+		return SQLITE_MISUSE;
+	}
+	sqlite3_stmt *s = st->stmt[STMT_PULL_BEGIN];
+	struct binder b;
+	binder_init(&b, s);
+	bind_text(&b, ws);
+	bind_instant(&b, started_at);
+	if (b.rc != SQLITE_OK) {
+		stmt_done(s);
+		return binder_fail(&b, err, errlen, what);
+	}
+	int rc = run_once(st, s, err, errlen, what);
+	if (rc == SQLITE_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+/* The outcomes a pull may end with. */
+static bool pull_status_valid(const char *s)
+{
+	static const char *const ok[] = {"ok", "partial", "failed", "auth_failed", "cancelled"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(s, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e, char *err,
+                   size_t errlen)
+{
+	if (!st || !e) {
+		seterr(err, errlen, "store_pull_end: no store or outcome");
+		return SQLITE_MISUSE;
+	}
+	char what[64];
+	snprintf(what, sizeof(what), "store: ending pull %lld", (long long)id);
+	if (!e->status || !pull_status_valid(e->status)) {
+		seterr(err, errlen,
+		       "%s: status \"%.32s\" is not one of ok, partial, failed, auth_failed, "
+		       "cancelled",
+		       what, e->status ? e->status : "(null)");
+		return SQLITE_MISUSE;
+	}
+	if (e->finished_at == 0) {
+		seterr(err, errlen, "%s: no finish time", what);
+		return SQLITE_MISUSE;
+	}
+	sqlite3_stmt *s = st->stmt[STMT_PULL_END];
+	struct binder b;
+	binder_init(&b, s);
+	bind_instant(&b, e->finished_at);
+	bind_text(&b, e->status);
+	bind_int(&b, e->requests);
+	bind_int(&b, e->retries);
+	bind_int(&b, e->rows);
+	bind_text(&b, e->error);
+	bind_int(&b, id);
+	if (b.rc != SQLITE_OK) {
+		stmt_done(s);
+		return binder_fail(&b, err, errlen, what);
+	}
+	int rc = run_once(st, s, err, errlen, what);
+	if (rc == SQLITE_OK && sqlite3_changes(st->db) == 0) {
+		seterr(err, errlen, "%s: no such pull is running", what);
+		rc = SQLITE_NOTFOUND;
+	}
+	return rc;
+}
+
+int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, size_t errlen)
+{
+	if (!st) {
+		seterr(err, errlen, "store_pull_close_running: no store");
+		return SQLITE_MISUSE;
+	}
+	if (n)
+		*n = 0;
+	const char *what = "store: closing interrupted pulls";
+	if (now == 0) {
+		seterr(err, errlen, "%s: no time", what);
+		return SQLITE_MISUSE;
+	}
+	sqlite3_stmt *s = st->stmt[STMT_PULL_CLOSE_RUNNING];
+	struct binder b;
+	binder_init(&b, s);
+	bind_instant(&b, now);
+	if (b.rc != SQLITE_OK) {
+		stmt_done(s);
+		return binder_fail(&b, err, errlen, what);
+	}
+	int rc = run_once(st, s, err, errlen, what);
+	if (rc == SQLITE_OK && n)
+		*n = sqlite3_changes(st->db);
+	return rc;
+}
+
+/* ---- Committing a stream ---- */
+
+/* Bind row i of rs to its stream's upsert, in the order of store_sql.h. */
+static void bind_row(struct binder *b, const struct rowset *rs, size_t i, const char *ws,
+                     int64_t pull_id, const char *now)
+{
+	bind_text(b, ws);
+	switch (rs->stream) {
+	case STREAM_STATS: {
+		const struct row_feature *r = ROWSET_AT(rs, struct row_feature, i);
+		bind_fixed(b, r->day, sizeof(r->day));
+		bind_text(b, r->feature);
+		bind_text(b, r->metric);
+		bind_num(b, &r->value);
+		break;
+	}
+	case STREAM_CAMPAIGNS: {
+		const struct row_campaign *r = ROWSET_AT(rs, struct row_campaign, i);
+		bind_text(b, r->channel);
+		bind_text(b, r->campaign_id);
+		bind_text(b, r->title);
+		bind_text(b, r->status);
+		bind_text(b, r->category);
+		bind_fixed(b, r->created_on, sizeof(r->created_on));
+		bind_fixed(b, r->start_date, sizeof(r->start_date));
+		bind_num(b, &r->sent);
+		bind_num(b, &r->delivered);
+		bind_num(b, &r->clicks);
+		bind_num(b, &r->conversions);
+		bind_num(b, &r->revenue);
+		break;
+	}
+	case STREAM_ACTIVE_USERS: {
+		const struct row_active *r = ROWSET_AT(rs, struct row_active, i);
+		bind_fixed(b, r->day, sizeof(r->day));
+		bind_text(b, r->platform);
+		bind_num(b, &r->dau);
+		bind_num(b, &r->wau);
+		bind_num(b, &r->mau);
+		break;
+	}
+	case STREAM_TEAM:
+	default: {
+		const struct row_seat *r = ROWSET_AT(rs, struct row_seat, i);
+		bind_text(b, r->email);
+		bind_text(b, r->name);
+		bind_text(b, r->role);
+		bind_text(b, r->status);
+		bind_fixed(b, r->last_login_at, sizeof(r->last_login_at));
+		break;
+	}
+	}
+	bind_int(b, pull_id);
+	bind_text(b, now);
+}
+
+/* The size of one row of stream s, as rows.c sets it. */
+static size_t stream_row_size(enum stream s)
+{
+	switch (s) {
+	case STREAM_STATS:
+		return sizeof(struct row_feature);
+	case STREAM_CAMPAIGNS:
+		return sizeof(struct row_campaign);
+	case STREAM_ACTIVE_USERS:
+		return sizeof(struct row_active);
+	case STREAM_TEAM:
+	default:
+		return sizeof(struct row_seat);
+	}
+}
+
+/*
+ * Roll back the open transaction, if any: after SQLITE_FULL, SQLITE_IOERR
+ * or SQLITE_NOMEM SQLite may already have rolled it back itself.
+ */
+static void rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db)) {
+		sqlite3_step(st->stmt[STMT_ROLLBACK]);
+		sqlite3_reset(st->stmt[STMT_ROLLBACK]);
+	}
+}
+
+int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+                        const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen)
+{
+	if (n_rows)
+		*n_rows = 0;
+	if (!st || !ws || !rs || (unsigned)rs->stream >= STREAM_COUNT) {
+		seterr(err, errlen, "store_commit_stream: no store, workspace or rowset");
+		return SQLITE_MISUSE;
+	}
+	const char *sname = stream_name(rs->stream);
+	if ((rs->n > 0 && !rs->rows) || rs->row_size != stream_row_size(rs->stream)) {
+		seterr(err, errlen, "store: commit of stream %s: the rowset is not one of %s rows",
+		       sname, sname);
+		return SQLITE_MISUSE;
+	}
+	char now_s[TS_LEN];
+	if (now == 0 || fmt_instant(now, now_s) != 0) {
+		seterr(err, errlen, "store: commit of stream %s: time %lld is not usable", sname,
+		       (long long)now);
+		return SQLITE_MISUSE;
+	}
+
+	/* What every message starts with. */
+	char what[WS_NAME_MAX + 96];
+	snprintf(what, sizeof(what), "store: commit of stream %s (workspace %.64s, pull %lld)",
+	         sname, ws, (long long)pull_id);
+
+	int rc = run_once(st, st->stmt[STMT_BEGIN], err, errlen, what);
+	if (rc != SQLITE_OK)
+		return rc; /* nothing begun */
+
+	/* The pull must be a running pull of this workspace. */
+	sqlite3_stmt *s = st->stmt[STMT_PULL_CHECK];
+	rc = sqlite3_bind_int64(s, 1, pull_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 2, ws, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		seterr(err, errlen, "%s: no such pull of that workspace is running", what);
+		rc = SQLITE_CONSTRAINT;
+	} else if (rc == SQLITE_ROW) {
+		rc = SQLITE_OK;
+	} else {
+		seterr(err, errlen, "%s: checking the pull: %s", what, sqlite3_errmsg(st->db));
+		rc &= 0xff;
+	}
+	stmt_done(s);
+	if (rc != SQLITE_OK) {
+		rollback(st);
+		return rc;
+	}
+
+	int64_t written = 0;
+	s = st->stmt[stream_stmt[rs->stream]];
+	for (size_t i = 0; i < rs->n; i++) {
+		struct binder b;
+		binder_init(&b, s);
+		bind_row(&b, rs, i, ws, pull_id, now_s);
+		if (b.rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (b.rc != SQLITE_OK) {
+			seterr(err, errlen, "%s failed at row index %zu of %zu: binding: %s", what,
+			       i, rs->n, sqlite3_errstr(b.rc));
+			rc = b.rc & 0xff;
+		} else if (rc != SQLITE_DONE) {
+			seterr(err, errlen, "%s failed at row index %zu of %zu: %s", what, i, rs->n,
+			       sqlite3_errmsg(st->db));
+			rc &= 0xff;
+		} else {
+			rc = SQLITE_OK;
+			written++;
+		}
+		stmt_done(s);
+		if (rc != SQLITE_OK) {
+			rollback(st);
+			return rc;
+		}
+	}
+
+	if (rs->stream == STREAM_TEAM) {
+		s = st->stmt[STMT_SEAT_MARK_REMOVED];
+		struct binder b;
+		binder_init(&b, s);
+		bind_text(&b, ws);
+		bind_int(&b, pull_id);
+		bind_text(&b, now_s);
+		if (b.rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (b.rc != SQLITE_OK) {
+			seterr(err, errlen, "%s failed marking removed seats: binding: %s", what,
+			       sqlite3_errstr(b.rc));
+			rc = b.rc & 0xff;
+		} else if (rc != SQLITE_DONE) {
+			seterr(err, errlen, "%s failed marking removed seats: %s", what,
+			       sqlite3_errmsg(st->db));
+			rc &= 0xff;
+		} else {
+			rc = SQLITE_OK;
+			written += sqlite3_changes(st->db);
+		}
+		stmt_done(s);
+		if (rc != SQLITE_OK) {
+			rollback(st);
+			return rc;
+		}
+	}
+
+	char what_commit[sizeof(what) + 16];
+	snprintf(what_commit, sizeof(what_commit), "%s at COMMIT", what);
+	rc = run_once(st, st->stmt[STMT_COMMIT], err, errlen, what_commit);
+	if (rc != SQLITE_OK) {
+		rollback(st);
+		return rc;
+	}
+	if (n_rows)
+		*n_rows = written;
+	return SQLITE_OK;
+}

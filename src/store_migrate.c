@@ -1,0 +1,171 @@
+/*
+ * store_migrate.c: what a database file is, and bringing it forward to the
+ * schema this build writes.
+ *
+ * The schema is a list of numbered files (store_schema_files[], embedded
+ * from schema/ at build time). PRAGMA user_version holds the last file
+ * applied; PRAGMA application_id marks the file as a wegauge store, so
+ * that another program's database is refused rather than "migrated".
+ * Migration only goes forward; a database written by a newer wegauged is
+ * refused untouched, since this build cannot know what the newer schema
+ * means.
+ */
+#include "store_migrate.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "store_sql.h"
+
+__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
+                                                         ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, SQL_SCHEMA_IDENTIFY, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
+		rc &= 0xff;
+		if (rc == SQLITE_NOTADB)
+			seterr(err, errlen, "not a SQLite database (%s)", sqlite3_errmsg(db));
+		else
+			seterr(err, errlen, "cannot read the schema version: %s",
+			       sqlite3_errmsg(db));
+		sqlite3_finalize(s);
+		return rc;
+	}
+	int v = sqlite3_column_int(s, 0);
+	int app = sqlite3_column_int(s, 1);
+	int objects = sqlite3_column_int(s, 2);
+	sqlite3_finalize(s);
+
+	if (app != 0 && app != STORE_APPLICATION_ID) {
+		seterr(err, errlen,
+		       "not a wegauge store: it belongs to another program (application_id %#x)",
+		       (unsigned)app);
+		return SQLITE_NOTADB;
+	}
+	if (app == 0 && (v != 0 || objects != 0)) {
+		seterr(err, errlen,
+		       "not a wegauge store: a database with %d schema objects and user_version %d "
+		       "but no wegauge mark",
+		       objects, v);
+		return SQLITE_NOTADB;
+	}
+	if (v > latest) {
+		seterr(err, errlen,
+		       "schema version %d is newer than this wegauged (%d): upgrade wegauged", v,
+		       latest);
+		return SQLITE_ERROR;
+	}
+	if (v < 0) {
+		seterr(err, errlen, "schema version %d is not a version", v);
+		return SQLITE_NOTADB;
+	}
+	*version = v;
+	return SQLITE_OK;
+}
+
+/* Run one SQL text with no result rows of interest. */
+static int exec_sql(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) & 0xff;
+}
+
+/* Roll back what the failed step left open, if SQLite did not already. */
+static void rollback_if_open(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, SQL_ROLLBACK, NULL, NULL, NULL);
+}
+
+/*
+ * Apply files[from] (version from + 1) inside the open transaction: its SQL,
+ * then the version marks. The caller commits or rolls back.
+ */
+static int apply_file(sqlite3 *db, const struct store_schema_file *f, char *err, size_t errlen)
+{
+	char sql[64];
+	int rc = exec_sql(db, f->sql);
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "schema migration %s failed: %s", f->name, sqlite3_errmsg(db));
+		return rc;
+	}
+	if (f->version == 1) {
+		snprintf(sql, sizeof(sql), SQL_APPLICATION_ID_FMT, STORE_APPLICATION_ID);
+		rc = exec_sql(db, sql);
+	}
+	if (rc == SQLITE_OK) {
+		snprintf(sql, sizeof(sql), SQL_USER_VERSION_FMT, f->version);
+		rc = exec_sql(db, sql);
+	}
+	if (rc != SQLITE_OK)
+		seterr(err, errlen, "schema migration %s: cannot set the version: %s", f->name,
+		       sqlite3_errmsg(db));
+	return rc;
+}
+
+int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, char *err,
+                  size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (files[i].version != (int)i + 1 || !files[i].sql || !files[i].name) {
+			seterr(err, errlen,
+			       "schema file %zu (%s) has version %d where %zu was expected", i,
+			       files[i].name ? files[i].name : "?", files[i].version, i + 1);
+			return SQLITE_MISUSE;
+		}
+	}
+	const int latest = (int)n;
+
+	/*
+	 * One file per iteration: at most n iterations, since each one either
+	 * raises the version by one or ends the loop.
+	 */
+	for (size_t step = 0; step <= n; step++) {
+		int rc = exec_sql(db, SQL_BEGIN_IMMEDIATE);
+		if (rc != SQLITE_OK) {
+			seterr(err, errlen, "schema migration: cannot begin: %s",
+			       sqlite3_errmsg(db));
+			return rc;
+		}
+		int v = 0;
+		rc = store_schema_check(db, latest, &v, err, errlen);
+		if (rc == SQLITE_OK && v == latest) {
+			rc = exec_sql(db, SQL_COMMIT);
+			if (rc == SQLITE_OK)
+				return SQLITE_OK;
+			seterr(err, errlen, "schema migration: cannot commit: %s",
+			       sqlite3_errmsg(db));
+		}
+		if (rc == SQLITE_OK) {
+			rc = apply_file(db, &files[v], err, errlen);
+			if (rc == SQLITE_OK) {
+				rc = exec_sql(db, SQL_COMMIT);
+				if (rc != SQLITE_OK)
+					seterr(err, errlen,
+					       "schema migration %s: cannot commit: %s",
+					       files[v].name, sqlite3_errmsg(db));
+			}
+		}
+		if (rc != SQLITE_OK) {
+			rollback_if_open(db);
+			return rc;
+		}
+	}
+	seterr(err, errlen, "schema migration: the version did not reach %d", latest);
+	return SQLITE_INTERNAL;
+}

@@ -1,0 +1,59 @@
+/*
+ * store_migrate.h: the embedded schema and the migration that applies it
+ * (internal to the store; src/store.c and tests/test_store.c use it).
+ *
+ * The schema is the numbered files schema/NNN-name.sql. At build time
+ * cmake/embed_schema.cmake compiles them, in order, into
+ * store_schema_files[] (the generated store_schema.c). A database records
+ * the last file applied in PRAGMA user_version and is marked as a wegauge
+ * store by PRAGMA application_id = STORE_APPLICATION_ID.
+ */
+#ifndef WEGAUGE_STORE_MIGRATE_H
+#define WEGAUGE_STORE_MIGRATE_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+/* "wgau": marks a database file as a wegauge store (PRAGMA application_id). */
+#define STORE_APPLICATION_ID 0x77676175
+
+/* One schema file: version NNN, its file name, its SQL (NUL-terminated). */
+struct store_schema_file {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* Every schema file, versions 1 .. store_schema_count in order (generated). */
+extern const struct store_schema_file store_schema_files[];
+extern const size_t store_schema_count;
+
+/*
+ * Read what db is: *version gets its user_version. Returns 0 when db is a
+ * wegauge store at a version this build can open (0 .. latest; 0 means an
+ * empty database), else an SQLite code with a message in err:
+ * SQLITE_NOTADB when the file is not a database or is some other
+ * program's database, SQLITE_ERROR when its version is newer than latest
+ * ("schema version 7 is newer than this wegauged (5): upgrade wegauged"),
+ * or the error of the reading itself. Reads only.
+ */
+int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen);
+
+/*
+ * Bring db forward to the last of files[0 .. n-1], whose versions must be
+ * 1 .. n in order. Each file still missing is applied in its own
+ * BEGIN IMMEDIATE transaction together with PRAGMA user_version (and, for
+ * the first, PRAGMA application_id), and the version is read again inside
+ * each transaction, so two processes migrating at once do not collide.
+ * A database newer than files[n-1] is refused and not changed. On failure
+ * the failing file's transaction is rolled back (the files before it stay
+ * applied) and err names the file and the SQLite error. The SQL of a file
+ * must not contain BEGIN, COMMIT or ROLLBACK; PRAGMA foreign_keys cannot
+ * change inside the transaction, so a file that rebuilds a table must keep
+ * the references valid itself. Returns 0 or the SQLite primary code.
+ */
+int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, char *err,
+                  size_t errlen);
+
+#endif

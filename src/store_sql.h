@@ -1,0 +1,142 @@
+/*
+ * store_sql.h: every SQL text of the store, in one place (the schema
+ * itself is in schema/NNN-name.sql, embedded at build time).
+ *
+ * Statements named SQL_* without _FMT are prepared once per connection
+ * (see store.c, enum store_stmt) or run once at open. Parameters are
+ * numbered; each statement's comment lists them in order, and the C code
+ * binds them in that order. Instants are bound as UTC text
+ * "YYYY-MM-DDTHH:MM:SSZ" (NULL for none), read back as epoch seconds with
+ * unixepoch(). *_FMT texts are printf formats for PRAGMAs, which take no
+ * parameters; they are only ever given integers.
+ */
+#ifndef WEGAUGE_STORE_SQL_H
+#define WEGAUGE_STORE_SQL_H
+
+/* ---- Opening and migrating ---- */
+
+#define SQL_JOURNAL_WAL            "PRAGMA journal_mode = WAL"
+#define SQL_FOREIGN_KEYS_ON        "PRAGMA foreign_keys = ON"
+#define SQL_SYNCHRONOUS_NORMAL     "PRAGMA synchronous = NORMAL"
+#define SQL_SYNCHRONOUS_FULL       "PRAGMA synchronous = FULL"
+#define SQL_JOURNAL_SIZE_LIMIT_FMT "PRAGMA journal_size_limit = %lld"
+#define SQL_USER_VERSION_FMT       "PRAGMA user_version = %d"
+#define SQL_APPLICATION_ID_FMT     "PRAGMA application_id = %d"
+/* The first problem only: "ok", or one line saying what is wrong. */
+#define SQL_QUICK_CHECK "PRAGMA quick_check(1)"
+
+/* What the file is: user_version, application_id, number of schema objects. */
+#define SQL_SCHEMA_IDENTIFY                                                                        \
+	"SELECT (SELECT user_version FROM pragma_user_version),"                                   \
+	" (SELECT application_id FROM pragma_application_id),"                                     \
+	" (SELECT count(*) FROM sqlite_schema)"
+
+#define SQL_BEGIN_IMMEDIATE "BEGIN IMMEDIATE"
+#define SQL_COMMIT          "COMMIT"
+#define SQL_ROLLBACK        "ROLLBACK"
+
+/* ---- workspace ---- */
+
+/*
+ * ?1 name, ?2 license_code, ?3 data_center, ?4 base_url, ?5 key_fingerprint,
+ * ?6 state, ?7 state_reason, ?8 last_pull_at, ?9 last_success_at,
+ * ?10 next_pull_at, ?11 consecutive_failures. An upsert, not REPLACE:
+ * REPLACE deletes the row first, which the pulls referencing it forbid.
+ */
+#define SQL_WS_PUT                                                                                 \
+	"INSERT INTO workspace (name, license_code, data_center, base_url, key_fingerprint,"       \
+	" state, state_reason, last_pull_at, last_success_at, next_pull_at, consecutive_failures)" \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"                                   \
+	" ON CONFLICT (name) DO UPDATE SET"                                                        \
+	" license_code = excluded.license_code, data_center = excluded.data_center,"               \
+	" base_url = excluded.base_url, key_fingerprint = excluded.key_fingerprint,"               \
+	" state = excluded.state, state_reason = excluded.state_reason,"                           \
+	" last_pull_at = excluded.last_pull_at, last_success_at = excluded.last_success_at,"       \
+	" next_pull_at = excluded.next_pull_at,"                                                   \
+	" consecutive_failures = excluded.consecutive_failures"
+
+/* ?1 name -> state, key_fingerprint, last_pull_at, last_success_at (epoch), failures. */
+#define SQL_WS_GET                                                                                 \
+	"SELECT state, key_fingerprint, unixepoch(last_pull_at), unixepoch(last_success_at),"      \
+	" consecutive_failures FROM workspace WHERE name = ?1"
+
+/* The names of every workspace not removed, by name. */
+#define SQL_WS_ACTIVE "SELECT name FROM workspace WHERE state <> 'removed' ORDER BY name"
+
+/* ?1 state, ?2 state_reason, ?3 name. */
+#define SQL_WS_SET_STATE "UPDATE workspace SET state = ?1, state_reason = ?2 WHERE name = ?3"
+
+/* ---- pull ---- */
+
+/* ?1 workspace, ?2 started_at. */
+#define SQL_PULL_BEGIN "INSERT INTO pull (workspace, started_at, status) VALUES (?1, ?2, 'running')"
+
+/* ?1 finished_at, ?2 status, ?3 requests, ?4 retries, ?5 rows, ?6 error, ?7 id. */
+#define SQL_PULL_END                                                                               \
+	"UPDATE pull SET finished_at = ?1, status = ?2, requests = ?3, retries = ?4, rows = ?5,"   \
+	" error = ?6 WHERE id = ?7 AND status = 'running'"
+
+/* ?1 finished_at. */
+#define SQL_PULL_CLOSE_RUNNING                                                                     \
+	"UPDATE pull SET status = 'cancelled', finished_at = ?1, error = 'interrupted'"            \
+	" WHERE status = 'running'"
+
+/* ?1 id, ?2 workspace: a row when pull ?1 is a running pull of ?2. */
+#define SQL_PULL_CHECK "SELECT 1 FROM pull WHERE id = ?1 AND workspace = ?2 AND status = 'running'"
+
+/* ---- the four streams: upserts keyed by each table's primary key ---- */
+
+/* ?1 workspace, ?2 day, ?3 feature, ?4 metric, ?5 value, ?6 pull_id, ?7 updated_at. */
+#define SQL_FEATURE_UPSERT                                                                         \
+	"INSERT INTO feature_usage_daily (workspace, day, feature, metric, value, pull_id,"        \
+	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"                                         \
+	" ON CONFLICT (workspace, day, feature, metric) DO UPDATE SET"                             \
+	" value = excluded.value, pull_id = excluded.pull_id, updated_at = excluded.updated_at"
+
+/*
+ * ?1 workspace, ?2 channel, ?3 campaign_id, ?4 title, ?5 status, ?6 category,
+ * ?7 created_on, ?8 start_date, ?9 sent, ?10 delivered, ?11 clicks,
+ * ?12 conversions, ?13 revenue, ?14 pull_id, ?15 updated_at.
+ */
+#define SQL_CAMPAIGN_UPSERT                                                                        \
+	"INSERT INTO campaign (workspace, channel, campaign_id, title, status, category,"          \
+	" created_on, start_date, sent, delivered, clicks, conversions, revenue, pull_id,"         \
+	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"   \
+	" ON CONFLICT (workspace, channel, campaign_id) DO UPDATE SET"                             \
+	" title = excluded.title, status = excluded.status, category = excluded.category,"         \
+	" created_on = excluded.created_on, start_date = excluded.start_date,"                     \
+	" sent = excluded.sent, delivered = excluded.delivered, clicks = excluded.clicks,"         \
+	" conversions = excluded.conversions, revenue = excluded.revenue,"                         \
+	" pull_id = excluded.pull_id, updated_at = excluded.updated_at"
+
+/* ?1 workspace, ?2 day, ?3 platform, ?4 dau, ?5 wau, ?6 mau, ?7 pull_id, ?8 updated_at. */
+#define SQL_ACTIVE_UPSERT                                                                          \
+	"INSERT INTO active_users_daily (workspace, day, platform, dau, wau, mau, pull_id,"        \
+	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"                                     \
+	" ON CONFLICT (workspace, day, platform) DO UPDATE SET"                                    \
+	" dau = excluded.dau, wau = excluded.wau, mau = excluded.mau,"                             \
+	" pull_id = excluded.pull_id, updated_at = excluded.updated_at"
+
+/*
+ * ?1 workspace, ?2 email, ?3 name, ?4 role, ?5 status, ?6 last_login_at,
+ * ?7 pull_id, ?8 now. A seat seen again keeps first_seen_at and is no
+ * longer removed.
+ */
+#define SQL_SEAT_UPSERT                                                                            \
+	"INSERT INTO seat (workspace, email, name, role, status, last_login_at, first_seen_at,"    \
+	" last_seen_at, removed_at, pull_id, updated_at)"                                          \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?8, NULL, ?7, ?8)"                                   \
+	" ON CONFLICT (workspace, email) DO UPDATE SET"                                            \
+	" name = excluded.name, role = excluded.role, status = excluded.status,"                   \
+	" last_login_at = excluded.last_login_at, last_seen_at = excluded.last_seen_at,"           \
+	" removed_at = NULL, pull_id = excluded.pull_id, updated_at = excluded.updated_at"
+
+/*
+ * ?1 workspace, ?2 pull_id, ?3 now: after the upserts of a complete listing
+ * by pull ?2, every seat of ?1 that ?2 did not list is removed, once.
+ */
+#define SQL_SEAT_MARK_REMOVED                                                                      \
+	"UPDATE seat SET removed_at = ?3, updated_at = ?3"                                         \
+	" WHERE workspace = ?1 AND pull_id <> ?2 AND removed_at IS NULL"
+
+#endif
