@@ -7,8 +7,13 @@
 --  * Every table is STRICT. Counts and ids are INTEGER. Numbers that the
 --    API may send as a JSON integer or a JSON real are ANY, so that an
 --    integer stays an integer and a real stays a real (typeof() tells).
---  * Instants are UTC text 'YYYY-MM-DDTHH:MM:SSZ', days 'YYYY-MM-DD';
---    CHECK constraints keep both shapes (NULL means unknown / never).
+--  * Instants are UTC text 'YYYY-MM-DDTHH:MM:SSZ', days 'YYYY-MM-DD'.
+--    CHECK constraints admit only real calendar values in exactly that
+--    form: SQLite's own strftime()/date() must give the value back
+--    unchanged. The '+0' modifier makes them normalize, so that
+--    2026-02-30 comes back as 2026-03-02 and fails. They compare with IS,
+--    so that a text they cannot read (which gives NULL) fails, while NULL
+--    itself passes where the column allows it. NULL means unknown / never.
 --  * Workspace names are the key everywhere and never change meaning; a
 --    workspace disconnected from the configuration keeps its row with
 --    state 'removed', so its history (pulls and data) stays.
@@ -34,12 +39,15 @@ CREATE TABLE workspace (
 	-- The first 16 hex digits of the SHA-256 of the API key: tells a
 	-- changed key, reveals nothing of it. Never the key itself.
 	key_fingerprint      TEXT,
-	last_pull_at         TEXT CHECK (last_pull_at GLOB
-	                     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
-	last_success_at      TEXT CHECK (last_success_at GLOB
-	                     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
-	next_pull_at         TEXT CHECK (next_pull_at GLOB
-	                     '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
+	last_pull_at         TEXT
+	                     CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', last_pull_at, '+0 seconds')
+	                            IS last_pull_at),
+	last_success_at      TEXT
+	                     CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', last_success_at, '+0 seconds')
+	                            IS last_success_at),
+	next_pull_at         TEXT
+	                     CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', next_pull_at, '+0 seconds')
+	                            IS next_pull_at),
 	consecutive_failures INTEGER NOT NULL DEFAULT 0 CHECK (consecutive_failures >= 0)
 ) STRICT;
 
@@ -51,10 +59,11 @@ CREATE TABLE workspace (
 CREATE TABLE pull (
 	id          INTEGER PRIMARY KEY AUTOINCREMENT,
 	workspace   TEXT NOT NULL REFERENCES workspace (name),
-	started_at  TEXT NOT NULL CHECK (started_at GLOB
-	            '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
-	finished_at TEXT CHECK (finished_at GLOB
-	            '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
+	started_at  TEXT NOT NULL
+	            CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', started_at, '+0 seconds') IS started_at),
+	finished_at TEXT
+	            CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', finished_at, '+0 seconds')
+	                   IS finished_at),
 	status      TEXT NOT NULL DEFAULT 'running'
 	            CHECK (status IN ('running', 'ok', 'partial', 'failed', 'auth_failed',
 	                              'cancelled')),
@@ -67,6 +76,8 @@ CREATE TABLE pull (
 -- `wegauge pulls` and v_workspace_health: the pulls of one workspace,
 -- newest first.
 CREATE INDEX pull_workspace_started ON pull (workspace, started_at);
+-- `wegauge pulls` over every workspace: the newest pulls.
+CREATE INDEX pull_started ON pull (started_at);
 -- store_pull_close_running() at start: the few pulls still running.
 CREATE INDEX pull_running ON pull (id) WHERE status = 'running';
 
@@ -76,12 +87,13 @@ CREATE INDEX pull_running ON pull (id) WHERE status = 'running';
 -- "goal"), or any other name the API sends).
 CREATE TABLE feature_usage_daily (
 	workspace  TEXT NOT NULL REFERENCES workspace (name),
-	day        TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+	day        TEXT NOT NULL CHECK (date(day, '+0 days') IS day),
 	feature    TEXT NOT NULL,
 	metric     TEXT NOT NULL,
 	value      ANY,
 	pull_id    INTEGER NOT NULL REFERENCES pull (id),
-	updated_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+	           CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+0 seconds') IS updated_at),
 	PRIMARY KEY (workspace, day, feature, metric)
 ) STRICT, WITHOUT ROWID;
 
@@ -94,17 +106,18 @@ CREATE TABLE campaign (
 	title       TEXT,
 	status      TEXT,
 	category    TEXT,
-	created_on  TEXT CHECK (created_on GLOB
-	            '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
-	start_date  TEXT CHECK (start_date GLOB
-	            '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
+	created_on  TEXT
+	            CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', created_on, '+0 seconds') IS created_on),
+	start_date  TEXT
+	            CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', start_date, '+0 seconds') IS start_date),
 	sent        ANY,
 	delivered   ANY,
 	clicks      ANY,
 	conversions ANY,
 	revenue     ANY,
 	pull_id     INTEGER NOT NULL REFERENCES pull (id),
-	updated_at  TEXT NOT NULL,
+	updated_at  TEXT NOT NULL
+	            CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+0 seconds') IS updated_at),
 	PRIMARY KEY (workspace, channel, campaign_id)
 ) STRICT, WITHOUT ROWID;
 
@@ -112,13 +125,14 @@ CREATE TABLE campaign (
 -- platform (android, ios, web, ...) on one day; NULL when not sent.
 CREATE TABLE active_users_daily (
 	workspace  TEXT NOT NULL REFERENCES workspace (name),
-	day        TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+	day        TEXT NOT NULL CHECK (date(day, '+0 days') IS day),
 	platform   TEXT NOT NULL,
 	dau        ANY,
 	wau        ANY,
 	mau        ANY,
 	pull_id    INTEGER NOT NULL REFERENCES pull (id),
-	updated_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+	           CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+0 seconds') IS updated_at),
 	PRIMARY KEY (workspace, day, platform)
 ) STRICT, WITHOUT ROWID;
 
@@ -133,13 +147,22 @@ CREATE TABLE seat (
 	name          TEXT,
 	role          TEXT,
 	status        TEXT,
-	last_login_at TEXT CHECK (last_login_at GLOB
-	              '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'),
-	first_seen_at TEXT NOT NULL,
-	last_seen_at  TEXT NOT NULL,
-	removed_at    TEXT,
+	last_login_at TEXT
+	              CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', last_login_at, '+0 seconds')
+	                     IS last_login_at),
+	first_seen_at TEXT NOT NULL
+	              CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', first_seen_at, '+0 seconds')
+	                     IS first_seen_at),
+	last_seen_at  TEXT NOT NULL
+	              CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', last_seen_at, '+0 seconds')
+	                     IS last_seen_at),
+	removed_at    TEXT
+	              CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', removed_at, '+0 seconds')
+	                     IS removed_at),
 	pull_id       INTEGER NOT NULL REFERENCES pull (id),
-	updated_at    TEXT NOT NULL,
+	updated_at    TEXT NOT NULL
+	              CHECK (strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, '+0 seconds')
+	                     IS updated_at),
 	PRIMARY KEY (workspace, email)
 ) STRICT, WITHOUT ROWID;
 

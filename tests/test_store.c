@@ -421,6 +421,16 @@ static void test_open_bad_arguments(void **state)
 	assert_int_equal(store_open(&st, dir, &test_opts, errbuf, sizeof(errbuf)), SQLITE_CANTOPEN);
 	assert_null(st);
 	assert_non_null(strstr(errbuf, "not a regular file"));
+	/* A directory that does not exist cannot hold one. */
+	char missing[600];
+	snprintf(missing, sizeof(missing), "%s/no/such/dir/x.db", dir);
+	assert_int_equal(store_open(&st, missing, &test_opts, errbuf, sizeof(errbuf)),
+	                 SQLITE_CANTOPEN);
+	assert_null(st);
+	char want[700];
+	snprintf(want, sizeof(want), "store %s: cannot open: unable to open database file",
+	         missing);
+	assert_string_equal(errbuf, want);
 	/* NULL opts are the defaults. */
 	assert_int_equal(store_open(&st, ":memory:", NULL, errbuf, sizeof(errbuf)), 0);
 	assert_int_equal(q_int(store_handle(st), "PRAGMA busy_timeout"), 1000);
@@ -1054,6 +1064,57 @@ static void test_commit_is_atomic_per_stream(void **state)
 	close_ok(st);
 }
 
+/* Days and instants must be real calendar values in the store's exact form. */
+static void test_calendar_checks(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(fresh_path("calendar"));
+	sqlite3 *db = store_handle(st);
+	put_ws(st, "acme");
+	int64_t p = begin_pull(st, "acme", T1);
+	static const struct {
+		const char *day;        /* of a feature row */
+		const char *created_on; /* of a campaign row */
+		int ok;
+	} cases[] = {
+	        {"2024-02-29", "2024-02-29T23:59:59Z", 1},
+	        {"0001-01-01", "9999-12-31T23:59:59Z", 1},
+	        {"2026-02-29", "2026-10-01T10:00:00", 0},
+	        {"2026-02-30", "2026-10-01 10:00:00Z", 0},
+	        {"2026-1-1", "2026-13-01T10:00:00Z", 0},
+	        {"2026-11-1x", "2026-10-01T24:00:00Z", 0},
+	        {"23/11/2026", "2026-10-01T10:00Z", 0},
+	};
+	struct rowset fs, cs;
+	rowset_init(&fs, STREAM_STATS, 0);
+	rowset_init(&cs, STREAM_CAMPAIGNS, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rowset_free(&fs);
+		rowset_free(&cs);
+		add_feature(&fs, cases[i].day, "SMS", "users", N_INT(1));
+		struct row_campaign *c = rowset_push(&cs);
+		assert_non_null(c);
+		c->channel = "SMS";
+		c->campaign_id = "c1";
+		snprintf(c->created_on, TS_LEN, "%s", cases[i].created_on);
+		int64_t n = -1;
+		int rf = store_commit_stream(st, "acme", p, T1, &fs, &n, errbuf, sizeof(errbuf));
+		if (cases[i].ok ? rf != 0 : rf != SQLITE_CONSTRAINT)
+			fail_msg("day %s: %d %s", cases[i].day, rf, errbuf);
+		if (!cases[i].ok)
+			assert_non_null(strstr(errbuf, "CHECK constraint failed"));
+		int rc = store_commit_stream(st, "acme", p, T1, &cs, &n, errbuf, sizeof(errbuf));
+		if (cases[i].ok ? rc != 0 : rc != SQLITE_CONSTRAINT)
+			fail_msg("instant %s: %d %s", cases[i].created_on, rc, errbuf);
+	}
+	assert_rows(db, "SELECT day FROM feature_usage_daily ORDER BY day",
+	            "0001-01-01\n2024-02-29\n");
+	assert_rows(db, "SELECT created_on FROM campaign", "9999-12-31T23:59:59Z\n");
+	rowset_free(&fs);
+	rowset_free(&cs);
+	close_ok(st);
+}
+
 /* n feature rows of distinct days, each with a long feature name. */
 static void fill_many(struct rowset *rs, int n)
 {
@@ -1461,6 +1522,7 @@ int main(void)
 	        cmocka_unit_test(test_pull_rows),
 	        cmocka_unit_test(test_upserts_idempotent_and_typed),
 	        cmocka_unit_test(test_commit_is_atomic_per_stream),
+	        cmocka_unit_test(test_calendar_checks),
 	        cmocka_unit_test(test_full_leaves_store_usable),
 	        cmocka_unit_test(test_busy_and_readonly_leave_store_usable),
 	        cmocka_unit_test(test_team_removal_and_return),
