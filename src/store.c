@@ -927,14 +927,19 @@ static size_t stream_row_size(enum stream s)
 
 /*
  * Roll back the open transaction, if any: after SQLITE_FULL, SQLITE_IOERR
- * or SQLITE_NOMEM SQLite may already have rolled it back itself.
+ * or SQLITE_NOMEM SQLite may already have rolled it back itself. Should
+ * the prepared ROLLBACK fail, a freshly compiled one is tried, so that the
+ * connection is not left inside a transaction that every later BEGIN
+ * would trip over.
  */
 static void rollback(struct store *st)
 {
-	if (!sqlite3_get_autocommit(st->db)) {
-		sqlite3_step(st->stmt[STMT_ROLLBACK]);
-		sqlite3_reset(st->stmt[STMT_ROLLBACK]);
-	}
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	sqlite3_step(st->stmt[STMT_ROLLBACK]);
+	sqlite3_reset(st->stmt[STMT_ROLLBACK]);
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, SQL_ROLLBACK, NULL, NULL, NULL);
 }
 
 int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
