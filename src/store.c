@@ -1,22 +1,16 @@
 /*
  * store.c: the SQLite store of operator.md ("The store"): opening and
- * checking the database file, the workspace and pull rows, and the
- * per-stream commit of a pull's rows.
+ * closing it, the workspace and pull rows, and the per-stream commit of a
+ * pull's rows.
  *
  * One struct store is one read-write connection, used from one thread.
  * Every statement is prepared once at open (SQLITE_PREPARE_PERSISTENT)
  * and reset and cleared after each use; the SQL is in store_sql.h, the
  * schema and its migration in schema/ and store_migrate.c.
  *
- * Opening is careful about files it must not damage. An existing file is
- * first opened read-only and checked (is it a database, is it a wegauge
- * store, is it too new, does PRAGMA quick_check pass); only when it passes
- * is it opened read-write. When the file has no -wal beside it, the check
- * opens it with immutable=1, which makes SQLite create no -wal or -shm
- * file and take no lock: a refused file is left byte for byte as it was,
- * with nothing beside it. When a -wal exists (a process died with the
- * store open), the check must read that WAL and opens the file plainly
- * read-only; SQLite may then create a missing -shm.
+ * Opening is careful about files it must not damage: an existing file is
+ * first checked read-only by store_check_file() (store_migrate.c), and
+ * only when it passes is it opened read-write and migrated.
  *
  * Errors: every failure returns the SQLite primary result code and a
  * message naming the operation, the object (workspace, pull, stream, row)
@@ -26,15 +20,12 @@
  */
 #include "store.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -278,124 +269,6 @@ static int run_once(struct store *st, sqlite3_stmt *s, char *err, size_t errlen,
 
 /* ---- Opening ---- */
 
-/*
- * The URI that opens path read-only and immutable: "file:" and the path
- * with every byte outside [A-Za-z0-9._~/-] percent-encoded (so '?', '#'
- * and '%' in a file name mean themselves). Returns a malloc'd string or
- * NULL when memory runs out.
- */
-static char *immutable_uri(const char *path)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	static const char suffix[] = "?mode=ro&immutable=1";
-	size_t len = strlen(path);
-	char *uri = malloc(sizeof("file://") + 3 * len + sizeof(suffix));
-	if (!uri)
-		return NULL;
-	char *p = uri;
-	/* An absolute path gets an empty authority: file:///abs/path. */
-	p += sprintf(p, path[0] == '/' ? "file://" : "file:");
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)path[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '~' || c == '/' || c == '-') {
-			*p++ = (char)c;
-		} else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 15];
-		}
-	}
-	memcpy(p, suffix, sizeof(suffix));
-	return uri;
-}
-
-/*
- * Check an existing database file before anything writes to it: it must
- * be an SQLite database, a wegauge store (or empty), not newer than this
- * build, and pass PRAGMA quick_check. A missing file passes (it will be
- * created). Reads only; see the file comment for what it may leave
- * behind. Returns 0 or an SQLite code with a message naming path.
- */
-static int check_existing(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT)
-			return SQLITE_OK;
-		seterr(err, errlen, "store %s: cannot stat: %s", path, strerror(errno));
-		return SQLITE_CANTOPEN;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "store %s: not a regular file", path);
-		return SQLITE_CANTOPEN;
-	}
-
-	size_t len = strlen(path);
-	char *wal = malloc(len + sizeof("-wal"));
-	if (!wal) {
-		seterr(err, errlen, "store %s: out of memory", path);
-		return SQLITE_NOMEM;
-	}
-	memcpy(wal, path, len);
-	memcpy(wal + len, "-wal", sizeof("-wal"));
-	bool has_wal = access(wal, F_OK) == 0;
-	free(wal);
-
-	sqlite3 *db = NULL;
-	int rc;
-	if (has_wal) {
-		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	} else {
-		char *uri = immutable_uri(path);
-		if (!uri) {
-			seterr(err, errlen, "store %s: out of memory", path);
-			return SQLITE_NOMEM;
-		}
-		rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-		free(uri);
-	}
-	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store %s: cannot open to check it: %s", path,
-		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		return rc & 0xff;
-	}
-
-	char why[512];
-	int version = 0;
-	rc = store_schema_check(db, store_schema_version(), &version, why, sizeof(why));
-	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store %s: %s", path, why);
-		sqlite3_close(db);
-		return rc;
-	}
-
-	sqlite3_stmt *s = NULL;
-	rc = sqlite3_prepare_v2(db, SQL_QUICK_CHECK, -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *res = (const char *)sqlite3_column_text(s, 0);
-		if (res && strcmp(res, "ok") == 0) {
-			rc = SQLITE_OK;
-		} else {
-			seterr(err, errlen, "store %s: corrupt: quick_check: %s", path,
-			       res ? res : "(no answer)");
-			rc = SQLITE_CORRUPT;
-		}
-	} else {
-		rc &= 0xff;
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_CORRUPT;
-		seterr(err, errlen, "store %s: corrupt: quick_check failed: %s", path,
-		       sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return rc;
-}
-
 /* Run one PRAGMA (or other SQL) text, naming it on failure. */
 static int exec_setting(sqlite3 *db, const char *sql, const char *path, char *err, size_t errlen)
 {
@@ -484,7 +357,7 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 	bool memory = strcmp(path, ":memory:") == 0;
 	int rc;
 	if (!memory) {
-		rc = check_existing(path, err, errlen);
+		rc = store_check_file(path, err, errlen);
 		if (rc != SQLITE_OK)
 			return rc;
 	}

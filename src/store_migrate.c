@@ -9,12 +9,28 @@
  * Migration only goes forward; a database written by a newer wegauged is
  * refused untouched, since this build cannot know what the newer schema
  * means.
+ *
+ * Before the store opens an existing file read-write, store_check_file()
+ * checks it read-only (is it a database, is it a wegauge store, is it too
+ * new, does PRAGMA quick_check pass). When the file has no -wal beside it,
+ * the check opens it with immutable=1, which makes SQLite create no -wal
+ * or -shm file and take no lock: a refused file is left byte for byte as
+ * it was, with nothing beside it. When a -wal exists (a process died with
+ * the store open), the check must read that WAL and opens the file plainly
+ * read-only; SQLite may then create a missing -shm.
  */
 #include "store_migrate.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "store.h"
 #include "store_sql.h"
 
 __attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
@@ -168,4 +184,116 @@ int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, 
 	}
 	seterr(err, errlen, "schema migration: the version did not reach %d", latest);
 	return SQLITE_INTERNAL;
+}
+
+/*
+ * The URI that opens path read-only and immutable: "file:" and the path
+ * with every byte outside [A-Za-z0-9._~/-] percent-encoded (so '?', '#'
+ * and '%' in a file name mean themselves). Returns a malloc'd string or
+ * NULL when memory runs out.
+ */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char suffix[] = "?mode=ro&immutable=1";
+	size_t len = strlen(path);
+	char *uri = malloc(sizeof("file://") + 3 * len + sizeof(suffix));
+	if (!uri)
+		return NULL;
+	char *p = uri;
+	/* An absolute path gets an empty authority: file:///abs/path. */
+	p += sprintf(p, path[0] == '/' ? "file://" : "file:");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '~' || c == '/' || c == '-') {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	memcpy(p, suffix, sizeof(suffix));
+	return uri;
+}
+
+/* See store_migrate.h. */
+int store_check_file(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return SQLITE_OK;
+		seterr(err, errlen, "store %s: cannot stat: %s", path, strerror(errno));
+		return SQLITE_CANTOPEN;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		seterr(err, errlen, "store %s: not a regular file", path);
+		return SQLITE_CANTOPEN;
+	}
+
+	size_t len = strlen(path);
+	char *wal = malloc(len + sizeof("-wal"));
+	if (!wal) {
+		seterr(err, errlen, "store %s: out of memory", path);
+		return SQLITE_NOMEM;
+	}
+	memcpy(wal, path, len);
+	memcpy(wal + len, "-wal", sizeof("-wal"));
+	bool has_wal = access(wal, F_OK) == 0;
+	free(wal);
+
+	sqlite3 *db = NULL;
+	int rc;
+	if (has_wal) {
+		rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	} else {
+		char *uri = immutable_uri(path);
+		if (!uri) {
+			seterr(err, errlen, "store %s: out of memory", path);
+			return SQLITE_NOMEM;
+		}
+		rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		free(uri);
+	}
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store %s: cannot open to check it: %s", path,
+		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return rc & 0xff;
+	}
+
+	char why[512];
+	int version = 0;
+	rc = store_schema_check(db, store_schema_version(), &version, why, sizeof(why));
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "store %s: %s", path, why);
+		sqlite3_close(db);
+		return rc;
+	}
+
+	sqlite3_stmt *s = NULL;
+	rc = sqlite3_prepare_v2(db, SQL_QUICK_CHECK, -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *res = (const char *)sqlite3_column_text(s, 0);
+		if (res && strcmp(res, "ok") == 0) {
+			rc = SQLITE_OK;
+		} else {
+			seterr(err, errlen, "store %s: corrupt: quick_check: %s", path,
+			       res ? res : "(no answer)");
+			rc = SQLITE_CORRUPT;
+		}
+	} else {
+		rc &= 0xff;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_CORRUPT;
+		seterr(err, errlen, "store %s: corrupt: quick_check failed: %s", path,
+		       sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
 }

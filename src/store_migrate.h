@@ -41,6 +41,17 @@ extern const size_t store_schema_count;
 int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen);
 
 /*
+ * Check the database file at path before anything writes to it: it must
+ * be an SQLite database, a wegauge store (or empty), not newer than this
+ * build, and pass PRAGMA quick_check. A missing file passes (the store
+ * will create it). Reads only, and leaves a file without a -wal exactly as
+ * it was, with no -wal or -shm created. Returns 0, or SQLITE_NOTADB,
+ * SQLITE_ERROR (too new), SQLITE_CORRUPT, SQLITE_CANTOPEN (not a regular
+ * file, unreadable), SQLITE_NOMEM, with a message "store PATH: ..." in err.
+ */
+int store_check_file(const char *path, char *err, size_t errlen);
+
+/*
  * Bring db forward to the last of files[0 .. n-1], whose versions must be
  * 1 .. n in order. Each file still missing is applied in its own
  * BEGIN IMMEDIATE transaction together with PRAGMA user_version (and, for

@@ -521,6 +521,8 @@ static void test_refused_files_untouched(void **state)
 		const char *msg; /* a part of the message */
 	} cases[] = {
 	        {"notdb", make_not_db, SQLITE_NOTADB, "not a SQLite database"},
+	        /* URI characters in the name mean themselves (the check opens by URI) */
+	        {"odd ?#%&=+ name", make_not_db, SQLITE_NOTADB, "not a SQLite database"},
 	        {"toonew", make_too_new, SQLITE_ERROR, too_new},
 	        {"foreignapp", make_foreign_app, SQLITE_NOTADB,
 	         "not a wegauge store: it belongs to another program (application_id 0x4d2)"},
@@ -567,6 +569,15 @@ static void test_reopen_keeps_data_and_empty_file(void **state)
 	assert_int_equal(store_ws_get(st, "acme", &saved, errbuf, sizeof(errbuf)), 1);
 	assert_string_equal(saved.state, "connected");
 	assert_int_equal(q_int(store_handle(st), "PRAGMA user_version"), store_schema_version());
+	close_ok(st);
+
+	/* A name with URI characters: checked and reopened as itself. */
+	path = fresh_path("odd ?#%&=+ name");
+	st = open_ok(path);
+	put_ws(st, "odd");
+	close_ok(st);
+	st = open_ok(path);
+	assert_int_equal(store_ws_get(st, "odd", &saved, errbuf, sizeof(errbuf)), 1);
 	close_ok(st);
 
 	/* An empty file (0 bytes) is an empty database: the schema is created. */
