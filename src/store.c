@@ -19,6 +19,7 @@
  * SQLITE_READONLY, a constraint).
  */
 #include "store.h"
+#include "ts.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -132,15 +133,7 @@ static int fmt_instant(int64_t t, char out[TS_LEN])
 		return 0;
 	if (t < INSTANT_MIN || t > INSTANT_MAX)
 		return -1;
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm))
-		return -1;
-	/* The modulos only tell the compiler each field's width. */
-	snprintf(out, TS_LEN, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-	         (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-	         (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-	         (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+	ts_format(t, out);
 	return 0;
 }
 
