@@ -9,6 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest duration accepted: 10 years of 365 days, in milliseconds. */
+#define UNITS_DURATION_MAX_MS ((int64_t)3650 * 86400 * 1000)
+/* The largest size accepted: 1 TiB. */
+#define UNITS_SIZE_MAX ((uint64_t)1 << 40)
+/* Enough for any formatted duration or size and its NUL ("315360000000ms"). */
+#define UNITS_BUF_LEN 24
+
 /*
  * Parse a duration into milliseconds. A bare number is seconds. Units: ms,
  * s, m, h, d. No sign, no spaces inside, no fractions, no overflow (at most
