@@ -103,9 +103,14 @@ struct config_errors {
 };
 
 /*
- * Load and validate the configuration at path. On success returns 0 and
- * *out (free with config_free). On failure returns -1, *out is NULL and
- * errs holds at least one message (free with config_errors_free).
+ * Load and validate the configuration at path. errs is overwritten (its
+ * previous content is not freed). On success returns 0, *out (free with
+ * config_free) and no messages. On failure returns -1, *out is NULL and
+ * errs holds at least one message (free with config_errors_free): every
+ * error found, in file order, up to 100 plus one line saying how many
+ * more there were. Each has the form
+ *   FILE:LINE: [section] key: what was expected, got 'value'
+ * and never quotes a value that could be a secret.
  * Keys are read relative to nothing: api_key_file must be absolute or
  * relative to the directory of the file that names it;
  * api_key_credential is looked up in $CREDENTIALS_DIRECTORY.
@@ -121,8 +126,11 @@ const struct ws_config *config_find_ws(const struct config *cfg, const char *nam
 const char *config_dc_name(enum data_center dc);
 
 /*
- * Write the `-t` summary: "configuration OK" and one line per workspace
- * (name, data center or base URL, interval, streams, enabled). Never the key.
+ * Write the `-t` summary: "configuration OK" and one line per workspace:
+ *   NAME  DC|BASE_URL  interval=15m jitter=30s lookback=3d streams=stats,campaigns
+ *   enabled|disabled key=file:PATH|credential:NAME fp=16-hex-digits
+ * (one line; the base URL replaces the data center when base_url is set).
+ * Never the key.
  */
 void config_print_summary(const struct config *cfg, FILE *f);
 

@@ -1,0 +1,849 @@
+/*
+ * config.c: loading the configuration (config.h): files, sections, keys,
+ * errors, API keys and the -t summary.
+ *
+ * How a file is read. The whole file (at most CONFIG_MAX_FILE bytes) is
+ * read into memory and handed to inih line by line through our own
+ * reader, which does four things inih cannot do for us:
+ *  - it counts lines, so every handler call knows its line number (the
+ *    Debian build of inih passes none);
+ *  - it strips leading blanks, so an indented "key = value" is a key and
+ *    never a continuation of the previous value (inih's multi-line mode is
+ *    on in that build and cannot be turned off per parse);
+ *  - it parses section headers itself, because inih truncates section
+ *    names at 50 bytes and does not report a section without keys; the
+ *    section state lives here, inih's section argument is ignored;
+ *  - it reports lines inih would reject (no '=', too long, a NUL byte) and
+ *    hands inih an empty line instead, so parsing goes on and every error
+ *    of the file is collected, not just the first.
+ * inih then splits "key = value", strips blanks and inline "; comments",
+ * and calls handler() for every pair.
+ *
+ * After the main file come the *.conf files of include_dir, sorted with
+ * strcmp; they may hold workspace sections only. Then finalize() checks
+ * what spans keys (missing license_code, key sources, inherited values),
+ * and reads every API key. Nothing is returned unless all of it is right.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config_int.h"
+#include "rows.h"
+#include "secret.h"
+#include "units.h"
+
+#define CONFIG_MAX_ERRORS   100     /* messages kept; the rest are counted */
+#define CONFIG_MAX_FILE     1048576 /* bytes in one configuration file */
+#define CONFIG_MAX_INCLUDES 1024    /* *.conf files in include_dir */
+#define CONFIG_MAX_WS       4096    /* workspaces in all files together */
+#define ECHO_MAX            64      /* bytes of a value quoted in a message */
+#define MSG_MAX             1024    /* bytes of one message */
+#define LABEL_MAX           (WS_NAME_MAX + 16)
+
+_Static_assert(FINGERPRINT_LEN == SECRET_FP_LEN, "secret.h and config.h disagree");
+
+enum sec_kind { SEC_NONE, SEC_DAEMON, SEC_WS, SEC_BAD };
+
+/* What the parser knows of a section beyond its values: which keys were set, and where. */
+struct sec_meta {
+	uint64_t seen;          /* bit i: cfg_opts[i] was given (for duplicates) */
+	uint64_t set;           /* bit i: ... and its value was accepted */
+	int line[CFG_MAX_OPTS]; /* the line it was first given on */
+};
+
+struct parse {
+	struct config *cfg;
+	struct config_errors *errs;
+	size_t n_errors; /* every error, also those beyond CONFIG_MAX_ERRORS */
+	bool oom;        /* an error message itself could not be stored */
+	size_t cap_ws;
+	struct sec_meta *ws_meta; /* parallel to cfg->ws */
+	struct sec_meta daemon_meta;
+	int daemon_line; /* the [daemon] header's line; 0 before it */
+
+	/* The file being parsed. */
+	const char *file;
+	char *dir; /* its directory, for relative paths */
+	bool main_file;
+	const char *buf;
+	size_t len, pos;
+	int lineno;
+	enum sec_kind sec;
+	size_t ws_index; /* SEC_WS: the section's workspace */
+};
+
+/*
+ * Copy at most ECHO_MAX bytes of v into buf (n bytes) for quoting in a
+ * message: anything but printable ASCII, and also ' and \, becomes \xNN;
+ * a cut is marked with "...". Returns buf.
+ */
+static const char *quote(const char *v, char *buf, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i = 0;
+	for (; i < ECHO_MAX && o + 5 < n && v[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'') {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 0xf];
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	if (v[i] != '\0' && o + 4 <= n) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* Append a copy of msg to the error list, bound or not; sets p->oom when it cannot. */
+static void push_msg(struct parse *p, const char *msg)
+{
+	char *m = strdup(msg);
+	char **grown = m ? realloc(p->errs->msg, (p->errs->n + 1) * sizeof(char *)) : NULL;
+	if (grown == NULL) {
+		free(m);
+		p->oom = true;
+		return;
+	}
+	p->errs->msg = grown;
+	p->errs->msg[p->errs->n++] = m;
+}
+
+/*
+ * Record one error: "FILE:LINE: LABEL KEY: message". file, label and key
+ * may be NULL and line 0 when they do not apply. Beyond CONFIG_MAX_ERRORS
+ * the error is only counted (config_load adds how many were not shown).
+ */
+static void errf(struct parse *p, const char *file, int line, const char *label, const char *key,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void errf(struct parse *p, const char *file, int line, const char *label, const char *key,
+                 const char *fmt, ...)
+{
+	p->n_errors++;
+	if (p->errs->n >= CONFIG_MAX_ERRORS)
+		return;
+	char msg[MSG_MAX];
+	size_t o = 0;
+	int w = 0;
+	if (file != NULL)
+		w = line > 0 ? snprintf(msg, sizeof(msg), "%s:%d: ", file, line)
+		             : snprintf(msg, sizeof(msg), "%s: ", file);
+	o = w > 0 ? (size_t)w : 0;
+	if (o < sizeof(msg) && (label != NULL || key != NULL)) {
+		w = snprintf(msg + o, sizeof(msg) - o, "%s%s%s: ", label ? label : "",
+		             label && key ? " " : "", key ? key : "");
+		o += w > 0 ? (size_t)w : 0;
+	}
+	if (o < sizeof(msg)) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(msg + o, sizeof(msg) - o, fmt, ap);
+		va_end(ap);
+	}
+	push_msg(p, msg);
+}
+
+/* "[workspace \"NAME\"]" into buf. */
+static const char *ws_label(const struct ws_config *ws, char *buf, size_t n)
+{
+	snprintf(buf, n, "[workspace \"%s\"]", ws->name);
+	return buf;
+}
+
+/* The label of the current section, for messages. */
+static const char *sec_label(const struct parse *p, char *buf, size_t n)
+{
+	if (p->sec == SEC_DAEMON)
+		return "[daemon]";
+	if (p->sec == SEC_WS)
+		return ws_label(&p->cfg->ws[p->ws_index], buf, n);
+	return NULL;
+}
+
+/* The index in cfg_opts of a known option. */
+static size_t opt_index(enum cfg_scope scope, const char *name)
+{
+	return (size_t)(cfg_opt_find(scope, name) - cfg_opts);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * Start a workspace section named name (already checked) at the current
+ * line: grow the arrays (bounded by CONFIG_MAX_WS), apply the defaults.
+ * Sets p->sec to SEC_WS, or SEC_BAD after recording why not.
+ */
+static void ws_open(struct parse *p, const char *name)
+{
+	struct config *cfg = p->cfg;
+	char label[LABEL_MAX];
+	snprintf(label, sizeof(label), "[workspace \"%s\"]", name);
+	p->sec = SEC_BAD;
+	for (size_t i = 0; i < cfg->n_ws; i++) {
+		if (strcmp(cfg->ws[i].name, name) == 0) {
+			errf(p, p->file, p->lineno, label, NULL,
+			     "duplicate workspace name; first defined at %s:%d", cfg->ws[i].file,
+			     cfg->ws[i].line);
+			return;
+		}
+	}
+	if (cfg->n_ws >= CONFIG_MAX_WS) {
+		errf(p, p->file, p->lineno, label, NULL, "expected at most %d workspaces",
+		     CONFIG_MAX_WS);
+		return;
+	}
+	if (cfg->n_ws == p->cap_ws) {
+		size_t cap = p->cap_ws ? p->cap_ws * 2 : 8;
+		struct ws_config *ws = realloc(cfg->ws, cap * sizeof(*ws));
+		if (ws != NULL)
+			cfg->ws = ws;
+		struct sec_meta *meta = ws ? realloc(p->ws_meta, cap * sizeof(*meta)) : NULL;
+		if (meta == NULL) {
+			errf(p, p->file, p->lineno, label, NULL, "out of memory");
+			return;
+		}
+		p->ws_meta = meta;
+		p->cap_ws = cap;
+	}
+	struct ws_config *ws = &cfg->ws[cfg->n_ws];
+	memset(ws, 0, sizeof(*ws));
+	memset(&p->ws_meta[cfg->n_ws], 0, sizeof(p->ws_meta[0]));
+	memcpy(ws->name, name, strlen(name) + 1);
+	ws->line = p->lineno;
+	cfg->n_ws++; /* from here on config_free() owns what ws holds */
+	ws->file = strdup(p->file);
+	if (ws->file == NULL || cfg_apply_defaults(CFG_WS, ws) != 0) {
+		errf(p, p->file, p->lineno, label, NULL, "out of memory");
+		return;
+	}
+	p->ws_index = cfg->n_ws - 1;
+	p->sec = SEC_WS;
+}
+
+/*
+ * A section header line (s, n bytes, starting with '['): "[daemon]" or
+ * "[workspace "NAME"]", optionally followed by a comment. Sets p->sec.
+ */
+static void section_open(struct parse *p, const char *s, size_t n)
+{
+	char q[ECHO_MAX * 4 + 8], text[256];
+	size_t tn = n < sizeof(text) - 1 ? n : sizeof(text) - 1;
+	memcpy(text, s, tn);
+	text[tn] = '\0';
+	p->sec = SEC_BAD;
+	const char *close = memchr(s, ']', n);
+	const char *rest = close ? close + 1 : NULL;
+	while (rest && rest < s + n && is_blank(*rest))
+		rest++;
+	if (close == NULL || (rest < s + n && *rest != ';' && *rest != '#')) {
+		errf(p, p->file, p->lineno, NULL, NULL,
+		     "expected a section header [daemon] or [workspace \"NAME\"], got '%s'",
+		     quote(text, q, sizeof(q)));
+		return;
+	}
+	const char *in = s + 1, *end = close;
+	while (in < end && is_blank(*in))
+		in++;
+	while (end > in && is_blank(end[-1]))
+		end--;
+	size_t in_n = (size_t)(end - in);
+	if (in_n == 6 && memcmp(in, "daemon", 6) == 0) {
+		if (!p->main_file) {
+			errf(p, p->file, p->lineno, "[daemon]", NULL,
+			     "expected only [workspace \"NAME\"] sections in an included file; "
+			     "[daemon] belongs in %s",
+			     p->cfg->path);
+		} else if (p->daemon_line > 0) {
+			errf(p, p->file, p->lineno, "[daemon]", NULL,
+			     "duplicate section; first at line %d", p->daemon_line);
+		} else {
+			p->daemon_line = p->lineno;
+			p->sec = SEC_DAEMON;
+		}
+		return;
+	}
+	if (in_n > 9 && memcmp(in, "workspace", 9) == 0 && is_blank(in[9])) {
+		const char *a = in + 10;
+		while (a < end && is_blank(*a))
+			a++;
+		size_t an = (size_t)(end - a);
+		if (an >= 2 && a[0] == '"' && a[an - 1] == '"') {
+			char name[WS_NAME_MAX + 1];
+			size_t nn = an - 2;
+			if (cfg_check_ws_name(a + 1, nn) == CFG_OK) {
+				memcpy(name, a + 1, nn);
+				name[nn] = '\0';
+				ws_open(p, name);
+				return;
+			}
+			char raw[256];
+			size_t rn = nn < sizeof(raw) - 1 ? nn : sizeof(raw) - 1;
+			memcpy(raw, a + 1, rn);
+			raw[rn] = '\0';
+			errf(p, p->file, p->lineno, NULL, NULL,
+			     "[workspace \"NAME\"]: expected a NAME of 1 to %d characters "
+			     "A-Z a-z 0-9 . _ -, got '%s'",
+			     WS_NAME_MAX, quote(raw, q, sizeof(q)));
+			return;
+		}
+	}
+	if (in_n >= 9 && memcmp(in, "workspace", 9) == 0) {
+		errf(p, p->file, p->lineno, NULL, NULL,
+		     "expected [workspace \"NAME\"] with the name in double quotes, got '%s'",
+		     quote(text, q, sizeof(q)));
+		return;
+	}
+	errf(p, p->file, p->lineno, NULL, NULL,
+	     "unknown section '%s'; expected [daemon] or [workspace \"NAME\"]",
+	     quote(text, q, sizeof(q)));
+}
+
+/*
+ * The line-counting reader given to ini_parse_stream (see the top of the
+ * file). Returns the next line of p->buf in str (num bytes, as inih
+ * allocates them), an empty line for a line already dealt with, or NULL at
+ * the end of the buffer.
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	if (p->pos >= p->len || num < 4)
+		return NULL;
+	const char *line = p->buf + p->pos;
+	const char *nl = memchr(line, '\n', p->len - p->pos);
+	size_t n = nl ? (size_t)(nl - line) : p->len - p->pos;
+	p->pos += n + (nl ? 1 : 0);
+	p->lineno++;
+	str[0] = '\0';
+	if (p->lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		n -= 3;
+	}
+	while (n > 0 && is_blank(*line)) {
+		line++;
+		n--;
+	}
+	while (n > 0 && is_blank(line[n - 1]))
+		n--;
+	if (memchr(line, '\0', n) != NULL) {
+		errf(p, p->file, p->lineno, NULL, NULL, "expected text, got a NUL byte");
+		return str;
+	}
+	if (n > (size_t)num - 3) {
+		errf(p, p->file, p->lineno, NULL, NULL, "expected a line of at most %d characters",
+		     num - 3);
+		return str;
+	}
+	if (n == 0 || line[0] == ';' || line[0] == '#')
+		return str;
+	if (line[0] == '[') {
+		section_open(p, line, n);
+		return str;
+	}
+	/* A key line needs '=' or ':' before any inline comment, as inih sees it. */
+	size_t i = 0;
+	bool was_blank = false;
+	for (; i < n; i++) {
+		if (line[i] == '=' || line[i] == ':' || (line[i] == ';' && was_blank))
+			break;
+		was_blank = is_blank(line[i]);
+	}
+	if (i == n || line[i] == ';') {
+		/* Not quoted: the line might be a pasted key. */
+		errf(p, p->file, p->lineno, NULL, NULL,
+		     "expected 'key = value', a [section] header or a comment");
+		return str;
+	}
+	if (i == 0) {
+		errf(p, p->file, p->lineno, NULL, NULL, "expected a key name before '%c'", line[0]);
+		return str;
+	}
+	memcpy(str, line, n);
+	str[n] = '\0';
+	return str;
+}
+
+/*
+ * True for a key name that looks like an inline secret: one of a few
+ * names people give a key ("key", "token", ...), or anything containing
+ * "api_key", "apikey" or "api-key" (api_key_file and api_key_credential
+ * are known keys and never get here). Any case.
+ */
+static bool secret_like(const char *name)
+{
+	static const char *const exact[] = {"key",       "secret",    "token", "password",
+	                                    "passwd",    "bearer",    "auth",  "authorization",
+	                                    "api_token", "api_secret"};
+	static const char *const part[] = {"api_key", "apikey", "api-key"};
+	char low[64];
+	size_t n = strlen(name);
+	if (n >= sizeof(low))
+		n = sizeof(low) - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(low, exact[i]) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++)
+		if (strstr(low, part[i]) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * inih's handler: one "key = value" of the current section (the section
+ * argument is ignored, see above). Always returns 1: errors are collected
+ * here, not reported to inih.
+ */
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	char label_buf[LABEL_MAX], q[ECHO_MAX * 4 + 8], why[512];
+	(void)section;
+	if (p->sec == SEC_BAD)
+		return 1; /* the header's error is reported already */
+	const char *label = sec_label(p, label_buf, sizeof(label_buf));
+	enum cfg_scope scope = p->sec == SEC_WS ? CFG_WS : CFG_DAEMON;
+	const struct cfg_opt *o = p->sec == SEC_NONE ? NULL : cfg_opt_find(scope, name);
+	if (o == NULL) {
+		char nq[ECHO_MAX * 4 + 8];
+		quote(name, nq, sizeof(nq));
+		/* Never the value: an unknown key may well be a misspelt secret. */
+		if (p->sec != SEC_NONE &&
+		    cfg_opt_find(scope == CFG_WS ? CFG_DAEMON : CFG_WS, name) != NULL)
+			errf(p, p->file, p->lineno, label, nq, "unknown key here; it belongs in %s",
+			     scope == CFG_WS ? "[daemon]" : "[workspace \"NAME\"]");
+		else if (secret_like(name))
+			errf(p, p->file, p->lineno, label, nq,
+			     "API keys are never inline; use api_key_file or api_key_credential");
+		else if (p->sec == SEC_NONE)
+			errf(p, p->file, p->lineno, NULL, nq,
+			     "expected a [daemon] or [workspace \"NAME\"] header before the first "
+			     "key");
+		else
+			errf(p, p->file, p->lineno, label, nq, "unknown key");
+		return 1;
+	}
+	size_t idx = (size_t)(o - cfg_opts);
+	struct sec_meta *m = p->sec == SEC_WS ? &p->ws_meta[p->ws_index] : &p->daemon_meta;
+	void *base = p->sec == SEC_WS ? (void *)&p->cfg->ws[p->ws_index] : (void *)p->cfg;
+	if (m->seen & ((uint64_t)1 << idx)) {
+		errf(p, p->file, p->lineno, label, name, "duplicate key; first set at line %d",
+		     m->line[idx]);
+		return 1;
+	}
+	m->seen |= (uint64_t)1 << idx;
+	m->line[idx] = p->lineno;
+	int rc = cfg_opt_set(o, base, value, p->dir, why, sizeof(why));
+	if (rc == CFG_BAD_RAW)
+		errf(p, p->file, p->lineno, label, name, "%s", why);
+	else if (rc != CFG_OK)
+		errf(p, p->file, p->lineno, label, name, "%s, got '%s'", why,
+		     quote(value, q, sizeof(q)));
+	if (rc == CFG_OK)
+		m->set |= (uint64_t)1 << idx; /* a rejected value causes no follow-up errors */
+	return 1;
+}
+
+/* The directory part of path: "." when it has no '/', "/" for "/x". malloc'd or NULL. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/*
+ * Read the regular file at path, at most CONFIG_MAX_FILE bytes, into a
+ * malloc'd buffer (*buf, *len). Returns 0, or -1 after recording the error
+ * (file named, no line).
+ */
+static int read_all(struct parse *p, const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		errf(p, path, 0, NULL, NULL, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		errf(p, path, 0, NULL, NULL, "expected a regular file");
+		close(fd);
+		return -1;
+	}
+	char *b = malloc(CONFIG_MAX_FILE + 1);
+	if (b == NULL) {
+		errf(p, path, 0, NULL, NULL, "out of memory");
+		close(fd);
+		return -1;
+	}
+	size_t got = 0;
+	bool failed = false;
+	while (got <= CONFIG_MAX_FILE) {
+		ssize_t r = read(fd, b + got, CONFIG_MAX_FILE + 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			errf(p, path, 0, NULL, NULL, "cannot read: %s", strerror(errno));
+			failed = true;
+			break;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (!failed && got > CONFIG_MAX_FILE) {
+		errf(p, path, 0, NULL, NULL, "expected at most %d bytes", CONFIG_MAX_FILE);
+		failed = true;
+	}
+	if (failed) {
+		free(b);
+		return -1;
+	}
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+/* Parse one configuration file; main_file allows [daemon]. Errors are recorded. */
+static void load_file(struct parse *p, const char *path, bool main_file)
+{
+	char *buf;
+	size_t len;
+	if (read_all(p, path, &buf, &len) != 0)
+		return;
+	p->dir = dir_of(path);
+	if (p->dir == NULL) {
+		errf(p, path, 0, NULL, NULL, "out of memory");
+		free(buf);
+		return;
+	}
+	p->file = path;
+	p->main_file = main_file;
+	p->buf = buf;
+	p->len = len;
+	p->pos = 0;
+	p->lineno = 0;
+	p->sec = SEC_NONE;
+	int rc = ini_parse_stream(reader, p, handler, p);
+	if (rc == -2)
+		errf(p, path, 0, NULL, NULL, "out of memory");
+	else if (rc != 0)
+		errf(p, path, rc, NULL, NULL, "cannot parse this line");
+	free(buf);
+	free(p->dir);
+	p->dir = NULL;
+	p->buf = NULL;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* True for a name include_dir takes: "*.conf", not hidden. */
+static bool include_name(const char *name)
+{
+	size_t n = strlen(name);
+	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
+}
+
+/*
+ * Parse every *.conf of include_dir (not hidden, not directories), in
+ * strcmp order, at most CONFIG_MAX_INCLUDES of them.
+ */
+static void load_includes(struct parse *p)
+{
+	const char *dir = p->cfg->include_dir;
+	int line = p->daemon_meta.line[opt_index(CFG_DAEMON, "include_dir")];
+	char q[ECHO_MAX * 4 + 8];
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		errf(p, p->cfg->path, line, "[daemon]", "include_dir",
+		     "expected a readable directory (%s), got '%s'", strerror(errno),
+		     quote(dir, q, sizeof(q)));
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	bool failed = false;
+	struct dirent *e;
+	while (!failed && (e = readdir(d)) != NULL) {
+		if (!include_name(e->d_name))
+			continue;
+		if (n == CONFIG_MAX_INCLUDES) {
+			errf(p, p->cfg->path, line, "[daemon]", "include_dir",
+			     "expected at most %d *.conf files in '%s'", CONFIG_MAX_INCLUDES,
+			     quote(dir, q, sizeof(q)));
+			failed = true;
+			break;
+		}
+		char **grown = realloc(names, (n + 1) * sizeof(char *));
+		char *name = grown ? strdup(e->d_name) : NULL;
+		if (grown != NULL)
+			names = grown;
+		if (name == NULL) {
+			errf(p, p->cfg->path, line, "[daemon]", "include_dir", "out of memory");
+			failed = true;
+			break;
+		}
+		names[n++] = name;
+	}
+	closedir(d);
+	if (!failed && n > 0)
+		qsort(names, n, sizeof(char *), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		char *path = failed ? NULL : cfg_path_join(dir, names[i]);
+		struct stat st;
+		if (!failed && path == NULL) {
+			errf(p, p->cfg->path, line, "[daemon]", "include_dir", "out of memory");
+			failed = true;
+		}
+		/* A directory named x.conf is not a file to include; anything else is tried. */
+		if (path != NULL && !(stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+			load_file(p, path, false);
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * Read the API key of ws from its key source ("file PATH" or "credential
+ * NAME") into ws->key and compute its fingerprint. Errors are recorded at
+ * the line of the key option.
+ */
+static void read_key(struct parse *p, struct ws_config *ws, const struct sec_meta *m)
+{
+	char label[LABEL_MAX], err[768], q[ECHO_MAX * 4 + 8];
+	bool is_file = strncmp(ws->key_source, "file ", 5) == 0;
+	const char *key_name = is_file ? "api_key_file" : "api_key_credential";
+	int line = m->line[opt_index(CFG_WS, key_name)];
+	ws_label(ws, label, sizeof(label));
+	char *path = NULL;
+	if (is_file) {
+		path = strdup(ws->key_source + 5);
+		if (path == NULL) {
+			errf(p, ws->file, line, label, key_name, "out of memory");
+			return;
+		}
+	} else {
+		const char *name = ws->key_source + strlen("credential ");
+		if (secret_credential_path(name, &path, err, sizeof(err)) != 0) {
+			errf(p, ws->file, line, label, key_name, "%s, got '%s'", err,
+			     quote(name, q, sizeof(q)));
+			return;
+		}
+	}
+	if (secret_read_file(path, &ws->key, &ws->key_len, err, sizeof(err)) != 0)
+		errf(p, ws->file, line, label, key_name, "%s", err);
+	else if (secret_fingerprint(ws->key, ws->key_len, ws->fingerprint) != 0)
+		errf(p, ws->file, line, label, key_name, "cannot compute the key's fingerprint");
+	free(path);
+}
+
+/*
+ * The checks that span keys, after every file: [daemon] cross-checks,
+ * each workspace's required keys, inherited values, the data center's
+ * base URL, and the API keys.
+ */
+static void finalize(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	char label[LABEL_MAX], a[UNITS_BUF_LEN], b[UNITS_BUF_LEN];
+	const struct sec_meta *dm = &p->daemon_meta;
+	uint64_t base_bit = (uint64_t)1 << opt_index(CFG_DAEMON, "retry_base"),
+	         cap_bit = (uint64_t)1 << opt_index(CFG_DAEMON, "retry_cap");
+	/* Compared only when neither value was rejected (a rejected one is still the default). */
+	bool retry_clean = ((dm->seen ^ dm->set) & (base_bit | cap_bit)) == 0;
+	if (retry_clean && cfg->retry_cap_ms < cfg->retry_base_ms) {
+		units_format_duration(cfg->retry_base_ms, a, sizeof(a));
+		units_format_duration(cfg->retry_cap_ms, b, sizeof(b));
+		if (dm->set & cap_bit)
+			errf(p, cfg->path, dm->line[opt_index(CFG_DAEMON, "retry_cap")], "[daemon]",
+			     "retry_cap", "expected at least retry_base (%s), got '%s'", a, b);
+		else
+			errf(p, cfg->path, dm->line[opt_index(CFG_DAEMON, "retry_base")],
+			     "[daemon]", "retry_base", "expected at most retry_cap (%s), got '%s'",
+			     b, a);
+	}
+	size_t i_kf = opt_index(CFG_WS, "api_key_file"),
+	       i_kc = opt_index(CFG_WS, "api_key_credential");
+	uint64_t lc_bit = (uint64_t)1 << opt_index(CFG_WS, "license_code"),
+	         kf_bit = (uint64_t)1 << i_kf, kc_bit = (uint64_t)1 << i_kc;
+	for (size_t w = 0; w < cfg->n_ws; w++) {
+		struct ws_config *ws = &cfg->ws[w];
+		const struct sec_meta *m = &p->ws_meta[w];
+		ws_label(ws, label, sizeof(label));
+		/* "seen", not "set": a rejected value is reported already, not missing. */
+		if (!(m->seen & lc_bit))
+			errf(p, ws->file, ws->line, label, "license_code",
+			     "missing; expected the workspace's license code");
+		bool kf = m->seen & kf_bit, kc = m->seen & kc_bit;
+		if (!kf && !kc) {
+			errf(p, ws->file, ws->line, label, NULL,
+			     "expected api_key_file or api_key_credential, got neither");
+		} else if (kf && kc) {
+			bool cred_later = m->line[i_kc] > m->line[i_kf];
+			errf(p, ws->file, cred_later ? m->line[i_kc] : m->line[i_kf], label,
+			     cred_later ? "api_key_credential" : "api_key_file",
+			     "expected either api_key_file or api_key_credential, not both (the "
+			     "other is at line %d)",
+			     cred_later ? m->line[i_kf] : m->line[i_kc]);
+		}
+		for (size_t i = 0; i < cfg_n_opts; i++)
+			if (cfg_opts[i].scope == CFG_WS && cfg_opts[i].inherit >= 0 &&
+			    !(m->set & ((uint64_t)1 << i)))
+				cfg_inherit(&cfg_opts[i], cfg, ws);
+		if (!ws->base_url_set) {
+			free(ws->base_url);
+			ws->base_url = strdup(cfg_dc_url(ws->data_center));
+			if (ws->base_url == NULL)
+				errf(p, ws->file, ws->line, label, NULL, "out of memory");
+		}
+		if (kf != kc && (m->set & (kf_bit | kc_bit)) && ws->key_source != NULL)
+			read_key(p, ws, m);
+	}
+}
+
+int config_load(const char *path, struct config **out, struct config_errors *errs)
+{
+	struct parse p;
+	memset(&p, 0, sizeof(p));
+	*out = NULL;
+	errs->msg = NULL;
+	errs->n = 0;
+	p.errs = errs;
+	p.cfg = calloc(1, sizeof(*p.cfg));
+	if (p.cfg == NULL || (p.cfg->path = strdup(path)) == NULL ||
+	    cfg_apply_defaults(CFG_DAEMON, p.cfg) != 0) {
+		errf(&p, path, 0, NULL, NULL, "out of memory");
+	} else {
+		load_file(&p, path, true);
+		if (p.cfg->include_dir != NULL)
+			load_includes(&p);
+		finalize(&p);
+	}
+	if (p.n_errors > errs->n && errs->n > 0) {
+		char msg[MSG_MAX];
+		snprintf(msg, sizeof(msg), "%s: %zu more errors not shown", path,
+		         p.n_errors - errs->n);
+		push_msg(&p, msg);
+	}
+	free(p.ws_meta);
+	if (p.n_errors > 0 || p.oom) {
+		config_free(p.cfg);
+		if (errs->n == 0) /* OOM even for the messages: try one short one */
+			errf(&p, path, 0, NULL, NULL, "out of memory");
+		return -1;
+	}
+	*out = p.cfg;
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_ws; i++) {
+		struct ws_config *ws = &cfg->ws[i];
+		free(ws->license_code);
+		free(ws->base_url);
+		secret_free(ws->key, ws->key_len);
+		free(ws->key_source);
+		for (int k = 0; k < PATH_COUNT; k++)
+			free(ws->paths[k]);
+		free(ws->file);
+	}
+	free(cfg->ws);
+	free(cfg->path);
+	free(cfg->database);
+	free(cfg->include_dir);
+	free(cfg->metrics_listen);
+	free(cfg->ca_file);
+	free(cfg);
+}
+
+void config_errors_free(struct config_errors *errs)
+{
+	if (errs == NULL)
+		return;
+	for (size_t i = 0; i < errs->n; i++)
+		free(errs->msg[i]);
+	free(errs->msg);
+	errs->msg = NULL;
+	errs->n = 0;
+}
+
+const struct ws_config *config_find_ws(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_ws; i++)
+		if (strcmp(cfg->ws[i].name, name) == 0)
+			return &cfg->ws[i];
+	return NULL;
+}
+
+const char *config_dc_name(enum data_center dc)
+{
+	switch (dc) {
+	case DC_IN:
+		return "in";
+	case DC_KSA:
+		return "ksa";
+	case DC_GLOBAL:
+	default:
+		return "global";
+	}
+}
+
+void config_print_summary(const struct config *cfg, FILE *f)
+{
+	fprintf(f, "configuration OK\n");
+	for (size_t i = 0; i < cfg->n_ws; i++) {
+		const struct ws_config *ws = &cfg->ws[i];
+		char iv[UNITS_BUF_LEN], jt[UNITS_BUF_LEN], streams[64] = "";
+		units_format_duration(ws->interval_ms, iv, sizeof(iv));
+		units_format_duration(ws->jitter_ms, jt, sizeof(jt));
+		for (int s = 0; s < STREAM_COUNT; s++) {
+			if (!(ws->streams & (1u << s)))
+				continue;
+			if (streams[0] != '\0')
+				strcat(streams, ",");
+			strcat(streams, stream_name((enum stream)s));
+		}
+		/* key_source is "file PATH" or "credential NAME": shown as kind:where. */
+		const char *src = ws->key_source ? ws->key_source : "none ?";
+		const char *sp = strchr(src, ' ');
+		int kind_len = sp ? (int)(sp - src) : (int)strlen(src);
+		fprintf(f,
+		        "%s  %s  interval=%s jitter=%s lookback=%dd streams=%s %s key=%.*s:%s "
+		        "fp=%s\n",
+		        ws->name, ws->base_url_set ? ws->base_url : config_dc_name(ws->data_center),
+		        iv, jt, ws->lookback_days, streams, ws->enabled ? "enabled" : "disabled",
+		        kind_len, src, sp ? sp + 1 : "", ws->fingerprint);
+	}
+}
