@@ -75,6 +75,8 @@ struct parse {
 	const char *file;
 	char *dir; /* its directory, for relative paths */
 	bool main_file;
+	dev_t main_dev; /* the main file, so include_dir never includes it again */
+	ino_t main_ino;
 	const char *buf;
 	size_t len, pos;
 	int lineno;
@@ -478,10 +480,10 @@ static char *dir_of(const char *path)
 
 /*
  * Read the regular file at path, at most CONFIG_MAX_FILE bytes, into a
- * malloc'd buffer (*buf, *len). Returns 0, or -1 after recording the error
- * (file named, no line).
+ * malloc'd buffer (*buf, *len); *id gets its fstat(). Returns 0, or -1
+ * after recording the error (file named, no line).
  */
-static int read_all(struct parse *p, const char *path, char **buf, size_t *len)
+static int read_all(struct parse *p, const char *path, char **buf, size_t *len, struct stat *id)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -494,6 +496,7 @@ static int read_all(struct parse *p, const char *path, char **buf, size_t *len)
 		close(fd);
 		return -1;
 	}
+	*id = st;
 	char *b = malloc(CONFIG_MAX_FILE + 1);
 	if (b == NULL) {
 		errf(p, path, 0, NULL, NULL, "out of memory");
@@ -534,8 +537,13 @@ static void load_file(struct parse *p, const char *path, bool main_file)
 {
 	char *buf;
 	size_t len;
-	if (read_all(p, path, &buf, &len) != 0)
+	struct stat id;
+	if (read_all(p, path, &buf, &len, &id) != 0)
 		return;
+	if (main_file) {
+		p->main_dev = id.st_dev;
+		p->main_ino = id.st_ino;
+	}
 	p->dir = dir_of(path);
 	if (p->dir == NULL) {
 		errf(p, path, 0, NULL, NULL, "out of memory");
@@ -623,8 +631,14 @@ static void load_includes(struct parse *p)
 			errf(p, p->cfg->path, line, "[daemon]", "include_dir", "out of memory");
 			failed = true;
 		}
-		/* A directory named x.conf is not a file to include; anything else is tried. */
-		if (path != NULL && !(stat(path, &st) == 0 && S_ISDIR(st.st_mode)))
+		/*
+		 * A directory named x.conf is not a file to include, nor is the main
+		 * file when include_dir is its own directory; anything else is tried.
+		 */
+		bool skip = path != NULL && stat(path, &st) == 0 &&
+		            (S_ISDIR(st.st_mode) ||
+		             (st.st_dev == p->main_dev && st.st_ino == p->main_ino));
+		if (path != NULL && !skip)
 			load_file(p, path, false);
 		free(path);
 		free(names[i]);

@@ -26,6 +26,7 @@
 
 static char tmpdir[4096];
 static char main_path[4200];
+static char saved_cwd[4096]; /* tests chdir("/") to prove paths do not depend on it */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -45,13 +46,15 @@ static int setup(void **state)
 		return -1;
 	snprintf(main_path, sizeof(main_path), "%s/main.conf", tmpdir);
 	unsetenv("CREDENTIALS_DIRECTORY");
-	return 0;
+	return getcwd(saved_cwd, sizeof(saved_cwd)) ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	unsetenv("CREDENTIALS_DIRECTORY");
+	if (chdir(saved_cwd) != 0)
+		return -1;
 	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -367,7 +370,9 @@ static void test_errors_fixture(void **state)
 	};
 	size_t n = sizeof(expected) / sizeof(expected[0]);
 	char path[4200], want[8800], tail[4400];
-	snprintf(path, sizeof(path), "%s/config/errors.conf", getenv("FIXTURES"));
+	const char *fixtures = getenv("FIXTURES");
+	assert_non_null(fixtures);
+	snprintf(path, sizeof(path), "%s/config/errors.conf", fixtures);
 	struct config_errors errs;
 	load_bad(path, &errs);
 	if (errs.n != n) {
@@ -793,6 +798,20 @@ static void test_include_dir(void **state)
 	put("main.conf", text, 0644);
 	cfg = load_ok(main_path);
 	assert_int_equal(cfg->n_ws, 0);
+	config_free(cfg);
+
+	/* include_dir = the main file's own directory: the main file is not read twice. */
+	mkdir_t("self.d");
+	put("self.d/main.conf",
+	    "[daemon]\ninclude_dir = .\n[workspace \"m\"]\nlicense_code = lc\napi_key_file = "
+	    "../good.key\n",
+	    0644);
+	put("self.d/x.conf", "[workspace \"x\"]\nlicense_code = lc\napi_key_file = ../good.key\n",
+	    0644);
+	cfg = load_ok(tpath("self.d/main.conf"));
+	assert_int_equal(cfg->n_ws, 2);
+	assert_string_equal(cfg->ws[0].name, "m");
+	assert_string_equal(cfg->ws[1].name, "x");
 	config_free(cfg);
 }
 
