@@ -38,13 +38,20 @@ enum log_level { LOGL_ERR = 3, LOGL_WARNING = 4, LOGL_NOTICE = 5, LOGL_INFO = 6,
  * because api.md's reporting endpoints are a stand-in (see api.md).
  */
 enum api_path {
-	PATH_PROBE = 0,    /* /v1/survey/response/wegauge-probe */
-	PATH_STATS,        /* /v2/accounts/{lc}/stats */
-	PATH_CAMPAIGNS,    /* /v1/accounts/{lc}/{channel} */
-	PATH_ACTIVE_USERS, /* /v1/accounts/{lc}/publisher-metrics */
-	PATH_TEAM,         /* /v1/accounts/{lc}/team-members */
+	PATH_PROBE = 0,
+	PATH_STATS,
+	PATH_CAMPAIGNS,
+	PATH_ACTIVE_USERS,
+	PATH_TEAM,
 	PATH_COUNT
 };
+
+/* The defaults of api.md: the one place they are written. */
+#define PATH_DEFAULT_PROBE        "/v1/survey/response/wegauge-probe"
+#define PATH_DEFAULT_STATS        "/v2/accounts/{lc}/stats"
+#define PATH_DEFAULT_CAMPAIGNS    "/v1/accounts/{lc}/{channel}"
+#define PATH_DEFAULT_ACTIVE_USERS "/v1/accounts/{lc}/publisher-metrics"
+#define PATH_DEFAULT_TEAM         "/v1/accounts/{lc}/team-members"
 
 struct ws_config {
 	char name[WS_NAME_MAX + 1]; /* [A-Za-z0-9._-]{1,64} */

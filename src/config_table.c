@@ -76,14 +76,13 @@ const struct cfg_opt cfg_opts[] = {
         {"lookback_days", CT_INT, W(lookback_days), 1, 90, NULL, 0, INH(lookback_days)},
         {"streams", CT_STREAMS, W(streams), 0, 0, "stats, campaigns, active_users, team", 0, NONE},
         {"enabled", CT_BOOL, W(enabled), 0, 0, "true", 0, NONE},
-        {"probe_path", CT_API_PATH, WP(PATH_PROBE), 0, 0, "/v1/survey/response/wegauge-probe", 0,
-         NONE},
-        {"stats_path", CT_API_PATH, WP(PATH_STATS), 0, 0, "/v2/accounts/{lc}/stats", 0, NONE},
-        {"campaigns_path", CT_API_PATH, WP(PATH_CAMPAIGNS), 0, 0, "/v1/accounts/{lc}/{channel}",
+        {"probe_path", CT_API_PATH, WP(PATH_PROBE), 0, 0, PATH_DEFAULT_PROBE, 0, NONE},
+        {"stats_path", CT_API_PATH, WP(PATH_STATS), 0, 0, PATH_DEFAULT_STATS, 0, NONE},
+        {"campaigns_path", CT_API_PATH, WP(PATH_CAMPAIGNS), 0, 0, PATH_DEFAULT_CAMPAIGNS,
          CFG_CHANNEL, NONE},
-        {"active_users_path", CT_API_PATH, WP(PATH_ACTIVE_USERS), 0, 0,
-         "/v1/accounts/{lc}/publisher-metrics", 0, NONE},
-        {"team_path", CT_API_PATH, WP(PATH_TEAM), 0, 0, "/v1/accounts/{lc}/team-members", 0, NONE},
+        {"active_users_path", CT_API_PATH, WP(PATH_ACTIVE_USERS), 0, 0, PATH_DEFAULT_ACTIVE_USERS,
+         0, NONE},
+        {"team_path", CT_API_PATH, WP(PATH_TEAM), 0, 0, PATH_DEFAULT_TEAM, 0, NONE},
 };
 
 const size_t cfg_n_opts = sizeof(cfg_opts) / sizeof(cfg_opts[0]);
@@ -442,6 +441,11 @@ int cfg_check_api_path(const char *s, bool allow_channel, char *why, size_t whyl
 			else
 				ok = false;
 		}
+	}
+	if (ok && allow_channel && !strstr(s, "{channel}")) {
+		/* Without it all six channels would fetch the same URL. */
+		snprintf(why, whylen, "expected a path containing {channel} (and maybe {lc})");
+		return CFG_BAD;
 	}
 	if (!ok) {
 		snprintf(

@@ -24,11 +24,9 @@ const struct weapi_channel weapi_channels[WEAPI_N_CHANNELS] = {
 };
 
 const char *const weapi_default_paths[PATH_COUNT] = {
-        [PATH_PROBE] = "/v1/survey/response/wegauge-probe",
-        [PATH_STATS] = "/v2/accounts/{lc}/stats",
-        [PATH_CAMPAIGNS] = "/v1/accounts/{lc}/{channel}",
-        [PATH_ACTIVE_USERS] = "/v1/accounts/{lc}/publisher-metrics",
-        [PATH_TEAM] = "/v1/accounts/{lc}/team-members",
+        [PATH_PROBE] = PATH_DEFAULT_PROBE,         [PATH_STATS] = PATH_DEFAULT_STATS,
+        [PATH_CAMPAIGNS] = PATH_DEFAULT_CAMPAIGNS, [PATH_ACTIVE_USERS] = PATH_DEFAULT_ACTIVE_USERS,
+        [PATH_TEAM] = PATH_DEFAULT_TEAM,
 };
 
 /* A placeholder value: [A-Za-z0-9~_-]{1,}, safe in a URL path without escaping. */

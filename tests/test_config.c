@@ -610,6 +610,10 @@ static const struct err_case err_cases[] = {
          "main.conf:4: [workspace \"w\"] campaigns_path: " PATH_MSG
          "{lc} and {channel}, got '/x/{lc}/{chan}'",
          NULL},
+        {WS_OK "campaigns_path = /v1/accounts/{lc}/campaigns\n",
+         "main.conf:4: [workspace \"w\"] campaigns_path: expected a path containing {channel} "
+         "(and maybe {lc}), got '/v1/accounts/{lc}/campaigns'",
+         NULL},
         {WS_OK "probe_path = /x y\n",
          "main.conf:4: [workspace \"w\"] probe_path: " PATH_MSG "{lc}, got '/x y'", NULL},
         {WS_OK "active_users_path = /x?y\n",
