@@ -1,0 +1,55 @@
+/*
+ * pull.h: one pull of one workspace, the WebEngage client.
+ *
+ * A pull probes the key when the workspace has not been probed since its
+ * key last changed, then runs the enabled streams in order (stats,
+ * campaigns, active users, team), one request at a time. Each stream's
+ * rows accumulate in memory over its pages and are committed in one store
+ * transaction when the stream is complete; a stream that fails commits
+ * nothing and the pull moves to the next stream. Retries, Retry-After and
+ * rate-limit holds are handled per request as api.md says.
+ *
+ * When the pull ends, it writes its pull row and calls
+ * daemon_pull_done(); the daemon updates the workspace's state and
+ * schedule. The pull is owned by ws->pull from start to end.
+ */
+#ifndef WEGAUGE_PULL_H
+#define WEGAUGE_PULL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ws;
+
+/* The outcome of a pull, as stored in pull.status. */
+enum pull_status {
+	PULL_RUNNING = 0,
+	PULL_OK,
+	PULL_PARTIAL,
+	PULL_FAILED,
+	PULL_AUTH_FAILED,
+	PULL_CANCELLED,
+	PULL_STATUS_COUNT
+};
+const char *pull_status_name(enum pull_status s);
+
+/*
+ * Start a pull of w now (w->pull must be NULL). Returns 0 when it started;
+ * -1 when it could not even begin (the pull row could not be written):
+ * then daemon_pull_done() has already been called with PULL_FAILED.
+ */
+int pull_start(struct ws *w);
+
+/*
+ * Cancel w's running pull, if any: its request is dropped, nothing of its
+ * unfinished stream is committed, its row ends "cancelled" with why.
+ * daemon_pull_done() is not called; the caller decides what follows.
+ */
+void pull_cancel(struct ws *w, const char *why);
+
+/* Id of w's running pull, 0 when none. */
+int64_t pull_id(const struct ws *w);
+/* The stream and page w's pull is at, for the state dump: "campaigns sms-messages page 3". */
+void pull_describe(const struct ws *w, char *buf, size_t len);
+
+#endif

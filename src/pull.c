@@ -1,0 +1,602 @@
+/*
+ * pull.c: the WebEngage client (see pull.h). One struct pull walks the
+ * steps probe -> stats -> campaigns (six channels, paginated) -> active
+ * users -> team (paginated), skipping streams the workspace does not
+ * enable. Each step is one request at a time; pull_send() issues the
+ * current request (after any wait) and on_done() decides what follows:
+ * parse and advance, retry after a delay, skip, or fail the stream.
+ */
+#include "pull.h"
+
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "http.h"
+#include "log.h"
+#include "retry.h"
+#include "rng.h"
+#include "rows.h"
+#include "store.h"
+#include "weapi.h"
+#include "ws.h"
+
+enum step { STEP_PROBE = 0, STEP_STATS, STEP_CAMPAIGNS, STEP_ACTIVE, STEP_TEAM, STEP_DONE };
+
+/* The stream of each step (STEP_PROBE has none). */
+static const int step_stream[] = {-1, STREAM_STATS, STREAM_CAMPAIGNS, STREAM_ACTIVE_USERS,
+                                  STREAM_TEAM};
+
+struct pull {
+	struct ws *w;
+	struct daemon *d;
+	int64_t id;
+	int64_t started_wall;
+	enum step step;
+	int channel;      /* STEP_CAMPAIGNS: index into weapi_channels */
+	int64_t page;     /* paginated steps: the page being fetched, from 1 */
+	int attempt;      /* retries of the current request so far */
+	struct rowset rs; /* rows of the current stream */
+	struct http_req req;
+	char *url;
+	char *post;
+	struct event *wait;
+	unsigned streams_ok, streams_failed;
+	int requests, retries;
+	int64_t rows;
+	bool auth_failed, probe_failed;
+	char error[512]; /* the first error, for pull.error and the state reason */
+};
+
+static const char *const status_names[PULL_STATUS_COUNT] = {
+        "running", "ok", "partial", "failed", "auth_failed", "cancelled",
+};
+
+const char *pull_status_name(enum pull_status s)
+{
+	return (unsigned)s < PULL_STATUS_COUNT ? status_names[s] : "?";
+}
+
+static void pull_send(struct pull *p);
+static void pull_advance(struct pull *p);
+
+/* --- small helpers -------------------------------------------------------- */
+
+/* The endpoint of the current request, for rate-limit holds. */
+static enum ws_endpoint current_endpoint(const struct pull *p)
+{
+	switch (p->step) {
+	case STEP_PROBE:
+		return EP_PROBE;
+	case STEP_STATS:
+		return EP_STATS;
+	case STEP_CAMPAIGNS:
+		return (enum ws_endpoint)(EP_CAMPAIGNS + p->channel);
+	case STEP_ACTIVE:
+		return EP_ACTIVE_USERS;
+	case STEP_TEAM:
+	default:
+		return EP_TEAM;
+	}
+}
+
+/* Where the pull is, in words: "campaigns (sms-messages) page 3". */
+static void where(const struct pull *p, char *buf, size_t len)
+{
+	switch (p->step) {
+	case STEP_PROBE:
+		snprintf(buf, len, "probe");
+		break;
+	case STEP_CAMPAIGNS:
+		snprintf(buf, len, "campaigns (%s) page %" PRId64, weapi_channels[p->channel].path,
+		         p->page);
+		break;
+	case STEP_TEAM:
+		snprintf(buf, len, "team page %" PRId64, p->page);
+		break;
+	case STEP_STATS:
+	case STEP_ACTIVE:
+		snprintf(buf, len, "%s", stream_name((enum stream)step_stream[p->step]));
+		break;
+	default:
+		snprintf(buf, len, "done");
+	}
+}
+
+/* Log an error of this pull and keep the first one as the pull's error. */
+static void pull_error(struct pull *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pull_error(struct pull *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_ws(&p->w->rl, LOGL_WARNING, p->w->cfg->name, p->id, "%s", msg);
+	if (p->error[0] == '\0')
+		snprintf(p->error, sizeof(p->error), "%s", msg);
+}
+
+static bool stream_enabled(const struct pull *p, enum step s)
+{
+	return s >= STEP_STATS && s <= STEP_TEAM &&
+	       (p->w->cfg->streams & (1u << step_stream[s])) != 0;
+}
+
+/* Move to step s or the first enabled step after it, resetting the position. */
+static void goto_step(struct pull *p, enum step s)
+{
+	while (s < STEP_DONE && s != STEP_PROBE && !stream_enabled(p, s))
+		s++;
+	p->step = s;
+	p->channel = 0;
+	p->page = 1;
+	p->attempt = 0;
+	rowset_free(&p->rs);
+	if (s >= STEP_STATS && s <= STEP_TEAM)
+		rowset_init(&p->rs, (enum stream)step_stream[s], 0);
+}
+
+/* --- ending --------------------------------------------------------------- */
+
+static void pull_free(struct pull *p)
+{
+	if (p->wait)
+		event_free(p->wait);
+	http_cancel(daemon_http(p->d), &p->req);
+	http_req_release(&p->req);
+	rowset_free(&p->rs);
+	free(p->url);
+	free(p->post);
+	free(p);
+}
+
+/* Write the pull row with its outcome. */
+static void pull_write_end(struct pull *p, enum pull_status st, const char *error)
+{
+	char err[256];
+	struct store_pull_end e = {
+	        .finished_at = clock_wall_s(),
+	        .status = pull_status_name(st),
+	        .requests = p->requests,
+	        .retries = p->retries,
+	        .rows = p->rows,
+	        .error = error && error[0] ? error : NULL,
+	};
+	if (store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err)) != 0)
+		log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id, "could not record the pull: %s",
+		       err);
+}
+
+static void pull_finish(struct pull *p)
+{
+	enum pull_status st;
+	if (p->auth_failed)
+		st = PULL_AUTH_FAILED;
+	else if (p->probe_failed)
+		st = PULL_FAILED;
+	else if (p->streams_failed == 0)
+		st = PULL_OK;
+	else if (p->streams_ok != 0)
+		st = PULL_PARTIAL;
+	else
+		st = PULL_FAILED;
+	pull_write_end(p, st, p->error);
+	log_ws(NULL, st == PULL_OK ? LOGL_INFO : LOGL_NOTICE, p->w->cfg->name, p->id,
+	       "pull %s: %d requests, %d retries, %" PRId64 " rows", pull_status_name(st),
+	       p->requests, p->retries, p->rows);
+	struct ws *w = p->w;
+	struct daemon *d = p->d;
+	char error[sizeof(p->error)];
+	memcpy(error, p->error, sizeof(error));
+	w->pull = NULL;
+	pull_free(p);
+	daemon_pull_done(d, w, st, error[0] ? error : NULL);
+}
+
+void pull_cancel(struct ws *w, const char *why)
+{
+	struct pull *p = w->pull;
+	if (!p)
+		return;
+	pull_write_end(p, PULL_CANCELLED, why);
+	log_ws(NULL, LOGL_NOTICE, w->cfg->name, p->id, "pull cancelled: %s", why);
+	w->pull = NULL;
+	pull_free(p);
+}
+
+int64_t pull_id(const struct ws *w)
+{
+	return w->pull ? w->pull->id : 0;
+}
+
+void pull_describe(const struct ws *w, char *buf, size_t len)
+{
+	if (!w->pull) {
+		snprintf(buf, len, "idle");
+		return;
+	}
+	where(w->pull, buf, len);
+}
+
+/* --- streams -------------------------------------------------------------- */
+
+/* The current stream failed: drop its rows, note why, go on with the next. */
+static void stream_fail(struct pull *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void stream_fail(struct pull *p, const char *fmt, ...)
+{
+	char msg[400], at[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	where(p, at, sizeof(at));
+	if (p->step == STEP_PROBE) {
+		p->probe_failed = true;
+		pull_error(p, "probe: %s", msg);
+		goto_step(p, STEP_DONE);
+		return;
+	}
+	p->streams_failed |= 1u << step_stream[p->step];
+	pull_error(p, "%s: %s", at, msg);
+	goto_step(p, p->step + 1);
+}
+
+/* The current stream is complete: commit it in one transaction. */
+static void stream_commit(struct pull *p)
+{
+	int64_t n = 0;
+	char err[256];
+	enum stream s = (enum stream)step_stream[p->step];
+	int rc = store_commit_stream(daemon_store(p->d), p->w->cfg->name, p->id, clock_wall_s(),
+	                             &p->rs, &n, err, sizeof(err));
+	if (rc != 0) {
+		stream_fail(p, "not stored: %s", err);
+		return;
+	}
+	p->rows += n;
+	p->streams_ok |= 1u << s;
+	log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id, "%s: %" PRId64 " rows stored",
+	       stream_name(s), n);
+	goto_step(p, p->step + 1);
+}
+
+/* --- requests ------------------------------------------------------------- */
+
+/* Build the URL (and body) of the current request. 0, or -1 on OOM. */
+static int build_request(struct pull *p)
+{
+	const struct ws_config *c = p->w->cfg;
+	const struct config *cfg = daemon_config(p->d);
+	char query[128], from[DAY_LEN], to[DAY_LEN];
+	free(p->url);
+	free(p->post);
+	p->url = p->post = NULL;
+	switch (p->step) {
+	case STEP_PROBE:
+		p->url = weapi_url(c->base_url, c->paths[PATH_PROBE], c->license_code, NULL, NULL);
+		break;
+	case STEP_STATS:
+		p->url = weapi_url(c->base_url, c->paths[PATH_STATS], c->license_code, NULL, NULL);
+		p->post = weapi_stats_body(clock_wall_s(), c->lookback_days);
+		if (!p->post)
+			return -1;
+		break;
+	case STEP_CAMPAIGNS:
+		snprintf(query, sizeof(query), "pageNo=%" PRId64 "&pageSize=%d", p->page,
+		         cfg->page_size);
+		p->url = weapi_url(c->base_url, c->paths[PATH_CAMPAIGNS], c->license_code,
+		                   weapi_channels[p->channel].path, query);
+		break;
+	case STEP_ACTIVE:
+		weapi_window(clock_wall_s(), c->lookback_days, from, to);
+		snprintf(query, sizeof(query), "from=%s&to=%s&metrics=DAU,WAU,MAU", from, to);
+		p->url = weapi_url(c->base_url, c->paths[PATH_ACTIVE_USERS], c->license_code, NULL,
+		                   query);
+		break;
+	case STEP_TEAM:
+		snprintf(query, sizeof(query), "pageNo=%" PRId64 "&pageSize=%d", p->page,
+		         cfg->page_size);
+		p->url = weapi_url(c->base_url, c->paths[PATH_TEAM], c->license_code, NULL, query);
+		break;
+	default:
+		return -1;
+	}
+	return p->url ? 0 : -1;
+}
+
+static void wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	pull_send(arg);
+}
+
+/* Send the current request after delay_ms (0: at once, unless a hold says later). */
+static void send_after(struct pull *p, int64_t delay_ms)
+{
+	int64_t hold = p->w->hold_until_ms[current_endpoint(p)];
+	if (hold) {
+		int64_t until_hold = hold - clock_wall_ms();
+		if (until_hold > delay_ms)
+			delay_ms = until_hold;
+		if (until_hold <= 0)
+			p->w->hold_until_ms[current_endpoint(p)] = 0;
+	}
+	if (delay_ms <= 0) {
+		pull_send(p);
+		return;
+	}
+	struct timeval tv = {.tv_sec = delay_ms / 1000, .tv_usec = (delay_ms % 1000) * 1000};
+	if (!p->wait)
+		p->wait = evtimer_new(daemon_base(p->d), wait_cb, p);
+	if (!p->wait || evtimer_add(p->wait, &tv) != 0) {
+		stream_fail(p, "could not arm a timer");
+		pull_advance(p);
+	}
+}
+
+/* Issue the current request now. */
+static void on_done(struct http_req *r);
+static void pull_send(struct pull *p)
+{
+	struct ws *w = p->w;
+	if (build_request(p) != 0) {
+		stream_fail(p, "out of memory building the request");
+		pull_advance(p);
+		return;
+	}
+	p->req.url = p->url;
+	p->req.host_key = w->host_key;
+	p->req.headers = p->post ? w->hdr_post : w->hdr_get;
+	p->req.post_body = p->post;
+	p->req.post_len = p->post ? strlen(p->post) : 0;
+	p->req.allow_http = w->cfg->loopback_http;
+	p->req.done = on_done;
+	p->req.user = p;
+	if (http_submit(daemon_http(p->d), &p->req) != 0) {
+		stream_fail(p, "out of memory queueing the request");
+		pull_advance(p);
+	}
+}
+
+/* Go on from the current position: the next request, or the end. */
+static void pull_advance(struct pull *p)
+{
+	if (p->step == STEP_DONE) {
+		pull_finish(p);
+		return;
+	}
+	send_after(p, 0);
+}
+
+/* Transport failures worth another attempt (api.md: timeouts, resets, truncated bodies). */
+static bool transport_retryable(const struct http_req *r)
+{
+	if (r->too_large)
+		return false;
+	switch (r->result) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_FAILED_INIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Parse one page (or the whole answer) of the current step and move on. */
+static void handle_body(struct pull *p)
+{
+	const struct config *cfg = daemon_config(p->d);
+	json_t *root = NULL, *data = NULL;
+	char err[300];
+	struct weapi_page pg = {0};
+	int rc = weapi_envelope(p->req.body, p->req.body_len, &root, &data, err, sizeof(err));
+	if (rc == 0) {
+		switch (p->step) {
+		case STEP_STATS:
+			rc = weapi_parse_stats(data, &p->rs, err, sizeof(err));
+			break;
+		case STEP_CAMPAIGNS:
+			rc = weapi_parse_campaigns(data, weapi_channels[p->channel].channel, &p->rs,
+			                           &pg, err, sizeof(err));
+			break;
+		case STEP_ACTIVE:
+			rc = weapi_parse_active_users(data, &p->rs, err, sizeof(err));
+			break;
+		case STEP_TEAM:
+			rc = weapi_parse_team(data, &p->rs, &pg, err, sizeof(err));
+			break;
+		default:
+			rc = 0;
+		}
+		json_decref(root);
+	}
+	http_req_release(&p->req);
+	if (rc != 0) {
+		stream_fail(p, "%s", err);
+		pull_advance(p);
+		return;
+	}
+	if (p->step == STEP_CAMPAIGNS || p->step == STEP_TEAM) {
+		/* The walk ends at numberOfPages (the latest value) or an empty page. */
+		bool last = pg.n_contents == 0 || p->page >= pg.number_of_pages;
+		if (!last && p->page >= cfg->max_pages) {
+			stream_fail(p, "numberOfPages %" PRId64 " passes max_pages %d",
+			            pg.number_of_pages, cfg->max_pages);
+			pull_advance(p);
+			return;
+		}
+		p->attempt = 0;
+		if (!last) {
+			p->page++;
+			pull_advance(p);
+			return;
+		}
+		if (p->step == STEP_CAMPAIGNS && p->channel + 1 < WEAPI_N_CHANNELS) {
+			p->channel++;
+			p->page = 1;
+			pull_advance(p);
+			return;
+		}
+	}
+	stream_commit(p);
+	pull_advance(p);
+}
+
+/* Delay before retrying after a 429 or a retryable failure. */
+static int64_t retry_delay(struct pull *p, enum retry_verdict v)
+{
+	const struct config *cfg = daemon_config(p->d);
+	int64_t now = clock_wall_ms(), delay;
+	if ((v == RV_RATE_LIMITED || p->req.status == 503) &&
+	    retry_after_parse(p->req.retry_after, now, &delay) == 0)
+		return delay;
+	if (v == RV_RATE_LIMITED)
+		return retry_until_next_minute_ms(now) + rng_upto(3000);
+	return retry_backoff_ms(p->attempt, cfg->retry_base_ms, cfg->retry_cap_ms, rng_next());
+}
+
+static void on_done(struct http_req *r)
+{
+	struct pull *p = r->user;
+	struct ws *w = p->w;
+	const struct config *cfg = daemon_config(p->d);
+	char at[96];
+	where(p, at, sizeof(at));
+	p->requests++;
+	if (r->ratelimit_remaining == 0) {
+		int64_t now = clock_wall_ms();
+		w->hold_until_ms[current_endpoint(p)] = now + retry_until_next_minute_ms(now);
+	}
+	bool transport_failed = r->result != CURLE_OK || r->too_large;
+	enum retry_verdict v = retry_classify(r->status, transport_failed, transport_retryable(r));
+
+	if (p->step == STEP_PROBE && !transport_failed &&
+	    (r->status == 200 || r->status == 400 || r->status == 404)) {
+		/* api.md: any 404 or 400 means the key was accepted. */
+		http_req_release(r);
+		w->key_ok = true;
+		log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "key accepted (probe: HTTP %ld)",
+		       r->status);
+		goto_step(p, STEP_STATS);
+		pull_advance(p);
+		return;
+	}
+	switch (v) {
+	case RV_OK:
+		handle_body(p);
+		return;
+	case RV_AUTH:
+		http_req_release(r);
+		p->auth_failed = true;
+		w->key_ok = false;
+		pull_error(p, "%s: HTTP 401: the API key (fingerprint %s) was not accepted", at,
+		           w->cfg->fingerprint);
+		goto_step(p, STEP_DONE);
+		pull_advance(p);
+		return;
+	case RV_NOT_FOUND:
+		http_req_release(r);
+		if (p->step == STEP_CAMPAIGNS) {
+			/* api.md: the channel is not enabled for the account; skip it. */
+			log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id,
+			       "%s: HTTP 404, channel not enabled; skipped", at);
+			p->attempt = 0;
+			if (p->channel + 1 < WEAPI_N_CHANNELS) {
+				p->channel++;
+				p->page = 1;
+			} else {
+				stream_commit(p);
+			}
+			pull_advance(p);
+			return;
+		}
+		stream_fail(p, "HTTP 404%s",
+		            p->step == STEP_STATS ? ": the license code or data center is wrong"
+		                                  : "");
+		pull_advance(p);
+		return;
+	case RV_RETRY:
+	case RV_RATE_LIMITED:
+		if (p->attempt >= cfg->retry_max) {
+			if (transport_failed)
+				stream_fail(p, "%s (after %d attempts)", http_req_failure(r),
+				            p->attempt + 1);
+			else
+				stream_fail(p, "HTTP %ld (after %d attempts)", r->status,
+				            p->attempt + 1);
+			http_req_release(r);
+			pull_advance(p);
+			return;
+		}
+		{
+			int64_t delay = retry_delay(p, v);
+			if (transport_failed)
+				log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id,
+				       "%s: %s; retry %d in %" PRId64 " ms", at,
+				       http_req_failure(r), p->attempt + 1, delay);
+			else
+				log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id,
+				       "%s: HTTP %ld; retry %d in %" PRId64 " ms", at, r->status,
+				       p->attempt + 1, delay);
+			http_req_release(r);
+			p->attempt++;
+			p->retries++;
+			send_after(p, delay);
+		}
+		return;
+	case RV_FAIL:
+	default:
+		if (transport_failed)
+			stream_fail(p, "%s", http_req_failure(r));
+		else
+			stream_fail(p, "HTTP %ld", r->status);
+		http_req_release(r);
+		pull_advance(p);
+		return;
+	}
+}
+
+int pull_start(struct ws *w)
+{
+	struct daemon *d = w->d;
+	char err[256];
+	struct pull *p = calloc(1, sizeof(*p));
+	if (!p) {
+		daemon_pull_done(d, w, PULL_FAILED, "out of memory starting a pull");
+		return -1;
+	}
+	p->w = w;
+	p->d = d;
+	p->started_wall = clock_wall_s();
+	if (store_pull_begin(daemon_store(d), w->cfg->name, p->started_wall, &p->id, err,
+	                     sizeof(err)) != 0) {
+		free(p);
+		char msg[300];
+		snprintf(msg, sizeof(msg), "store: %s", err);
+		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "could not start a pull: %s", err);
+		daemon_pull_done(d, w, PULL_FAILED, msg);
+		return -1;
+	}
+	w->pull = p;
+	log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "pull started");
+	goto_step(p, w->key_ok ? STEP_STATS : STEP_PROBE);
+	pull_advance(p);
+	return 0;
+}
