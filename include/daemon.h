@@ -1,0 +1,54 @@
+/*
+ * daemon.h: wegauged's run time: the one event loop and everything on it.
+ *
+ * daemon_run() owns, for the life of the process: the libevent base, the
+ * configuration, the store connection, the HTTP engine, the scheduler and
+ * the workspaces. It reads the configuration, opens the store, schedules
+ * every enabled workspace and turns the loop until it is told to stop
+ * (SIGTERM/SIGINT) or, with --once, until every chosen workspace had its
+ * pull. Signals arrive as libevent events, so handlers run on the loop
+ * like everything else.
+ */
+#ifndef WEGAUGE_DAEMON_H
+#define WEGAUGE_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pull.h"
+
+struct daemon;
+struct event_base;
+struct ws;
+struct store;
+struct http;
+struct config;
+
+struct daemon_args {
+	const char *config_path;
+	bool once;
+	char **only; /* --workspace NAME, repeatable; NULL/0 = all */
+	size_t n_only;
+};
+
+/* Exit codes (operator.md). */
+#define EXIT_RUNTIME 1
+#define EXIT_CONFIG  78
+
+/* Run until stopped. Returns the process exit status. */
+int daemon_run(const struct daemon_args *args);
+
+/* The daemon's loop, store, HTTP engine and configuration, for pull.c. */
+struct event_base *daemon_base(struct daemon *d);
+struct store *daemon_store(struct daemon *d);
+struct http *daemon_http(struct daemon *d);
+const struct config *daemon_config(struct daemon *d);
+
+/*
+ * Called by pull.c when w's pull ended with status (never PULL_CANCELLED)
+ * and error (NULL when none). Updates state, counters and the schedule.
+ */
+void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error);
+
+#endif

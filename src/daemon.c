@@ -1,0 +1,727 @@
+/*
+ * daemon.c: the life of wegauged (see daemon.h): start, the schedule,
+ * the outcome of each pull, reload, the state dump and the graceful stop.
+ * Everything here runs on the one loop thread.
+ */
+#include "daemon.h"
+
+#include <event2/event.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "http.h"
+#include "log.h"
+#include "notify.h"
+#include "pull.h"
+#include "rng.h"
+#include "sched.h"
+#include "store.h"
+#include "ws.h"
+
+#define WS_OF_ITEM(it) ((struct ws *)((char *)(it)-offsetof(struct ws, item)))
+
+struct daemon {
+	struct event_base *base;
+	const struct daemon_args *args;
+	struct config *cfg;
+	struct store *store;
+	struct http *http;
+	struct sched sched;
+	struct notify notify;
+
+	struct ws **ws; /* one per configured workspace, in configuration order */
+	size_t n_ws;
+
+	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
+	struct event *grace; /* shutdown_grace timer */
+	bool stopping;
+	int exit_code;
+
+	int once_pending; /* --once: pulls still to finish */
+	int once_failed;  /* --once: pulls that ended neither ok nor partial */
+
+	uint64_t pulls[PULL_STATUS_COUNT]; /* finished pulls by status */
+	uint64_t reloads, reloads_failed;
+	char last_error[256];
+};
+
+struct event_base *daemon_base(struct daemon *d)
+{
+	return d->base;
+}
+
+struct store *daemon_store(struct daemon *d)
+{
+	return d->store;
+}
+
+struct http *daemon_http(struct daemon *d)
+{
+	return d->http;
+}
+
+const struct config *daemon_config(struct daemon *d)
+{
+	return d->cfg;
+}
+
+/* --- the workspace row and STATUS= ------------------------------------------ */
+
+/* Mirror w's state into its store row. */
+static void ws_save(struct daemon *d, struct ws *w)
+{
+	char err[256];
+	const struct ws_config *c = w->cfg;
+	struct store_ws row = {
+	        .name = c->name,
+	        .license_code = c->license_code,
+	        .data_center = config_dc_name(c->data_center),
+	        .base_url = c->base_url,
+	        .key_fingerprint = c->fingerprint,
+	        .state = ws_state_name(w->state),
+	        .state_reason = w->reason[0] ? w->reason : NULL,
+	        .last_pull_at = w->last_pull_at,
+	        .last_success_at = w->last_success_at,
+	        .next_pull_at = w->next_pull_at,
+	        .consecutive_failures = w->consecutive_failures,
+	};
+	if (store_ws_put(d->store, &row, err, sizeof(err)) != 0)
+		log_ws(&w->rl, LOGL_ERR, c->name, 0, "could not save the workspace state: %s", err);
+}
+
+/* Recount the states and hand systemd a fresh STATUS= line (rate-limited in notify.c). */
+static void status_update(struct daemon *d)
+{
+	int count[WS_STATE_COUNT] = {0};
+	for (size_t i = 0; i < d->n_ws; i++)
+		count[d->ws[i]->state]++;
+	notify_status(&d->notify, d->n_ws, count, d->last_error);
+}
+
+static void note_error(struct daemon *d, const char *ws, const char *error)
+{
+	snprintf(d->last_error, sizeof(d->last_error), "%s%s%s", ws ? ws : "", ws ? ": " : "",
+	         error);
+}
+
+/* --- scheduling ------------------------------------------------------------- */
+
+/* Queue w for due_ms (monotonic) and note the matching wall time. */
+static void ws_schedule_at(struct daemon *d, struct ws *w, int64_t due_ms)
+{
+	if (sched_set(&d->sched, &w->item, due_ms) != 0) {
+		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "out of memory scheduling the next pull");
+		return;
+	}
+	int64_t wait = due_ms - clock_mono_ms();
+	w->next_pull_at = clock_wall_s() + (wait > 0 ? (wait + 999) / 1000 : 0);
+}
+
+/*
+ * The next regular pull, plus jitter. tick_ms is the next tick not yet
+ * used: a pull at a tick used it (tick_ms <= now, so move on to the next
+ * one in the future, skipping any missed); a pull out of turn (at start,
+ * after a reload) did not.
+ */
+static void ws_schedule_next(struct daemon *d, struct ws *w)
+{
+	int64_t now = clock_mono_ms();
+	if (w->tick_ms <= now)
+		w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now);
+	ws_schedule_at(d, w, w->tick_ms + rng_upto(w->cfg->jitter_ms));
+}
+
+/* Place w's tick from its phase (first schedule, or a changed interval). */
+static void ws_place_tick(struct ws *w)
+{
+	w->interval_ms = w->cfg->interval_ms;
+	w->tick_ms = sched_first_tick(sched_phase(w->cfg->name, w->interval_ms), w->interval_ms,
+	                              clock_wall_ms(), clock_mono_ms());
+}
+
+static void ws_unschedule(struct daemon *d, struct ws *w)
+{
+	sched_remove(&d->sched, &w->item);
+	w->next_pull_at = 0;
+}
+
+static bool chosen(const struct daemon *d, const char *name)
+{
+	if (d->args->n_only == 0)
+		return true;
+	for (size_t i = 0; i < d->args->n_only; i++)
+		if (strcmp(d->args->only[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void stop_loop(struct daemon *d)
+{
+	event_base_loopbreak(d->base);
+}
+
+/* The timer of the scheduler fired for w. */
+static void on_due(struct sched_item *item, void *arg)
+{
+	struct daemon *d = arg;
+	struct ws *w = WS_OF_ITEM(item);
+	if (d->stopping || w->pull)
+		return;
+	w->next_pull_at = 0;
+	pull_start(w);
+}
+
+void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
+{
+	int64_t now = clock_wall_s();
+	d->pulls[status]++;
+	w->last_pull_at = now;
+	switch (status) {
+	case PULL_OK:
+	case PULL_PARTIAL:
+		w->last_success_at = now;
+		w->consecutive_failures = 0;
+		ws_set_state(w, WS_CONNECTED, status == PULL_PARTIAL ? error : NULL);
+		break;
+	case PULL_AUTH_FAILED:
+		w->consecutive_failures++;
+		ws_set_state(w, WS_AUTH_FAILED, error);
+		break;
+	default:
+		w->consecutive_failures++;
+		ws_set_state(w, WS_FAILING, error);
+		break;
+	}
+	if (error && status != PULL_OK)
+		note_error(d, w->cfg->name, error);
+
+	if (d->args->once) {
+		w->once_done = true;
+		if (status != PULL_OK && status != PULL_PARTIAL)
+			d->once_failed++;
+		w->next_pull_at = 0;
+		ws_save(d, w);
+		if (--d->once_pending == 0)
+			stop_loop(d);
+		return;
+	}
+	if (d->stopping) {
+		w->next_pull_at = 0;
+		ws_save(d, w);
+		bool busy = false;
+		for (size_t i = 0; i < d->n_ws && !busy; i++)
+			busy = d->ws[i]->pull != NULL;
+		if (!busy)
+			stop_loop(d);
+		return;
+	}
+	if (w->state == WS_AUTH_FAILED)
+		ws_unschedule(d, w); /* not polled again until its key changes */
+	else
+		ws_schedule_next(d, w);
+	ws_save(d, w);
+	status_update(d);
+}
+
+/* --- workspaces: start and reload ----------------------------------------- */
+
+static struct ws *find_ws(struct daemon *d, const char *name, size_t *idx)
+{
+	for (size_t i = 0; i < d->n_ws; i++) {
+		if (strcmp(d->ws[i]->cfg->name, name) == 0) {
+			if (idx)
+				*idx = i;
+			return d->ws[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Schedule a workspace that just appeared (start or reload): due at once
+ * when it was never pulled or its last success is older than its interval
+ * (or when `now` is asked for), else at its phase.
+ */
+static void ws_schedule_first(struct daemon *d, struct ws *w, bool now)
+{
+	ws_place_tick(w);
+	if (!w->cfg->enabled) {
+		ws_set_state(w, WS_DISABLED, NULL);
+		ws_unschedule(d, w);
+		return;
+	}
+	int64_t age_ms = (clock_wall_s() - w->last_success_at) * 1000;
+	if (now || w->last_success_at == 0 || age_ms >= w->interval_ms)
+		ws_schedule_at(d, w, clock_mono_ms());
+	else
+		ws_schedule_at(d, w, w->tick_ms + rng_upto(w->cfg->jitter_ms));
+}
+
+/* Create the runtime workspace for c, restoring what the store remembers. */
+static struct ws *ws_create(struct daemon *d, const struct ws_config *c)
+{
+	struct ws *w = ws_new(d, c);
+	if (!w)
+		return NULL;
+	struct store_ws_saved saved;
+	char err[256];
+	int rc = store_ws_get(d->store, c->name, &saved, err, sizeof(err));
+	if (rc == 1) {
+		w->last_pull_at = saved.last_pull_at;
+		w->last_success_at = saved.last_success_at;
+		w->consecutive_failures = saved.consecutive_failures;
+	} else if (rc < 0) {
+		log_ws(NULL, LOGL_WARNING, c->name, 0, "could not read the saved state: %s", err);
+	}
+	ws_set_state(w, c->enabled ? WS_PENDING : WS_DISABLED, NULL);
+	return w;
+}
+
+static int ws_array_reserve(struct daemon *d, size_t n)
+{
+	struct ws **a = realloc(d->ws, (n ? n : 1) * sizeof(*a));
+	if (!a)
+		return -1;
+	d->ws = a;
+	return 0;
+}
+
+/* Every workspace the store knows but the configuration does not: removed. */
+static void mark_missing_removed_cb(const char *name, void *arg)
+{
+	struct daemon *d = arg;
+	if (find_ws(d, name, NULL))
+		return;
+	char err[256];
+	if (store_ws_set_state(d->store, name, "removed", "not in the configuration", err,
+	                       sizeof(err)) != 0)
+		log_ws(NULL, LOGL_ERR, name, 0, "could not mark removed: %s", err);
+	else
+		log_ws(NULL, LOGL_NOTICE, name, 0, "removed: no longer in the configuration");
+}
+
+static int start_workspaces(struct daemon *d)
+{
+	if (ws_array_reserve(d, d->cfg->n_ws) != 0)
+		return -1;
+	for (size_t i = 0; i < d->cfg->n_ws; i++) {
+		const struct ws_config *c = &d->cfg->ws[i];
+		struct ws *w = ws_create(d, c);
+		if (!w)
+			return -1;
+		d->ws[d->n_ws++] = w;
+		if (d->args->once) {
+			ws_place_tick(w);
+			if (c->enabled && chosen(d, c->name)) {
+				d->once_pending++;
+				ws_schedule_at(d, w, clock_mono_ms());
+			}
+		} else {
+			ws_schedule_first(d, w, false);
+		}
+		ws_save(d, w);
+	}
+	char err[256];
+	if (store_ws_each_active(d->store, mark_missing_removed_cb, d, err, sizeof(err)) != 0)
+		log_msg(LOGL_ERR, "could not list stored workspaces: %s", err);
+	return 0;
+}
+
+static void http_opts_from(const struct config *c, struct http_opts *o)
+{
+	*o = (struct http_opts){
+	        .max_in_flight = c->max_in_flight,
+	        .max_per_host = c->max_per_host,
+	        .connect_timeout_ms = c->connect_timeout_ms,
+	        .request_timeout_ms = c->request_timeout_ms,
+	        .max_response = c->max_response,
+	        .low_speed_limit = 1,
+	        .low_speed_time_ms = c->request_timeout_ms / 2,
+	        .ca_file = c->ca_file,
+	};
+}
+
+/* The key, license code, host or paths changed: what was probed no longer holds. */
+static bool identity_changed(const struct ws_config *a, const struct ws_config *b)
+{
+	if (strcmp(a->fingerprint, b->fingerprint) != 0 ||
+	    strcmp(a->license_code, b->license_code) != 0 || strcmp(a->base_url, b->base_url) != 0)
+		return true;
+	for (int i = 0; i < PATH_COUNT; i++)
+		if (strcmp(a->paths[i], b->paths[i]) != 0)
+			return true;
+	return false;
+}
+
+/*
+ * Move one existing workspace onto its new configuration c (see the
+ * reload rules in docs/architecture.md).
+ */
+static void reload_one(struct daemon *d, struct ws *w, const struct ws_config *c)
+{
+	const struct ws_config *old = w->cfg;
+	bool ident = identity_changed(old, c);
+	bool was_enabled = old->enabled;
+	if (ident || !c->enabled)
+		pull_cancel(w, ident ? "key or endpoint changed by reload" : "disabled by reload");
+	if (ident) {
+		if (ws_apply_config(w, c) != 0) {
+			/* Keep the workspace, but it cannot authenticate: say so. */
+			w->cfg = c;
+			ws_set_state(w, WS_FAILING, "out of memory applying the new key");
+			ws_unschedule(d, w);
+			return;
+		}
+		w->key_ok = false;
+	} else {
+		w->cfg = c; /* same key and host: the header lists stay valid */
+	}
+	if (!c->enabled) {
+		ws_set_state(w, WS_DISABLED, NULL);
+		ws_unschedule(d, w);
+		return;
+	}
+	if (ident || !was_enabled || w->state == WS_AUTH_FAILED) {
+		/* Reconnect: probe again and pull at once. */
+		w->key_ok = false;
+		ws_set_state(w, WS_PENDING, NULL);
+		ws_place_tick(w);
+		if (!w->pull)
+			ws_schedule_at(d, w, clock_mono_ms());
+		return;
+	}
+	if (c->interval_ms != w->interval_ms) {
+		ws_place_tick(w);
+		if (!w->pull)
+			ws_schedule_at(d, w, w->tick_ms + rng_upto(c->jitter_ms));
+	}
+}
+
+/*
+ * SIGHUP: parse, validate, diff, apply. An invalid configuration changes
+ * nothing. Signals that arrive meanwhile are queued by libevent and run
+ * this again once it returns: coalesced, never lost.
+ */
+static void reload(struct daemon *d)
+{
+	notify_reloading(&d->notify);
+	d->reloads++;
+	struct config *nc = NULL;
+	struct config_errors errs = {0};
+	log_msg(LOGL_NOTICE, "reloading %s", d->args->config_path);
+	if (config_load(d->args->config_path, &nc, &errs) != 0) {
+		d->reloads_failed++;
+		for (size_t i = 0; i < errs.n; i++)
+			log_msg(LOGL_ERR, "reload: %s", errs.msg[i]);
+		snprintf(d->last_error, sizeof(d->last_error),
+		         "reload failed, old configuration kept: %s", errs.n ? errs.msg[0] : "?");
+		config_errors_free(&errs);
+		notify_ready(&d->notify);
+		status_update(d);
+		return;
+	}
+	if (strcmp(nc->database, d->cfg->database) != 0) {
+		d->reloads_failed++;
+		log_msg(LOGL_ERR,
+		        "reload: database changed from %s to %s; that needs a restart, old "
+		        "configuration kept",
+		        d->cfg->database, nc->database);
+		snprintf(d->last_error, sizeof(d->last_error),
+		         "reload refused: database changed, restart needed");
+		config_free(nc);
+		notify_ready(&d->notify);
+		status_update(d);
+		return;
+	}
+	if (ws_array_reserve(d, d->n_ws + nc->n_ws) != 0) {
+		d->reloads_failed++;
+		log_msg(LOGL_ERR, "reload: out of memory, old configuration kept");
+		config_free(nc);
+		notify_ready(&d->notify);
+		return;
+	}
+
+	/* Removed: in the old configuration, not in the new. */
+	for (size_t i = 0; i < d->n_ws;) {
+		struct ws *w = d->ws[i];
+		if (config_find_ws(nc, w->cfg->name)) {
+			i++;
+			continue;
+		}
+		pull_cancel(w, "workspace removed by reload");
+		ws_unschedule(d, w);
+		ws_set_state(w, WS_REMOVED, "not in the configuration");
+		ws_save(d, w);
+		log_ws(NULL, LOGL_NOTICE, w->cfg->name, 0, "removed; its history is kept");
+		ws_free(w);
+		memmove(&d->ws[i], &d->ws[i + 1], (d->n_ws - i - 1) * sizeof(*d->ws));
+		d->n_ws--;
+	}
+	/* Changed, unchanged and added, in the new configuration's order. */
+	struct ws **order = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*order));
+	size_t n = 0;
+	for (size_t i = 0; order && i < nc->n_ws; i++) {
+		const struct ws_config *c = &nc->ws[i];
+		struct ws *w = find_ws(d, c->name, NULL);
+		if (w) {
+			reload_one(d, w, c);
+		} else {
+			w = ws_create(d, c);
+			if (!w) {
+				log_ws(NULL, LOGL_ERR, c->name, 0,
+				       "out of memory adding the workspace");
+				continue;
+			}
+			log_ws(NULL, LOGL_NOTICE, c->name, 0, "added");
+			ws_schedule_first(d, w, true);
+		}
+		order[n++] = w;
+		ws_save(d, w);
+	}
+	if (!order) {
+		log_msg(LOGL_ERR, "reload: out of memory");
+	} else {
+		free(d->ws);
+		d->ws = order;
+		d->n_ws = n;
+	}
+	struct http_opts ho;
+	http_opts_from(nc, &ho);
+	http_set_opts(d->http, &ho);
+	log_set_level(nc->log_level);
+	config_free(d->cfg);
+	d->cfg = nc;
+	d->last_error[0] = '\0';
+	log_msg(LOGL_NOTICE, "reloaded: %zu workspaces", d->n_ws);
+	notify_ready(&d->notify);
+	status_update(d);
+}
+
+/* --- signals ---------------------------------------------------------------- */
+
+static void cancel_all(struct daemon *d, const char *why)
+{
+	for (size_t i = 0; i < d->n_ws; i++)
+		pull_cancel(d->ws[i], why);
+}
+
+static void on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon *d = arg;
+	log_msg(LOGL_NOTICE, "shutdown_grace over: cancelling the pulls still running");
+	cancel_all(d, "daemon stopped");
+	stop_loop(d);
+}
+
+static void begin_stop(struct daemon *d, const char *why)
+{
+	if (d->stopping) {
+		log_msg(LOGL_NOTICE, "%s again: stopping now", why);
+		cancel_all(d, "daemon stopped");
+		stop_loop(d);
+		return;
+	}
+	d->stopping = true;
+	notify_stopping(&d->notify);
+	log_msg(LOGL_NOTICE, "%s: stopping; no new pulls", why);
+	for (size_t i = 0; i < d->n_ws; i++)
+		ws_unschedule(d, d->ws[i]);
+	bool busy = false;
+	for (size_t i = 0; i < d->n_ws && !busy; i++)
+		busy = d->ws[i]->pull != NULL;
+	if (!busy) {
+		stop_loop(d);
+		return;
+	}
+	int64_t g = d->cfg->shutdown_grace_ms;
+	struct timeval tv = {.tv_sec = g / 1000, .tv_usec = (g % 1000) * 1000};
+	d->grace = evtimer_new(d->base, on_grace, d);
+	if (!d->grace || evtimer_add(d->grace, &tv) != 0) {
+		cancel_all(d, "daemon stopped");
+		stop_loop(d);
+	}
+}
+
+/* SIGUSR1: every workspace's state, its pull and the counters, to the log. */
+static void dump_state(struct daemon *d)
+{
+	struct http_stats hs;
+	http_get_stats(d->http, &hs);
+	log_msg(LOGL_NOTICE,
+	        "state: %zu workspaces; requests running %d, queued %d, started %" PRIu64
+	        ", failed %" PRIu64 "; pulls ok %" PRIu64 ", partial %" PRIu64 ", failed %" PRIu64
+	        ", auth_failed %" PRIu64 ", cancelled %" PRIu64 "; reloads %" PRIu64
+	        " (failed %" PRIu64 ")",
+	        d->n_ws, hs.running, hs.queued, hs.started, hs.failed_transport, d->pulls[PULL_OK],
+	        d->pulls[PULL_PARTIAL], d->pulls[PULL_FAILED], d->pulls[PULL_AUTH_FAILED],
+	        d->pulls[PULL_CANCELLED], d->reloads, d->reloads_failed);
+	int64_t now = clock_mono_ms();
+	for (size_t i = 0; i < d->n_ws; i++) {
+		struct ws *w = d->ws[i];
+		char at[96];
+		pull_describe(w, at, sizeof(at));
+		long long due = w->item.heap_idx == SCHED_NONE
+		                        ? -1
+		                        : (long long)(w->item.due_ms - now) / 1000;
+		log_ws(NULL, LOGL_NOTICE, w->cfg->name, pull_id(w),
+		       "state %s%s%s; %s; next pull in %llds; consecutive failures %d",
+		       ws_state_name(w->state), w->reason[0] ? ": " : "", w->reason, at, due,
+		       w->consecutive_failures);
+	}
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct daemon *d = arg;
+	switch (sig) {
+	case SIGTERM:
+		begin_stop(d, "SIGTERM");
+		break;
+	case SIGINT:
+		begin_stop(d, "SIGINT");
+		break;
+	case SIGHUP:
+		if (d->stopping || d->args->once)
+			log_msg(LOGL_NOTICE, "SIGHUP ignored while %s",
+			        d->stopping ? "stopping" : "running --once");
+		else
+			reload(d);
+		break;
+	case SIGUSR1:
+		dump_state(d);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- run -------------------------------------------------------------------- */
+
+static void daemon_cleanup(struct daemon *d)
+{
+	if (d->http)
+		cancel_all(d, "daemon stopped");
+	for (size_t i = 0; i < d->n_ws; i++) {
+		if (d->store && d->ws[i]->state != WS_REMOVED) {
+			d->ws[i]->next_pull_at = 0;
+			ws_save(d, d->ws[i]);
+		}
+		ws_free(d->ws[i]);
+	}
+	free(d->ws);
+	if (d->sched.timer)
+		sched_free(&d->sched);
+	http_free(d->http);
+	store_close(d->store);
+	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1, d->grace};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i])
+			event_free(evs[i]);
+	notify_free(&d->notify);
+	config_free(d->cfg);
+	if (d->base)
+		event_base_free(d->base);
+}
+
+static struct event *add_signal(struct daemon *d, int sig)
+{
+	struct event *ev = evsignal_new(d->base, sig, on_signal, d);
+	if (ev && event_add(ev, NULL) != 0) {
+		event_free(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
+int daemon_run(const struct daemon_args *args)
+{
+	struct daemon dd = {.args = args}, *d = &dd;
+	d->exit_code = 0;
+	signal(SIGPIPE, SIG_IGN);
+
+	/* Signals first: nothing below may be killed by an early SIGHUP. */
+	d->base = event_base_new();
+	if (!d->base) {
+		fprintf(stderr, "wegauged: could not create the event loop\n");
+		return EXIT_RUNTIME;
+	}
+	d->sig_term = add_signal(d, SIGTERM);
+	d->sig_int = add_signal(d, SIGINT);
+	d->sig_hup = add_signal(d, SIGHUP);
+	d->sig_usr1 = add_signal(d, SIGUSR1);
+	if (!d->sig_term || !d->sig_int || !d->sig_hup || !d->sig_usr1) {
+		fprintf(stderr, "wegauged: could not install signal handlers\n");
+		daemon_cleanup(d);
+		return EXIT_RUNTIME;
+	}
+
+	struct config_errors errs = {0};
+	if (config_load(args->config_path, &d->cfg, &errs) != 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "wegauged: %s\n", errs.msg[i]);
+		config_errors_free(&errs);
+		daemon_cleanup(d);
+		return EXIT_CONFIG;
+	}
+	for (size_t i = 0; i < args->n_only; i++) {
+		if (!config_find_ws(d->cfg, args->only[i])) {
+			fprintf(stderr, "wegauged: --workspace %s: no such workspace in %s\n",
+			        args->only[i], args->config_path);
+			daemon_cleanup(d);
+			return EXIT_CONFIG;
+		}
+	}
+	log_init(d->cfg->log_level);
+	rng_seed();
+	notify_init(&d->notify, d->base);
+
+	char err[512];
+	struct store_opts so = {
+	        .synchronous = d->cfg->sqlite_synchronous,
+	        .busy_timeout_ms = d->cfg->sqlite_busy_timeout_ms,
+	        .journal_size_limit = d->cfg->sqlite_journal_size_limit,
+	};
+	if (store_open(&d->store, d->cfg->database, &so, err, sizeof(err)) != 0) {
+		log_msg(LOGL_ERR, "cannot open the store %s: %s", d->cfg->database, err);
+		daemon_cleanup(d);
+		return EXIT_RUNTIME;
+	}
+	int n_closed = 0;
+	if (store_pull_close_running(d->store, clock_wall_s(), &n_closed, err, sizeof(err)) != 0)
+		log_msg(LOGL_ERR, "could not close interrupted pulls: %s", err);
+	else if (n_closed)
+		log_msg(LOGL_NOTICE, "%d pulls interrupted by the last stop marked cancelled",
+		        n_closed);
+
+	struct http_opts ho;
+	http_opts_from(d->cfg, &ho);
+	d->http = http_new(d->base, &ho);
+	if (!d->http || sched_init(&d->sched, d->base, on_due, d) != 0 ||
+	    start_workspaces(d) != 0) {
+		log_msg(LOGL_ERR, "out of memory starting up");
+		daemon_cleanup(d);
+		return EXIT_RUNTIME;
+	}
+	log_msg(LOGL_NOTICE, "wegauged %s: %zu workspace%s, store %s%s", WEGAUGE_VERSION, d->n_ws,
+	        d->n_ws == 1 ? "" : "s", d->cfg->database, args->once ? ", --once" : "");
+	notify_ready(&d->notify);
+	status_update(d);
+
+	if (!args->once || d->once_pending > 0)
+		event_base_dispatch(d->base);
+
+	if (args->once)
+		d->exit_code = (d->once_failed > 0 || d->once_pending > 0) ? EXIT_RUNTIME : 0;
+	log_msg(LOGL_NOTICE, "stopped");
+	daemon_cleanup(d);
+	return d->exit_code;
+}
