@@ -7,7 +7,8 @@
  * by a sweep of finished transfers.
  *
  * Admission: at most max_in_flight transfers run at once, at most
- * max_per_host of them to one host (by base URL). Beyond that requests
+ * max_per_host of them to one host (by origin), fewer while a host ramps
+ * up after an outage (see host_account in http.c). Beyond that requests
  * wait in a FIFO per host; hosts are served round-robin, so one busy host
  * cannot starve another. The queue holds at most one request per pull
  * (pulls are sequential), so its length is bounded by the number of
@@ -86,9 +87,13 @@ struct http_req {
 	uint64_t max_response;
 };
 
+/* Consecutive outage-like failures after which a host ramps up from one transfer. */
+#define HTTP_OUTAGE_FAILS 5
+
 /* Counters for SIGUSR1, metrics and benchmarks. */
 struct http_stats {
 	uint64_t started, finished, failed_transport;
+	uint64_t outages; /* times a host dropped to one transfer */
 	int running, queued, running_peak;
 };
 

@@ -18,6 +18,8 @@
 struct http_host {
 	char *key;
 	int running;
+	int limit; /* transfers allowed at once now: max_per_host, or less while ramping */
+	int fails; /* consecutive outage-like failures */
 	struct http_req *qhead, *qtail;
 	struct http_host *next;
 };
@@ -75,15 +77,19 @@ static struct http_host *host_get(struct http *h, const char *key)
 		free(x);
 		return NULL;
 	}
+	x->limit = h->o.max_per_host;
 	x->next = h->hosts;
 	h->hosts = x;
 	return x;
 }
 
-/* Free a host nobody uses any more, so the list stays as short as the live set. */
+/*
+ * Free a host nobody uses any more, so the list stays as short as the live
+ * set; a host that is down or ramping up keeps its state until it is well.
+ */
 static void host_gc(struct http *h, struct http_host *x)
 {
-	if (x->running > 0 || x->qhead)
+	if (x->running > 0 || x->qhead || x->fails > 0 || x->limit < h->o.max_per_host)
 		return;
 	struct http_host **pp = &h->hosts;
 	while (*pp && *pp != x)
@@ -253,10 +259,54 @@ static void detach(struct http *h, struct http_req *r)
 		host_gc(h, x);
 }
 
+/*
+ * The ramp after an outage. A host whose transfers fail HTTP_OUTAGE_FAILS
+ * times in a row in the way of a host that is down (no connection, no
+ * answer, or 502/503/504 from its gateway) drops to one transfer at a
+ * time; each success then allows one more, up to max_per_host. So when a
+ * host comes back, the workspaces that piled up during the outage reach
+ * it one more at a time, not all at once (additive increase, as in TCP's
+ * congestion avoidance).
+ */
+static bool outage_like(CURLcode res, long status)
+{
+	switch (res) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		return true;
+	case CURLE_OK:
+		return status == 502 || status == 503 || status == 504;
+	default:
+		return false;
+	}
+}
+
+static void host_account(struct http *h, struct http_host *x, CURLcode res, long status)
+{
+	if (outage_like(res, status)) {
+		if (++x->fails >= HTTP_OUTAGE_FAILS && x->limit > 1) {
+			x->limit = 1;
+			h->st.outages++;
+		}
+		return;
+	}
+	if (res != CURLE_OK)
+		return; /* a failure of this transfer, not of the host */
+	x->fails = 0;
+	if (x->limit < h->o.max_per_host)
+		x->limit++;
+}
+
 static void finish(struct http *h, struct http_req *r, CURLcode res)
 {
 	r->result = res;
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->host)
+		host_account(h, r->host, res, r->status);
 	if (res != CURLE_OK && r->error[0] == '\0')
 		snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(res));
 	r->finished_ms = clock_mono_ms();
@@ -471,7 +521,7 @@ static void dispatch(struct http *h)
 	while (h->running < h->o.max_in_flight && h->queued > 0 && h->hosts) {
 		struct http_host *start = h->rr ? h->rr : h->hosts, *x = start, *found = NULL;
 		do {
-			if (x->qhead && x->running < h->o.max_per_host) {
+			if (x->qhead && x->running < x->limit) {
 				found = x;
 				break;
 			}
@@ -517,6 +567,7 @@ struct http *http_new(struct event_base *base, const struct http_opts *o)
 
 void http_set_opts(struct http *h, const struct http_opts *o)
 {
+	int old_max = h->o.max_per_host;
 	h->o = *o;
 	if (h->o.max_in_flight < 1)
 		h->o.max_in_flight = 1;
@@ -534,6 +585,10 @@ void http_set_opts(struct http *h, const struct http_opts *o)
 			h->pool_cap = cap;
 		}
 	}
+	/* Healthy hosts take the new limit; ramping ones keep ramping under it. */
+	for (struct http_host *x = h->hosts; x; x = x->next)
+		if (x->limit >= old_max || x->limit > h->o.max_per_host)
+			x->limit = h->o.max_per_host;
 	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->o.max_in_flight);
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.max_per_host);
 	dispatch(h);

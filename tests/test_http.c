@@ -115,6 +115,10 @@ static void srv_cb(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(uri, "/never") == 0)
 		return; /* no answer: evhttp frees it when the client goes */
+	if (strcmp(uri, "/down") == 0) {
+		evhttp_send_reply(req, 503, "Service Unavailable", NULL);
+		return;
+	}
 	reply_ok(s, req, "hello");
 }
 
@@ -361,6 +365,49 @@ static void test_http_refused_without_loopback_vouch(void **state)
 	t_free(t);
 }
 
+/*
+ * After HTTP_OUTAGE_FAILS outage-like failures a host ramps up from one
+ * transfer, one more per success: 8 queued requests never run 8 at once.
+ * Once it is well, the full max_per_host applies again.
+ */
+static void test_ramp_after_outage(void **state)
+{
+	(void)state;
+	struct http_opts o = default_opts;
+	o.max_per_host = 8;
+	struct t *t = t_new(&o);
+	t->srv->delay_ms = 30;
+	t->want = HTTP_OUTAGE_FAILS;
+	for (int i = 0; i < HTTP_OUTAGE_FAILS; i++)
+		submit(t, i, "/down", "h");
+	run(t);
+	for (int i = 0; i < HTTP_OUTAGE_FAILS; i++)
+		assert_int_equal(t->req[i].status, 503);
+	struct http_stats st;
+	http_get_stats(t->h, &st);
+	assert_int_equal(st.outages, 1);
+
+	t->done = 0;
+	t->want = 8;
+	for (int i = 10; i < 18; i++)
+		submit(t, i, "/slow", "h");
+	http_get_stats(t->h, &st);
+	assert_int_equal(st.running, 1); /* one at a time to begin with */
+	run(t);
+	assert_int_equal(t->done, 8);
+	assert_true(t->srv->inflight_peak >= 2 && t->srv->inflight_peak <= 4);
+
+	/* healthy again: all eight at once */
+	t->srv->inflight_peak = 0;
+	t->done = 0;
+	for (int i = 20; i < 28; i++)
+		submit(t, i, "/slow", "h");
+	run(t);
+	assert_int_equal(t->done, 8);
+	assert_int_equal(t->srv->inflight_peak, 8);
+	t_free(t);
+}
+
 static void test_free_with_transfers_in_flight(void **state)
 {
 	(void)state;
@@ -397,6 +444,7 @@ int main(void)
 	        cmocka_unit_test(test_cancel),
 	        cmocka_unit_test(test_timeout),
 	        cmocka_unit_test(test_http_refused_without_loopback_vouch),
+	        cmocka_unit_test(test_ramp_after_outage),
 	        cmocka_unit_test(test_free_with_transfers_in_flight),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
