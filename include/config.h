@@ -86,6 +86,8 @@ struct config {
 	int64_t connect_timeout_ms;         /* 10s */
 	int64_t request_timeout_ms;         /* 60s */
 	uint64_t max_response;              /* 32MiB, 1KiB..1GiB */
+	uint64_t low_speed_limit;           /* 100 bytes/s: a body slower than this ... */
+	int64_t low_speed_time_ms;          /* ... for 30s is cut (0 = off) */
 	int page_size;                      /* 100, 1..10000 */
 	int max_pages;                      /* 1000, 1..1000000 */
 	int retry_max;                      /* 5, 0..100 */

@@ -51,6 +51,8 @@ const struct cfg_opt cfg_opts[] = {
         {"connect_timeout", CT_DURATION, D(connect_timeout_ms), 100, 10 * MS_M, "10s", 0, NONE},
         {"request_timeout", CT_DURATION, D(request_timeout_ms), 100, MS_H, "60s", 0, NONE},
         {"max_response", CT_SIZE, D(max_response), KIB, GIB, "32MiB", 0, NONE},
+        {"low_speed_limit", CT_SIZE, D(low_speed_limit), 0, GIB, "100", 0, NONE},
+        {"low_speed_time", CT_DURATION, D(low_speed_time_ms), 1000, MS_H, "30s", 0, NONE},
         {"page_size", CT_INT, D(page_size), 1, 10000, "100", 0, NONE},
         {"max_pages", CT_INT, D(max_pages), 1, 1000000, "1000", 0, NONE},
         {"retry_max", CT_INT, D(retry_max), 0, 100, "5", 0, NONE},
