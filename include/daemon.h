@@ -24,6 +24,7 @@ struct ws;
 struct store;
 struct http;
 struct config;
+struct budget;
 
 struct daemon_args {
 	const char *config_path;
@@ -44,6 +45,7 @@ struct event_base *daemon_base(struct daemon *d);
 struct store *daemon_store(struct daemon *d);
 struct http *daemon_http(struct daemon *d);
 const struct config *daemon_config(struct daemon *d);
+struct budget *daemon_budget(struct daemon *d);
 
 /*
  * Called by pull.c when w's pull ended with status (never PULL_CANCELLED)

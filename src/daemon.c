@@ -5,6 +5,8 @@
  */
 #include "daemon.h"
 
+#include <curl/curl.h>
+
 #include <event2/event.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "config.h"
 #include "http.h"
@@ -34,6 +37,7 @@ struct daemon {
 	struct http *http;
 	struct sched sched;
 	struct notify notify;
+	struct budget budget;
 
 	struct ws **ws; /* one per configured workspace, in configuration order */
 	size_t n_ws;
@@ -69,6 +73,11 @@ struct http *daemon_http(struct daemon *d)
 const struct config *daemon_config(struct daemon *d)
 {
 	return d->cfg;
+}
+
+struct budget *daemon_budget(struct daemon *d)
+{
+	return &d->budget;
 }
 
 /* --- the workspace row and STATUS= ------------------------------------------ */
@@ -124,17 +133,44 @@ static void ws_schedule_at(struct daemon *d, struct ws *w, int64_t due_ms)
 }
 
 /*
+ * Backoff of a failing workspace: after n consecutive failed pulls (n >=
+ * 2), the next pull waits at least min(WS_BACKOFF_CAP, WS_BACKOFF_BASE *
+ * 2^(n-2)), of which the second half is random ("equal jitter": never
+ * sooner than half, so a dead host is not hammered, and spread so that
+ * many failing workspaces do not come back together). The first failure
+ * only waits for the next tick. A successful pull resets n.
+ */
+#define WS_BACKOFF_BASE_MS 60000
+#define WS_BACKOFF_CAP_MS  3600000
+
+static int64_t ws_failure_backoff_ms(int n)
+{
+	if (n < 2)
+		return 0;
+	int64_t d = WS_BACKOFF_BASE_MS;
+	for (int i = 2; i < n && d < WS_BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > WS_BACKOFF_CAP_MS)
+		d = WS_BACKOFF_CAP_MS;
+	return d / 2 + rng_upto(d / 2);
+}
+
+/*
  * The next regular pull, plus jitter. tick_ms is the next tick not yet
  * used: a pull at a tick used it (tick_ms <= now, so move on to the next
  * one in the future, skipping any missed); a pull out of turn (at start,
- * after a reload) did not.
+ * after a reload) did not. A failing workspace waits at least its backoff.
  */
 static void ws_schedule_next(struct daemon *d, struct ws *w)
 {
 	int64_t now = clock_mono_ms();
 	if (w->tick_ms <= now)
 		w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now);
-	ws_schedule_at(d, w, w->tick_ms + rng_upto(w->cfg->jitter_ms));
+	int64_t due = w->tick_ms + rng_upto(w->cfg->jitter_ms);
+	int64_t backoff = ws_failure_backoff_ms(w->consecutive_failures);
+	if (now + backoff > due)
+		due = now + backoff;
+	ws_schedule_at(d, w, due);
 }
 
 /* Place w's tick from its phase (first schedule, or a changed interval). */
@@ -682,6 +718,11 @@ int daemon_run(const struct daemon_args *args)
 	}
 	log_init(d->cfg->log_level);
 	rng_seed();
+	budget_init(&d->budget);
+	if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
+		log_msg(LOGL_WARNING,
+		        "libcurl resolves names synchronously: a slow DNS server can "
+		        "stall the event loop; use a libcurl with the threaded resolver");
 	notify_init(&d->notify, d->base);
 
 	char err[512];

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
@@ -360,6 +361,7 @@ static void pull_send(struct pull *p)
 	p->req.allow_http = w->cfg->loopback_http;
 	p->req.done = on_done;
 	p->req.user = p;
+	budget_note_request(daemon_budget(p->d), clock_mono_ms());
 	if (http_submit(daemon_http(p->d), &p->req) != 0) {
 		stream_fail(p, "out of memory queueing the request");
 		pull_advance(p);
@@ -534,13 +536,17 @@ static void on_done(struct http_req *r)
 		return;
 	case RV_RETRY:
 	case RV_RATE_LIMITED:
-		if (p->attempt >= cfg->retry_max) {
+		if (p->attempt >= cfg->retry_max ||
+		    !budget_take_retry(daemon_budget(p->d), clock_mono_ms())) {
+			const char *why = p->attempt >= cfg->retry_max
+			                          ? "attempts"
+			                          : "attempts; daemon-wide retry budget spent";
 			if (transport_failed)
-				stream_fail(p, "%s (after %d attempts)", http_req_failure(r),
-				            p->attempt + 1);
+				stream_fail(p, "%s (after %d %s)", http_req_failure(r),
+				            p->attempt + 1, why);
 			else
-				stream_fail(p, "HTTP %ld (after %d attempts)", r->status,
-				            p->attempt + 1);
+				stream_fail(p, "HTTP %ld (after %d %s)", r->status, p->attempt + 1,
+				            why);
 			http_req_release(r);
 			pull_advance(p);
 			return;
