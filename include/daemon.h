@@ -25,6 +25,7 @@ struct store;
 struct http;
 struct config;
 struct budget;
+struct metrics;
 
 struct daemon_args {
 	const char *config_path;
@@ -46,6 +47,7 @@ struct store *daemon_store(struct daemon *d);
 struct http *daemon_http(struct daemon *d);
 const struct config *daemon_config(struct daemon *d);
 struct budget *daemon_budget(struct daemon *d);
+struct metrics *daemon_metrics(struct daemon *d);
 
 /*
  * Called by pull.c when w's pull ended with status (never PULL_CANCELLED)

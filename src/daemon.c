@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "pull.h"
 #include "rng.h"
@@ -50,7 +52,8 @@ struct daemon {
 	int once_pending; /* --once: pulls still to finish */
 	int once_failed;  /* --once: pulls that ended neither ok nor partial */
 
-	uint64_t pulls[PULL_STATUS_COUNT]; /* finished pulls by status */
+	struct metrics metrics;
+	struct metrics_server *msrv;
 	uint64_t reloads, reloads_failed;
 	char last_error[256];
 };
@@ -80,6 +83,11 @@ struct budget *daemon_budget(struct daemon *d)
 	return &d->budget;
 }
 
+struct metrics *daemon_metrics(struct daemon *d)
+{
+	return &d->metrics;
+}
+
 /* --- the workspace row and STATUS= ------------------------------------------ */
 
 /* Mirror w's state into its store row. */
@@ -100,7 +108,9 @@ static void ws_save(struct daemon *d, struct ws *w)
 	        .next_pull_at = w->next_pull_at,
 	        .consecutive_failures = w->consecutive_failures,
 	};
-	if (store_ws_put(d->store, &row, err, sizeof(err)) != 0)
+	int rc = store_ws_put(d->store, &row, err, sizeof(err));
+	metrics_store(&d->metrics, rc, err);
+	if (rc != 0)
 		log_ws(&w->rl, LOGL_ERR, c->name, 0, "could not save the workspace state: %s", err);
 }
 
@@ -216,7 +226,7 @@ static void on_due(struct sched_item *item, void *arg)
 void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
 {
 	int64_t now = clock_wall_s();
-	d->pulls[status]++;
+	d->metrics.pulls[status]++;
 	w->last_pull_at = now;
 	switch (status) {
 	case PULL_OK:
@@ -264,6 +274,8 @@ void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, c
 	ws_save(d, w);
 	status_update(d);
 }
+
+static int metrics_apply(struct daemon *d, const struct config *c);
 
 /* --- workspaces: start and reload ----------------------------------------- */
 
@@ -531,12 +543,152 @@ static void reload(struct daemon *d)
 	http_opts_from(nc, &ho);
 	http_set_opts(d->http, &ho);
 	log_set_level(nc->log_level);
+	if (metrics_apply(d, nc) != 0)
+		log_msg(LOGL_ERR, "reload: metrics stay on %s",
+		        d->msrv ? metrics_server_listen(d->msrv) : "(off)");
 	config_free(d->cfg);
 	d->cfg = nc;
 	d->last_error[0] = '\0';
 	log_msg(LOGL_NOTICE, "reloaded: %zu workspaces", d->n_ws);
 	notify_ready(&d->notify);
 	status_update(d);
+}
+
+/* --- metrics ---------------------------------------------------------------- */
+
+static const char *const mep_names[MEP_COUNT] = {"probe", "stats", "campaigns", "active_users",
+                                                 "team"};
+static const char *const class_names[METRICS_CLASSES] = {"error", "1xx", "2xx",
+                                                         "3xx",   "4xx", "5xx"};
+
+/* GET /metrics: everything a dashboard or an alert needs, nothing that costs a query. */
+static void render_metrics(struct evbuffer *b, void *arg)
+{
+	struct daemon *d = arg;
+	const struct metrics *m = &d->metrics;
+	struct http_stats hs;
+	http_get_stats(d->http, &hs);
+
+	metrics_head(b, "wegauge_build_info", "gauge", "Version of wegauged.");
+	evbuffer_add_printf(b, "wegauge_build_info{version=\"%s\"} 1\n", WEGAUGE_VERSION);
+
+	metrics_head(b, "wegauge_pulls_total", "counter", "Finished pulls by status.");
+	for (int i = PULL_OK; i < PULL_STATUS_COUNT; i++)
+		evbuffer_add_printf(b, "wegauge_pulls_total{status=\"%s\"} %" PRIu64 "\n",
+		                    pull_status_name((enum pull_status)i), m->pulls[i]);
+
+	metrics_head(b, "wegauge_requests_total", "counter",
+	             "HTTP requests by endpoint and status class (error: no HTTP status).");
+	for (int e = 0; e < MEP_COUNT; e++)
+		for (int c = 0; c < METRICS_CLASSES; c++)
+			evbuffer_add_printf(
+			        b,
+			        "wegauge_requests_total{endpoint=\"%s\",class=\"%s\"} %" PRIu64
+			        "\n",
+			        mep_names[e], class_names[c], m->requests[e][c]);
+
+	metrics_head(b, "wegauge_retries_total", "counter", "Requests sent again after a failure.");
+	evbuffer_add_printf(b, "wegauge_retries_total %" PRIu64 "\n", m->retries);
+	metrics_head(b, "wegauge_rate_limited_total", "counter", "Answers with status 429.");
+	evbuffer_add_printf(b, "wegauge_rate_limited_total %" PRIu64 "\n", m->rate_limited);
+	metrics_head(b, "wegauge_retry_budget_refused_total", "counter",
+	             "Retries refused by the daemon-wide retry budget.");
+	evbuffer_add_printf(b, "wegauge_retry_budget_refused_total %" PRIu64 "\n",
+	                    m->retry_budget_refused);
+
+	metrics_head(b, "wegauge_rows_upserted_total", "counter", "Rows written, by stream.");
+	for (int i = 0; i < STREAM_COUNT; i++)
+		evbuffer_add_printf(b, "wegauge_rows_upserted_total{stream=\"%s\"} %" PRIu64 "\n",
+		                    stream_name((enum stream)i), m->rows[i]);
+
+	metrics_head(b, "wegauge_request_duration_seconds", "histogram",
+	             "Duration of HTTP requests, from start of transfer to done.");
+	uint64_t cum = 0;
+	for (int i = 0; i < METRICS_BUCKETS; i++) {
+		cum += m->duration_bucket[i];
+		evbuffer_add_printf(
+		        b, "wegauge_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+		        metrics_bucket_le[i], cum);
+	}
+	evbuffer_add_printf(b,
+	                    "wegauge_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+	                    "wegauge_request_duration_seconds_sum %.6f\n"
+	                    "wegauge_request_duration_seconds_count %" PRIu64 "\n",
+	                    m->duration_count, m->duration_sum, m->duration_count);
+
+	int count[WS_STATE_COUNT] = {0};
+	for (size_t i = 0; i < d->n_ws; i++)
+		count[d->ws[i]->state]++;
+	metrics_head(b, "wegauge_workspaces", "gauge", "Configured workspaces by state.");
+	for (int i = 0; i < WS_STATE_COUNT; i++)
+		evbuffer_add_printf(b, "wegauge_workspaces{state=\"%s\"} %d\n",
+		                    ws_state_name((enum ws_state)i), count[i]);
+
+	metrics_head(b, "wegauge_requests_in_flight", "gauge", "HTTP transfers running now.");
+	evbuffer_add_printf(b, "wegauge_requests_in_flight %d\n", hs.running);
+	metrics_head(b, "wegauge_requests_queued", "gauge",
+	             "HTTP requests waiting for max_in_flight or max_per_host.");
+	evbuffer_add_printf(b, "wegauge_requests_queued %d\n", hs.queued);
+	metrics_head(b, "wegauge_store_errors_total", "counter", "Failed writes to the store.");
+	evbuffer_add_printf(b, "wegauge_store_errors_total %" PRIu64 "\n", m->store_errors);
+	metrics_head(b, "wegauge_reloads_total", "counter", "Reloads by result.");
+	evbuffer_add_printf(b,
+	                    "wegauge_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+	                    "wegauge_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+	                    d->reloads - d->reloads_failed, d->reloads_failed);
+
+	metrics_head(b, "wegauge_last_success_timestamp_seconds", "gauge",
+	             "Unix time of each workspace's last successful pull (0: never).");
+	for (size_t i = 0; i < d->n_ws; i++) {
+		evbuffer_add_printf(b, "wegauge_last_success_timestamp_seconds{workspace=\"");
+		metrics_label(b, d->ws[i]->cfg->name);
+		evbuffer_add_printf(b, "\"} %" PRId64 "\n", d->ws[i]->last_success_at);
+	}
+	metrics_head(b, "wegauge_consecutive_failures", "gauge",
+	             "Consecutive failed pulls of each workspace.");
+	for (size_t i = 0; i < d->n_ws; i++) {
+		evbuffer_add_printf(b, "wegauge_consecutive_failures{workspace=\"");
+		metrics_label(b, d->ws[i]->cfg->name);
+		evbuffer_add_printf(b, "\"} %d\n", d->ws[i]->consecutive_failures);
+	}
+}
+
+/* GET /healthz: the loop answered (or this would not run) and the last store write worked. */
+static int health(char *why, size_t len, void *arg)
+{
+	struct daemon *d = arg;
+	if (d->metrics.store_rc != 0) {
+		snprintf(why, len, "store not writable: %s", d->metrics.store_error);
+		return 0;
+	}
+	if (d->stopping) {
+		snprintf(why, len, "stopping");
+		return 0;
+	}
+	return 1;
+}
+
+/* Start, restart or stop the metrics listener to match the configuration. */
+static int metrics_apply(struct daemon *d, const struct config *c)
+{
+	const char *want = c->metrics_listen;
+	const char *have = d->msrv ? metrics_server_listen(d->msrv) : NULL;
+	if ((!want && !have) || (want && have && strcmp(want, have) == 0))
+		return 0;
+	struct metrics_server *ns = NULL;
+	if (want) {
+		char err[256];
+		ns = metrics_server_start(d->base, want, render_metrics, health, d, err,
+		                          sizeof(err));
+		if (!ns) {
+			log_msg(LOGL_ERR, "%s", err);
+			return -1;
+		}
+		log_msg(LOGL_INFO, "metrics on http://%s/metrics", want);
+	}
+	metrics_server_free(d->msrv);
+	d->msrv = ns;
+	return 0;
 }
 
 /* --- signals ---------------------------------------------------------------- */
@@ -596,9 +748,10 @@ static void dump_state(struct daemon *d)
 	        ", failed %" PRIu64 "; pulls ok %" PRIu64 ", partial %" PRIu64 ", failed %" PRIu64
 	        ", auth_failed %" PRIu64 ", cancelled %" PRIu64 "; reloads %" PRIu64
 	        " (failed %" PRIu64 ")",
-	        d->n_ws, hs.running, hs.queued, hs.started, hs.failed_transport, d->pulls[PULL_OK],
-	        d->pulls[PULL_PARTIAL], d->pulls[PULL_FAILED], d->pulls[PULL_AUTH_FAILED],
-	        d->pulls[PULL_CANCELLED], d->reloads, d->reloads_failed);
+	        d->n_ws, hs.running, hs.queued, hs.started, hs.failed_transport,
+	        d->metrics.pulls[PULL_OK], d->metrics.pulls[PULL_PARTIAL],
+	        d->metrics.pulls[PULL_FAILED], d->metrics.pulls[PULL_AUTH_FAILED],
+	        d->metrics.pulls[PULL_CANCELLED], d->reloads, d->reloads_failed);
 	int64_t now = clock_mono_ms();
 	for (size_t i = 0; i < d->n_ws; i++) {
 		struct ws *w = d->ws[i];
@@ -656,6 +809,7 @@ static void daemon_cleanup(struct daemon *d)
 	free(d->ws);
 	if (d->sched.timer)
 		sched_free(&d->sched);
+	metrics_server_free(d->msrv);
 	http_free(d->http);
 	store_close(d->store);
 	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1, d->grace};
@@ -749,6 +903,10 @@ int daemon_run(const struct daemon_args *args)
 	if (!d->http || sched_init(&d->sched, d->base, on_due, d) != 0 ||
 	    start_workspaces(d) != 0) {
 		log_msg(LOGL_ERR, "out of memory starting up");
+		daemon_cleanup(d);
+		return EXIT_RUNTIME;
+	}
+	if (!args->once && metrics_apply(d, d->cfg) != 0) {
 		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}

@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "retry.h"
 #include "rng.h"
 #include "rows.h"
@@ -33,6 +34,9 @@ enum step { STEP_PROBE = 0, STEP_STATS, STEP_CAMPAIGNS, STEP_ACTIVE, STEP_TEAM, 
 /* The stream of each step (STEP_PROBE has none). */
 static const int step_stream[] = {-1, STREAM_STATS, STREAM_CAMPAIGNS, STREAM_ACTIVE_USERS,
                                   STREAM_TEAM};
+/* The metrics endpoint kind of each step. */
+static const enum metrics_ep step_mep[] = {MEP_PROBE,        MEP_STATS, MEP_CAMPAIGNS,
+                                           MEP_ACTIVE_USERS, MEP_TEAM,  MEP_TEAM};
 
 struct pull {
 	struct ws *w;
@@ -170,7 +174,9 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
 	        .rows = p->rows,
 	        .error = error && error[0] ? error : NULL,
 	};
-	if (store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err)) != 0)
+	int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
+	metrics_store(daemon_metrics(p->d), rc, err);
+	if (rc != 0)
 		log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id, "could not record the pull: %s",
 		       err);
 }
@@ -207,6 +213,7 @@ void pull_cancel(struct ws *w, const char *why)
 	if (!p)
 		return;
 	pull_write_end(p, PULL_CANCELLED, why);
+	daemon_metrics(p->d)->pulls[PULL_CANCELLED]++;
 	log_ws(NULL, LOGL_NOTICE, w->cfg->name, p->id, "pull cancelled: %s", why);
 	w->pull = NULL;
 	pull_free(p);
@@ -257,11 +264,13 @@ static void stream_commit(struct pull *p)
 	enum stream s = (enum stream)step_stream[p->step];
 	int rc = store_commit_stream(daemon_store(p->d), p->w->cfg->name, p->id, clock_wall_s(),
 	                             &p->rs, &n, err, sizeof(err));
+	metrics_store(daemon_metrics(p->d), rc, err);
 	if (rc != 0) {
 		stream_fail(p, "not stored: %s", err);
 		return;
 	}
 	p->rows += n;
+	daemon_metrics(p->d)->rows[s] += (uint64_t)n;
 	p->streams_ok |= 1u << s;
 	log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id, "%s: %" PRId64 " rows stored",
 	       stream_name(s), n);
@@ -482,6 +491,8 @@ static void on_done(struct http_req *r)
 	char at[96];
 	where(p, at, sizeof(at));
 	p->requests++;
+	metrics_request(daemon_metrics(p->d), step_mep[p->step],
+	                r->result == CURLE_OK ? r->status : 0, r->finished_ms - r->started_ms);
 	if (r->ratelimit_remaining == 0) {
 		int64_t now = clock_wall_ms();
 		w->hold_until_ms[current_endpoint(p)] = now + retry_until_next_minute_ms(now);
@@ -538,6 +549,8 @@ static void on_done(struct http_req *r)
 	case RV_RATE_LIMITED:
 		if (p->attempt >= cfg->retry_max ||
 		    !budget_take_retry(daemon_budget(p->d), clock_mono_ms())) {
+			if (p->attempt < cfg->retry_max)
+				daemon_metrics(p->d)->retry_budget_refused++;
 			const char *why = p->attempt >= cfg->retry_max
 			                          ? "attempts"
 			                          : "attempts; daemon-wide retry budget spent";
@@ -564,6 +577,7 @@ static void on_done(struct http_req *r)
 			http_req_release(r);
 			p->attempt++;
 			p->retries++;
+			daemon_metrics(p->d)->retries++;
 			send_after(p, delay);
 		}
 		return;
@@ -591,8 +605,10 @@ int pull_start(struct ws *w)
 	p->w = w;
 	p->d = d;
 	p->started_wall = clock_wall_s();
-	if (store_pull_begin(daemon_store(d), w->cfg->name, p->started_wall, &p->id, err,
-	                     sizeof(err)) != 0) {
+	int rc = store_pull_begin(daemon_store(d), w->cfg->name, p->started_wall, &p->id, err,
+	                          sizeof(err));
+	metrics_store(daemon_metrics(d), rc, err);
+	if (rc != 0) {
 		free(p);
 		char msg[300];
 		snprintf(msg, sizeof(msg), "store: %s", err);

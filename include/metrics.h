@@ -1,0 +1,79 @@
+/*
+ * metrics.h: the daemon's counters and its Prometheus endpoint.
+ *
+ * struct metrics is a plain set of counters the loop increments (pull.c,
+ * daemon.c). When metrics_listen is set, a libevent evhttp server on that
+ * loopback address serves GET /metrics (Prometheus text exposition
+ * format 0.0.4, rendered by the daemon's callback into the reply) and
+ * GET /healthz (200 "ok" while the loop turns and the store is writable,
+ * else 503 with the reason). The server runs on the daemon's own loop:
+ * a scrape costs one callback and never touches the store, so it cannot
+ * block the collector; a loop that stopped turning cannot answer at all,
+ * which is what a health check should see.
+ */
+#ifndef WEGAUGE_METRICS_H
+#define WEGAUGE_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pull.h"
+#include "rows.h"
+
+struct event_base;
+struct evbuffer;
+
+/* Endpoint kinds for request counters. */
+enum metrics_ep { MEP_PROBE = 0, MEP_STATS, MEP_CAMPAIGNS, MEP_ACTIVE_USERS, MEP_TEAM, MEP_COUNT };
+/* Status classes: transport error (no status), 1xx .. 5xx. */
+#define METRICS_CLASSES 6
+
+/* Request duration histogram bucket bounds, in seconds. */
+#define METRICS_BUCKETS 10
+extern const double metrics_bucket_le[METRICS_BUCKETS];
+
+struct metrics {
+	uint64_t pulls[PULL_STATUS_COUNT];
+	uint64_t requests[MEP_COUNT][METRICS_CLASSES];
+	uint64_t retries;
+	uint64_t rate_limited; /* 429 answers */
+	uint64_t retry_budget_refused;
+	uint64_t rows[STREAM_COUNT];
+	uint64_t duration_bucket[METRICS_BUCKETS]; /* cumulative at render time, not here */
+	uint64_t duration_count;
+	double duration_sum;
+	uint64_t store_errors;
+	int store_rc; /* result of the last store write: 0 ok */
+	char store_error[160];
+};
+
+/* Count one finished request of kind ep (status 0 = transport failure) that took ms. */
+void metrics_request(struct metrics *m, enum metrics_ep ep, long status, int64_t ms);
+/* Note the outcome of a store write (rc 0 = ok; else SQLite's code and message). */
+void metrics_store(struct metrics *m, int rc, const char *error);
+
+/* Append to b: "# HELP name help\n# TYPE name type\n". */
+void metrics_head(struct evbuffer *b, const char *name, const char *type, const char *help);
+/* Append a label value escaped as the exposition format wants (\\, \", \n). */
+void metrics_label(struct evbuffer *b, const char *value);
+
+struct metrics_server;
+
+/* Render the whole /metrics reply into b. */
+typedef void (*metrics_render_fn)(struct evbuffer *b, void *arg);
+/* 1 healthy; 0 not, with the reason in why. */
+typedef int (*metrics_health_fn)(char *why, size_t len, void *arg);
+
+/*
+ * Serve on listen ("127.0.0.1:9464" or "[::1]:9464"). NULL with err on
+ * failure (address in use, not loopback...).
+ */
+struct metrics_server *metrics_server_start(struct event_base *base, const char *listen,
+                                            metrics_render_fn render, metrics_health_fn health,
+                                            void *arg, char *err, size_t errlen);
+void metrics_server_free(struct metrics_server *s);
+/* The listen address it serves ("127.0.0.1:9464"). */
+const char *metrics_server_listen(const struct metrics_server *s);
+
+#endif
