@@ -287,6 +287,10 @@ if [ $HAVE_MAN = 1 ]; then
 		f=$BUILD_DIR/man/$page
 		if [ ! -s "$f" ] || ! head -c 200 "$f" | grep -q '^\.TH'; then
 			fail "$f: missing or not a roff page"
+		elif command -v groff >/dev/null; then
+			# groff's warnings (bad escapes, quoting) would show in man(1).
+			w=$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$f" 2>&1 || echo "groff failed")
+			[ -z "$w" ] || fail "$f: groff warns: $w"
 		fi
 	done
 	# Every long flag of wegauged --help is documented in wegauged(8).
