@@ -148,7 +148,8 @@ for tool in systemctl systemd-sysusers systemd-tmpfiles; do
 	printf '#!/bin/sh\necho "%s $*" >>"%s/calls"\n' "$tool" "$FAKE" >"$FAKE/bin/$tool"
 	chmod 755 "$FAKE/bin/$tool"
 done
-# run_script SYSTEMD(0|1) SCRIPT ARGS...: the calls it made, one a line.
+# run_script SYSTEMD(0|1) SCRIPT ARGS...: the calls it made, joined by ';'
+# (and "exit N" when it failed).
 run_script() {
 	local with_systemd=$1 script=$2
 	shift 2
@@ -161,31 +162,29 @@ run_script() {
 		env PATH="$FAKE/bin:$PATH" sh "$CTL/$script" "$@" >/dev/null 2>&1 ||
 			echo "exit $?" >>"$FAKE/calls"
 	fi
-	cat "$FAKE/calls"
+	paste -sd';' "$FAKE/calls"
 }
-nl=$'\n'
 if unshare -m true 2>/dev/null; then
 	mark=$FAILS
-	# script | arguments | calls expected with systemd running
+	users="systemd-sysusers wegauge.conf;systemd-tmpfiles --create wegauge.conf"
+	# script | arguments | the calls expected with systemd running
 	cases=(
-		"postinst|configure|systemd-sysusers wegauge.conf${nl}systemd-tmpfiles --create wegauge.conf${nl}systemctl --system daemon-reload"
-		"postinst|configure 0.0.9|systemd-sysusers wegauge.conf${nl}systemd-tmpfiles --create wegauge.conf${nl}systemctl --system daemon-reload${nl}systemctl try-restart wegauged.service"
+		"postinst|configure|$users;systemctl --system daemon-reload"
+		"postinst|configure 0.0.9|$users;systemctl --system daemon-reload;systemctl try-restart wegauged.service"
 		"prerm|remove|systemctl stop wegauged.service"
 		"prerm|upgrade 0.1.0|"
 		"postrm|remove|systemctl --system daemon-reload"
 		"postrm|upgrade 0.1.0|"
 	)
 	for c in "${cases[@]}"; do
-		IFS='|' read -r script args want <<<"${c%%$nl*}"
-		want="$want${c#*"${c%%$nl*}"}"
-		# shellcheck disable=SC2086
+		IFS='|' read -r script args want <<<"$c"
+		# shellcheck disable=SC2086 # args are words
 		got=$(run_script 1 "$script" $args)
 		[ "$got" = "$want" ] || fail "$script $args with systemd: got '$got', want '$want'"
 	done
 	# Without systemd running, systemctl is never called.
 	got=$(run_script 0 postinst configure)
-	[ "$got" = "systemd-sysusers wegauge.conf${nl}systemd-tmpfiles --create wegauge.conf" ] ||
-		fail "postinst configure without systemd: got '$got'"
+	[ "$got" = "$users" ] || fail "postinst configure without systemd: got '$got'"
 	got=$(run_script 0 prerm remove)
 	[ -z "$got" ] || fail "prerm remove without systemd: got '$got'"
 	ok_since $mark "maintainer scripts: ${#cases[@]} cases with systemd, 2 without; never enable or start"
