@@ -345,6 +345,9 @@ int main(int argc, char **argv)
 		return bad("--show-keys", "only with --list");
 	if ((from || to) && !expect)
 		return bad("--from/--to", "only with --expect");
+	bool v6;
+	if (server_loopback_only(o.listen, &v6, err, sizeof(err)) != 0)
+		return bad("--listen", "only loopback addresses are served (127.0.0.0/8 or ::1)");
 	if (list || describe)
 		return run_list(&o, show_keys, describe);
 	if (expect) {

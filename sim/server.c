@@ -359,8 +359,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- listening ---- */
 
-/* Parse --listen: an IPv4 address in 127.0.0.0/8 or ::1. */
-static int loopback_only(const char *addr, bool *v6, char *err, size_t errlen)
+/* Check --listen: an IPv4 address in 127.0.0.0/8 or ::1 (*v6 says which). */
+int server_loopback_only(const char *addr, bool *v6, char *err, size_t errlen)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -465,7 +465,7 @@ int server_run(struct wsim_opts *opt)
 	raise_nofile(opt->max_connections + 64);
 
 	bool v6;
-	if (loopback_only(opt->listen, &v6, err, sizeof(err)) != 0)
+	if (server_loopback_only(opt->listen, &v6, err, sizeof(err)) != 0)
 		goto fail;
 	if (accounts_load(opt->accounts_path, opt->seed, opt->workspaces, opt->rate_limit, &s->acc,
 	                  stderr, err, sizeof(err)) != 0)

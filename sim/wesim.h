@@ -492,6 +492,7 @@ void control_handle(struct wsim_server *s, struct evhttp_request *req, const cha
 void describe_account(struct jb *b, uint64_t seed, const struct wsim_account *a);
 /* server.c */
 int server_run(struct wsim_opts *opt);
+int server_loopback_only(const char *addr, bool *v6, char *err, size_t errlen);
 int server_reload(struct wsim_server *s, char *err, size_t errlen);
 void server_reply(struct wsim_server *s, struct evhttp_request *req, int status,
                   const char *content_type, const char *body, size_t len);
