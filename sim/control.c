@@ -159,7 +159,7 @@ static void knobs_json(struct wsim_server *s, struct jb *b)
 	char faults[512];
 	faults_format(s->opt.faults, faults, sizeof(faults));
 	render_envelope_open(b);
-	jb_printf(b, "{\"fault_rate\":%.17g,\"faults\":", s->opt.fault_rate);
+	jb_printf(b, "{\"fault_rate\":%.15g,\"faults\":", s->opt.fault_rate);
 	jb_str(b, faults);
 	jb_printf(b,
 	          ",\"latency_ms\":%u,\"jitter_ms\":%u,\"rate_limit\":%u,\"retry_after\":%u,"

@@ -542,13 +542,28 @@ static void test_stats_body_validation(void **state)
 		json_decref(root);
 		http_free(&r);
 	}
+	/* a body beyond --max-body (64 KiB by default): 413 */
+	char *big = malloc(70000);
+	assert_non_null(big);
+	memset(big, ' ', 69999);
+	big[0] = '{';
+	big[69998] = '}';
+	big[69999] = '\0';
+	struct http_resp r;
+	http_do(&r, "POST", url, a.key, "application/json", big, 10000, NULL);
+	assert_int_equal(r.status, 413);
+	json_t *root = jparse(r.body, r.len);
+	assert_string_equal(jerror(root),
+	                    "request body of 69999 bytes exceeds the limit of 65536 bytes");
+	json_decref(root);
+	http_free(&r);
+	free(big);
 	/* the largest window, 92 days, with the three timestamp styles */
 	char *ok = stats_body("2026-01-01T05:30+0530", "2026-04-02T23:59:59.999+05:30",
 	                      "[\"OVERALL\",\"NOT_A_CHANNEL\"]");
-	struct http_resp r;
 	http_do(&r, "POST", url, a.key, "application/json; charset=utf-8", ok, 10000, NULL);
 	assert_int_equal(r.status, 200);
-	json_t *root = jparse(r.body, r.len);
+	root = jparse(r.body, r.len);
 	json_t *days = jdata(root);
 	assert_int_equal(json_array_size(days), 92);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(days, 0), "date")),

@@ -353,6 +353,56 @@ static void test_retry_after_violations(void **state)
 	ws_stop(&w);
 }
 
+/*
+ * n requests side by side (curl multi, one connection each) for pages
+ * 1..n of account a's team; their statuses into codes and bodies (malloc'd,
+ * caller frees) into bodies. Returns the wall time taken.
+ */
+static int64_t concurrent(const struct ws *w, const struct ws_acct *a, int n, long *codes,
+                          char **bodies)
+{
+	CURLM *m = curl_multi_init();
+	CURL *e[16];
+	struct http_resp r[16];
+	struct curl_slist *h = NULL;
+	char auth[256];
+	assert_true(n <= 16);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", a->key);
+	h = curl_slist_append(h, auth);
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	for (int i = 0; i < n; i++) {
+		char url[512];
+		memset(&r[i], 0, sizeof(r[i]));
+		snprintf(url, sizeof(url), "%s/v1/accounts/%s/team-members?pageNo=%d&pageSize=1",
+		         w->url, a->lc, i + 1);
+		e[i] = curl_easy_init();
+		curl_easy_setopt(e[i], CURLOPT_URL, url);
+		curl_easy_setopt(e[i], CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, http_body_cb);
+		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, &r[i]);
+		curl_easy_setopt(e[i], CURLOPT_TIMEOUT_MS, 20000L);
+		curl_easy_setopt(e[i], CURLOPT_NOSIGNAL, 1L);
+		curl_multi_add_handle(m, e[i]);
+	}
+	int64_t t0 = t_now_ms();
+	int running = n;
+	while (running) {
+		curl_multi_perform(m, &running);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	}
+	int64_t took = t_now_ms() - t0;
+	for (int i = 0; i < n; i++) {
+		curl_easy_getinfo(e[i], CURLINFO_RESPONSE_CODE, &codes[i]);
+		curl_multi_remove_handle(m, e[i]);
+		curl_easy_cleanup(e[i]);
+		bodies[i] = r[i].body ? r[i].body : calloc(1, 1);
+	}
+	curl_multi_cleanup(m);
+	curl_slist_free_all(h);
+	return took;
+}
+
 /* --latency delays answers; concurrent requests show in the high-water marks. */
 static void test_latency_and_concurrency(void **state)
 {
@@ -364,45 +414,13 @@ static void test_latency_and_concurrency(void **state)
 	struct ws_acct a;
 	ws_account(&w, 0, &a);
 	enum { N = 6 };
-	CURLM *m = curl_multi_init();
-	CURL *e[N];
-	struct http_resp r[N];
-	struct curl_slist *h = NULL;
-	char auth[256];
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", a.key);
-	h = curl_slist_append(h, auth);
+	long codes[N];
+	char *bodies[N];
+	int64_t took = concurrent(&w, &a, N, codes, bodies);
 	for (int i = 0; i < N; i++) {
-		char url[512];
-		memset(&r[i], 0, sizeof(r[i]));
-		snprintf(url, sizeof(url), "%s/v1/accounts/%s/team-members?pageNo=%d&pageSize=1",
-		         w.url, a.lc, i + 1);
-		e[i] = curl_easy_init();
-		curl_easy_setopt(e[i], CURLOPT_URL, url);
-		curl_easy_setopt(e[i], CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, http_body_cb);
-		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, &r[i]);
-		curl_easy_setopt(e[i], CURLOPT_TIMEOUT_MS, 20000L);
-		curl_easy_setopt(e[i], CURLOPT_NOSIGNAL, 1L);
-		curl_multi_add_handle(m, e[i]);
+		assert_int_equal(codes[i], 200);
+		free(bodies[i]);
 	}
-	int64_t t0 = t_now_ms();
-	int running = N;
-	while (running) {
-		curl_multi_perform(m, &running);
-		if (running)
-			curl_multi_poll(m, NULL, 0, 1000, NULL);
-	}
-	int64_t took = t_now_ms() - t0;
-	for (int i = 0; i < N; i++) {
-		long code;
-		curl_easy_getinfo(e[i], CURLINFO_RESPONSE_CODE, &code);
-		assert_int_equal(code, 200);
-		curl_multi_remove_handle(m, e[i]);
-		curl_easy_cleanup(e[i]);
-		free(r[i].body);
-	}
-	curl_multi_cleanup(m);
-	curl_slist_free_all(h);
 	assert_true(took >= 300);
 	assert_true(took < 300 * N); /* delayed by timers side by side, not one after another */
 	json_t *st = ws_stats(&w);
@@ -418,6 +436,37 @@ static void test_latency_and_concurrency(void **state)
 	assert_int_equal(one.status, 404);
 	assert_true(one.ms >= 300 && one.ms < 5000);
 	http_free(&one);
+	ws_stop(&w);
+}
+
+/* Beyond --max-connections a new connection's request gets 503 and a close. */
+static void test_max_connections(void **state)
+{
+	(void)state;
+	const char *args[] = {"--quiet", "--workspaces",   "1",        "--seed",
+	                      "5",       "--latency",      "500",      "--max-connections",
+	                      "2",       "--write-config", "@DIR/cfg", NULL};
+	struct ws w;
+	assert_int_equal(ws_start(&w, "maxconn", args), 0);
+	struct ws_acct a;
+	ws_account(&w, 0, &a);
+	long codes[3];
+	char *bodies[3];
+	concurrent(&w, &a, 3, codes, bodies);
+	int ok = 0, busy = 0;
+	for (int i = 0; i < 3; i++) {
+		if (codes[i] == 200)
+			ok++;
+		if (codes[i] == 503) {
+			busy++;
+			json_t *root = jparse(bodies[i], strlen(bodies[i]));
+			assert_string_equal(jerror(root), "Too many connections");
+			json_decref(root);
+		}
+		free(bodies[i]);
+	}
+	assert_int_equal(ok, 2);
+	assert_int_equal(busy, 1);
 	ws_stop(&w);
 }
 
@@ -483,6 +532,7 @@ int main(void)
 	        cmocka_unit_test_teardown(test_draws_are_reproducible, ws_teardown),
 	        cmocka_unit_test_teardown(test_retry_after_violations, ws_teardown),
 	        cmocka_unit_test_teardown(test_latency_and_concurrency, ws_teardown),
+	        cmocka_unit_test_teardown(test_max_connections, ws_teardown),
 	        cmocka_unit_test_teardown(test_tls, ws_teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
