@@ -93,20 +93,12 @@ void jb_int(struct jb *b, int64_t v)
 void jb_quarters(struct jb *b, int64_t q)
 {
 	static const char *const frac[4] = {".0", ".25", ".5", ".75"};
-	int64_t whole = q / 4, r = q % 4;
-	if (q < 0 && r != 0) {
-		/* not produced by the data function; kept correct anyway */
+	if (q < 0) { /* never produced by the data function; kept correct anyway */
 		jb_putc(b, '-');
-		whole = -whole;
-		r = -r;
-		if (whole == 0) {
-			jb_puts(b, "0");
-			jb_puts(b, frac[r]);
-			return;
-		}
+		q = -q;
 	}
-	jb_int(b, whole);
-	jb_puts(b, frac[r]);
+	jb_int(b, q / 4);
+	jb_puts(b, frac[q % 4]);
 }
 
 void jb_strn(struct jb *b, const char *s, size_t n)

@@ -214,8 +214,6 @@ static void deliver(struct wsim_server *s, struct evhttp_request *req, struct ws
 			snprintf(v, sizeof(v), "%d", ans->retry_after);
 		evhttp_add_header(h, "Retry-After", v);
 	}
-	if (ans->close)
-		evhttp_add_header(h, "Connection", "close");
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	if (ans->page) {
 		if (evbuffer_add_reference(out, ans->page->data, ans->page->len, page_unref_cb,
@@ -493,9 +491,11 @@ int server_run(struct wsim_opts *opt)
 	}
 	if (opt->tls_cert && tls_setup(s, opt->tls_cert, opt->tls_key, err, sizeof(err)) != 0)
 		goto fail;
+	/* every method reaches routes.c, which answers 405 in the envelope */
 	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(s->http, 16384);
 	evhttp_set_max_body_size(s->http, (ev_ssize_t)opt->max_body + 65536);
 	evhttp_set_timeout(s->http, 120);

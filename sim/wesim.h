@@ -476,8 +476,6 @@ struct wsim_answer {
 	char *body;             /* or a malloc'd body */
 	size_t body_len;
 	uint64_t draw; /* the request's draw, for fault parameters */
-	uint32_t latency_ms;
-	bool close; /* ask evhttp to close after the answer */
 };
 void answer_free(struct wsim_answer *ans);
 void answer_error(struct wsim_answer *ans, int status, const char *message);
