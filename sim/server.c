@@ -21,6 +21,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -411,6 +412,34 @@ static void raise_nofile(uint32_t want)
 	}
 }
 
+/*
+ * Whether path names the accounts file --write-config dir will write
+ * (dir/wesim.accounts, compared as strings without trailing slashes, or as
+ * real paths when both directories exist).
+ */
+static bool written_by_config(const char *path, const char *dir)
+{
+	if (!dir)
+		return false;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	if (strcmp(base, "wesim.accounts") != 0)
+		return false;
+	size_t pl = slash ? (size_t)(slash - path) : 0, dl = strlen(dir);
+	while (pl > 1 && path[pl - 1] == '/')
+		pl--;
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (pl == dl && strncmp(path, dir, dl) == 0)
+		return true;
+	char a[PATH_MAX], b[PATH_MAX], pdir[PATH_MAX];
+	if (pl == 0 || pl >= sizeof(pdir))
+		return false;
+	memcpy(pdir, path, pl);
+	pdir[pl] = '\0';
+	return realpath(pdir, a) && realpath(dir, b) && strcmp(a, b) == 0;
+}
+
 static void server_free(struct wsim_server *s)
 {
 	while (s->pending) {
@@ -465,8 +494,12 @@ int server_run(struct wsim_opts *opt)
 	bool v6;
 	if (server_loopback_only(opt->listen, &v6, err, sizeof(err)) != 0)
 		goto fail;
-	if (accounts_load(opt->accounts_path, opt->seed, opt->workspaces, opt->rate_limit, &s->acc,
-	                  stderr, err, sizeof(err)) != 0)
+	const char *first = opt->accounts_path;
+	if (first && access(first, F_OK) != 0 && errno == ENOENT &&
+	    written_by_config(first, opt->write_config))
+		first = NULL; /* --write-config creates it below; SIGHUP reads it */
+	if (accounts_load(first, opt->seed, opt->workspaces, opt->rate_limit, &s->acc, stderr, err,
+	                  sizeof(err)) != 0)
 		goto fail;
 	s->rt = calloc(s->acc.n, sizeof(*s->rt));
 	s->conn_cap = 16;

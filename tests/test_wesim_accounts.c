@@ -326,6 +326,43 @@ static void test_accounts_file_and_sighup(void **state)
 	ws_stop(&w);
 }
 
+/*
+ * --accounts DIR/wesim.accounts with --write-config DIR: the file does not
+ * exist at start, wesim writes it, and a SIGHUP reads the edited copy.
+ */
+static void test_accounts_file_written_by_config(void **state)
+{
+	(void)state;
+	const char *args[] = {"--workspaces",
+	                      "2",
+	                      "--seed",
+	                      "21",
+	                      "--write-config",
+	                      "@DIR/cfg",
+	                      "--accounts",
+	                      "@DIR/cfg/wesim.accounts",
+	                      NULL};
+	struct ws w;
+	assert_int_equal(ws_start(&w, "wcacc", args), 0);
+	struct ws_acct a, b;
+	ws_account(&w, 0, &a);
+	ws_account(&w, 1, &b);
+	assert_int_equal(status_of(&w, "/v1/survey/response/wegauge-probe", a.key), 404);
+	char path[700];
+	snprintf(path, sizeof(path), "%s/cfg/wesim.accounts", w.dir);
+	char *text = ws_read_file(path, NULL);
+	assert_non_null(text);
+	char *rev = strstr(text, "revoked=no"); /* ws-0001's line comes first */
+	assert_non_null(rev);
+	memcpy(rev, "revoked=1 ", 10);
+	ws_write_file(path, text);
+	free(text);
+	hup(&w, "reloaded 2 accounts");
+	assert_int_equal(status_of(&w, "/v1/survey/response/wegauge-probe", a.key), 401);
+	assert_int_equal(status_of(&w, "/v1/survey/response/wegauge-probe", b.key), 404);
+	ws_stop(&w);
+}
+
 /* --expect reads the accounts file too: a revision bump swaps one seat. */
 static void test_expect_follows_accounts_file(void **state)
 {
@@ -577,6 +614,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_teardown(test_write_config, ws_teardown),
 	        cmocka_unit_test_teardown(test_accounts_file_and_sighup, ws_teardown),
+	        cmocka_unit_test_teardown(test_accounts_file_written_by_config, ws_teardown),
 	        cmocka_unit_test_teardown(test_expect_follows_accounts_file, ws_teardown),
 	        cmocka_unit_test_teardown(test_command_line, ws_teardown),
 	        cmocka_unit_test_teardown(test_stats_log_reset_control, ws_teardown),
