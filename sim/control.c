@@ -16,7 +16,7 @@
  */
 #include "wesim.h"
 
-#include <sys/queue.h>
+#include <sys/queue.h> /* TAILQ_* for evkeyvalq, before the event2 headers */
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>

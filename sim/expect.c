@@ -98,6 +98,11 @@ static struct row *push(struct rows *r)
 	return &r->v[r->n++];
 }
 
+/*
+ * Print the rows of account a for [day0, day1], table by table, each table
+ * sorted (see the file comment); r is scratch space reused across calls.
+ * Returns 0, or -1 on a memory or output failure.
+ */
 static int account_rows(FILE *out, uint64_t seed, const struct wsim_account *a, int64_t day0,
                         int64_t day1, struct rows *r)
 {

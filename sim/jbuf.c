@@ -28,6 +28,7 @@ void jb_free(struct jb *b)
 	b->len = b->cap = 0;
 }
 
+/* Room for n more bytes, growing by doubling up to max; false (and oom set) otherwise. */
 static bool reserve(struct jb *b, size_t n)
 {
 	if (b->oom)

@@ -154,6 +154,7 @@ static int parse_u32(const char *s, uint64_t min, uint64_t max, uint32_t *out)
 	return 0;
 }
 
+/* --list / --describe: load the accounts (with --accounts) and print one line each. */
 static int run_list(const struct wsim_opts *o, bool show_keys, bool describe)
 {
 	struct wsim_accounts set;

@@ -38,6 +38,11 @@ static const char ov_prefix[] =
 static const char ov_suffix[] = "\"}}";
 static char filler[PIECE];
 
+/*
+ * End the raw fault p: free its timer and answer, close the connection
+ * (with an RST when reset) through evhttp_connection_free(), which also
+ * frees the request, and free p. p must not be used afterwards.
+ */
 static void pending_finish(struct wsim_pending *p, bool reset)
 {
 	struct wsim_server *s = p->s;
@@ -71,6 +76,7 @@ static void pending_finish(struct wsim_pending *p, bool reset)
 	free(p);
 }
 
+/* The rendered answer of p (a cached page or its own buffer) and its length. */
 static const char *raw_body(const struct wsim_pending *p, size_t *len)
 {
 	if (p->ans.page) {
@@ -177,6 +183,7 @@ static void stall_cb(evutil_socket_t fd, short what, void *arg)
 	pending_finish(arg, false);
 }
 
+/* A slow tick: write the next slow_rate/10 bytes (at least 1) and re-arm until all are out. */
 static void slow_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

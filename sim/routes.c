@@ -17,9 +17,9 @@
  */
 #include "wesim.h"
 
-#include <event2/buffer.h>
-#include <sys/queue.h>
+#include <sys/queue.h> /* TAILQ_* for evkeyvalq, before the event2 headers */
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdlib.h>
@@ -233,6 +233,7 @@ static bool json_content_type(struct evhttp_request *req)
 	return n == 16 && strncasecmp(ct, "application/json", 16) == 0;
 }
 
+/* POST stats: Content-Type, body size and body checks (400/413), then the rendered days. */
 static void handle_stats(struct wsim_server *s, struct evhttp_request *req,
                          const struct wsim_account *a, struct wsim_answer *ans)
 {
@@ -271,6 +272,7 @@ static void handle_stats(struct wsim_server *s, struct evhttp_request *req,
 	answer_take_jb(ans, 200, &b);
 }
 
+/* GET publisher-metrics: from, to (strict days, at most 92) and metrics, then the answer. */
 static void handle_publisher(struct wsim_server *s, struct evkeyvalq *q,
                              const struct wsim_account *a, struct wsim_answer *ans)
 {

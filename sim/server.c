@@ -231,6 +231,7 @@ static void deliver(struct wsim_server *s, struct evhttp_request *req, struct ws
 	evhttp_send_reply(req, ans->status, server_reason(ans->status), NULL);
 }
 
+/* The latency of a pending answer has passed: deliver it and free the pending entry. */
 static void latency_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -267,6 +268,12 @@ static void count(struct wsim_server *s, struct evhttp_request *req, const struc
 	             evhttp_request_get_uri(req), status, ans->fault);
 }
 
+/*
+ * evhttp's callback for every request: register the connection (503 and a
+ * close beyond --max-connections), hand /_wesim/ to control.c, else answer
+ * the API request now or after its latency. The request is always answered
+ * (or handed to raw.c, which ends it with its connection).
+ */
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct wsim_server *s = arg;
@@ -440,6 +447,11 @@ static bool written_by_config(const char *path, const char *dir)
 	return realpath(pdir, a) && realpath(dir, b) && strcmp(a, b) == 0;
 }
 
+/*
+ * Free everything server_run() built, in an order that keeps evhttp's
+ * close callbacks valid: pending answers first (their requests die with
+ * their connections), then evhttp, then the tables those callbacks use.
+ */
 static void server_free(struct wsim_server *s)
 {
 	while (s->pending) {
