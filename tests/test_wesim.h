@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -201,6 +202,34 @@ static inline void ws_write_file(const char *path, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/*
+ * Remove the tree at path (files, directories, at most depth levels deep;
+ * symbolic links are removed, never followed). Used to drop a test's
+ * directory once the test passed; failures keep theirs for inspection.
+ */
+static inline void ws_rmtree(const char *path, int depth)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode) && depth > 0) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d && (e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			char sub[1024];
+			if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) < (int)sizeof(sub))
+				ws_rmtree(sub, depth - 1);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
 /* ---- starting and stopping ---- */
 
 /* Read whatever the server wrote to stderr so far (non-blocking). */
@@ -332,7 +361,10 @@ static inline int ws_start(struct ws *w, const char *tag, const char *const *arg
 	return 0;
 }
 
-/* SIGTERM the server and assert it exits 0 in time. */
+/*
+ * SIGTERM the server and assert it exits 0 in time; then its directory is
+ * removed (read what you need from it before).
+ */
 static inline void ws_stop(struct ws *w)
 {
 	if (!w->pid)
@@ -354,6 +386,7 @@ static inline void ws_stop(struct ws *w)
 	assert_true(st >= 0);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
+	ws_rmtree(w->dir, 4);
 }
 
 /*
@@ -393,6 +426,7 @@ static inline void ws_run(const char *const *args, int *status, char **out, char
 		*out = ws_read_file(of, NULL);
 	if (err)
 		*err = ws_read_file(ef, NULL);
+	ws_rmtree(dir, 1);
 }
 
 /* ---- HTTP ---- */

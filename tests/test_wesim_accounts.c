@@ -106,7 +106,6 @@ static void test_write_config(void **state)
 	}
 	free(plain);
 	free(keyed);
-	ws_stop(&w);
 
 	/* a second run with fewer workspaces into the same directory removes the extra one */
 	const char *args2[] = {"--quiet", "--workspaces",   "2", "--seed",
@@ -125,6 +124,7 @@ static void test_write_config(void **state)
 	assert_null(strstr(text, "ws-0003"));
 	free(text);
 	ws_stop(&w2);
+	ws_stop(&w);
 }
 
 /* The sorted emails of an account's team, one string "a\nb\n..." (malloc'd). */
@@ -324,6 +324,7 @@ static void test_accounts_file_and_sighup(void **state)
 	free(stats0);
 	free(stats1);
 	ws_stop(&w);
+	ws_rmtree(dir, 1);
 }
 
 /*
@@ -404,6 +405,7 @@ static void test_expect_follows_accounts_file(void **state)
 	assert_true(gone >= 1);
 	free(o0);
 	free(o4);
+	ws_rmtree(dir, 1);
 }
 
 struct cli_case {

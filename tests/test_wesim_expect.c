@@ -326,6 +326,8 @@ static void test_expect_matches_served(void **state)
 	}
 	starts[6] = rows.n;
 	assert_true(rows.n > 5000);
+	struct ws_acct third;
+	ws_account(&w, 2, &third);
 	ws_stop(&w);
 
 	int status;
@@ -340,8 +342,6 @@ static void test_expect_matches_served(void **state)
 	free(err);
 
 	/* one account alone: exactly its rows */
-	struct ws_acct third;
-	ws_account(&w, 2, &third);
 	const char *one[] = {"--expect",     third.lc, "--from", FROM, "--to", TO,
 	                     "--workspaces", N,        "--seed", SEED, NULL};
 	ws_run(one, &status, &out, NULL);
