@@ -4,7 +4,7 @@
  * When a host is in trouble, every workspace retrying every request
  * multiplies the load on it exactly when it can least take it. So retries
  * are bounded across the daemon: over a sliding minute, retries may be at
- * most BUDGET_RATIO_PCT percent of requests, with a floor of BUDGET_FLOOR
+ * most ratio_pct (retry_budget, default 10) percent of requests, with a floor of BUDGET_FLOOR
  * retries so that a small deployment can still retry. A retry refused by
  * the budget fails its request at once (its stream fails; the next pull
  * tries again).
@@ -18,18 +18,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BUDGET_BUCKETS   60
-#define BUDGET_RATIO_PCT 10
-#define BUDGET_FLOOR     10
+#define BUDGET_BUCKETS 60
+#define BUDGET_FLOOR   10
 
 struct budget {
 	int64_t bucket_sec[BUDGET_BUCKETS]; /* which second each bucket holds */
 	uint32_t requests[BUDGET_BUCKETS];
 	uint32_t retries[BUDGET_BUCKETS];
 	uint64_t refused; /* retries refused so far */
+	int ratio_pct;    /* 0..100; 100 lets every retry through */
 };
 
-void budget_init(struct budget *b);
+void budget_init(struct budget *b, int ratio_pct);
 /* A request was sent (first attempt or retry) at monotonic ms now. */
 void budget_note_request(struct budget *b, int64_t now_ms);
 /*

@@ -93,6 +93,7 @@ struct config {
 	int retry_max;                      /* 5, 0..100 */
 	int64_t retry_base_ms;              /* 1s */
 	int64_t retry_cap_ms;               /* 5m */
+	int retry_budget_pct;               /* 10: retries at most this % of requests per minute */
 	int64_t shutdown_grace_ms;          /* 10s */
 	enum sync_mode sqlite_synchronous;  /* normal */
 	int64_t sqlite_busy_timeout_ms;     /* 1s: how long one statement may wait for a lock */

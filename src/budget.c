@@ -5,9 +5,10 @@
 
 #include <string.h>
 
-void budget_init(struct budget *b)
+void budget_init(struct budget *b, int ratio_pct)
 {
 	memset(b, 0, sizeof(*b));
+	b->ratio_pct = ratio_pct;
 	for (int i = 0; i < BUDGET_BUCKETS; i++)
 		b->bucket_sec[i] = -1;
 }
@@ -45,9 +46,13 @@ void budget_note_request(struct budget *b, int64_t now_ms)
 
 bool budget_take_retry(struct budget *b, int64_t now_ms)
 {
+	if (b->ratio_pct >= 100) {
+		b->retries[bucket(b, now_ms / 1000)]++;
+		return true;
+	}
 	uint64_t req, ret;
 	budget_window(b, now_ms, &req, &ret);
-	uint64_t allowed = req * BUDGET_RATIO_PCT / 100;
+	uint64_t allowed = req * (uint64_t)b->ratio_pct / 100;
 	if (allowed < BUDGET_FLOOR)
 		allowed = BUDGET_FLOOR;
 	if (ret + 1 > allowed) {

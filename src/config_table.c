@@ -58,6 +58,7 @@ const struct cfg_opt cfg_opts[] = {
         {"retry_max", CT_INT, D(retry_max), 0, 100, "5", 0, NONE},
         {"retry_base", CT_DURATION, D(retry_base_ms), 1, MS_H, "1s", 0, NONE},
         {"retry_cap", CT_DURATION, D(retry_cap_ms), 1, MS_D, "5m", 0, NONE},
+        {"retry_budget", CT_INT, D(retry_budget_pct), 0, 100, "10", 0, NONE},
         {"shutdown_grace", CT_DURATION, D(shutdown_grace_ms), 0, 10 * MS_M, "10s", 0, NONE},
         {"sqlite_synchronous", CT_SYNC, D(sqlite_synchronous), 0, 0, "normal", 0, NONE},
         {"sqlite_busy_timeout", CT_DURATION, D(sqlite_busy_timeout_ms), 0, 10 * MS_M, "1s", 0,

@@ -543,6 +543,7 @@ static void reload(struct daemon *d)
 	http_opts_from(nc, &ho);
 	http_set_opts(d->http, &ho);
 	log_set_level(nc->log_level);
+	d->budget.ratio_pct = nc->retry_budget_pct;
 	if (metrics_apply(d, nc) != 0)
 		log_msg(LOGL_ERR, "reload: metrics stay on %s",
 		        d->msrv ? metrics_server_listen(d->msrv) : "(off)");
@@ -872,7 +873,7 @@ int daemon_run(const struct daemon_args *args)
 	}
 	log_init(d->cfg->log_level);
 	rng_seed();
-	budget_init(&d->budget);
+	budget_init(&d->budget, d->cfg->retry_budget_pct);
 	if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
 		log_msg(LOGL_WARNING,
 		        "libcurl resolves names synchronously: a slow DNS server can "

@@ -15,7 +15,7 @@ static void test_floor_then_ratio(void **state)
 {
 	(void)state;
 	struct budget b;
-	budget_init(&b);
+	budget_init(&b, 10);
 	int64_t t = 1000000;
 	/* No requests yet: the floor of 10 retries. */
 	for (int i = 0; i < BUDGET_FLOOR; i++)
@@ -38,7 +38,7 @@ static void test_window_slides(void **state)
 {
 	(void)state;
 	struct budget b;
-	budget_init(&b);
+	budget_init(&b, 10);
 	int64_t t = 5000000;
 	for (int i = 0; i < BUDGET_FLOOR; i++)
 		assert_true(budget_take_retry(&b, t));
@@ -53,11 +53,22 @@ static void test_window_slides(void **state)
 	assert_int_equal(ret, 0);
 }
 
+static void test_ratio_100_never_refuses(void **state)
+{
+	(void)state;
+	struct budget b;
+	budget_init(&b, 100);
+	for (int i = 0; i < 1000; i++)
+		assert_true(budget_take_retry(&b, 1000));
+	assert_int_equal(b.refused, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_floor_then_ratio),
 	        cmocka_unit_test(test_window_slides),
+	        cmocka_unit_test(test_ratio_100_never_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
