@@ -389,8 +389,8 @@ static void http_opts_from(const struct config *c, struct http_opts *o)
 	        .connect_timeout_ms = c->connect_timeout_ms,
 	        .request_timeout_ms = c->request_timeout_ms,
 	        .max_response = c->max_response,
-	        .low_speed_limit = 1,
-	        .low_speed_time_ms = c->request_timeout_ms / 2,
+	        .low_speed_limit = (long)c->low_speed_limit,
+	        .low_speed_time_ms = c->low_speed_time_ms,
 	        .ca_file = c->ca_file,
 	};
 }
