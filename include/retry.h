@@ -11,6 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * Waits for a deadline the server set (Retry-After, the next minute of a
+ * rate limit) end this much after it: timers and clocks are only good to a
+ * millisecond or so, and a request a hair early is a request too early.
+ */
+#define RETRY_DEADLINE_MARGIN_MS 20
+
 /* Retry-After is clamped to this range (api.md). */
 #define RETRY_AFTER_MIN_MS 1000
 #define RETRY_AFTER_MAX_MS 3600000

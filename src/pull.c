@@ -346,6 +346,12 @@ static void send_after(struct pull *p, int64_t delay_ms)
 	struct timeval tv = {.tv_sec = delay_ms / 1000, .tv_usec = (delay_ms % 1000) * 1000};
 	if (!p->wait)
 		p->wait = evtimer_new(daemon_base(p->d), wait_cb, p);
+	/*
+	 * libevent counts the delay from the time it cached when this loop
+	 * iteration began; refresh it, or a deadline the server gave us
+	 * (Retry-After, the next minute) could be met a few ms early.
+	 */
+	event_base_update_cache_time(daemon_base(p->d));
 	if (!p->wait || evtimer_add(p->wait, &tv) != 0) {
 		stream_fail(p, "could not arm a timer");
 		pull_advance(p);
@@ -477,9 +483,9 @@ static int64_t retry_delay(struct pull *p, enum retry_verdict v)
 	int64_t now = clock_wall_ms(), delay;
 	if ((v == RV_RATE_LIMITED || p->req.status == 503) &&
 	    retry_after_parse(p->req.retry_after, now, &delay) == 0)
-		return delay;
+		return delay + RETRY_DEADLINE_MARGIN_MS;
 	if (v == RV_RATE_LIMITED)
-		return retry_until_next_minute_ms(now) + rng_upto(3000);
+		return retry_until_next_minute_ms(now) + RETRY_DEADLINE_MARGIN_MS + rng_upto(3000);
 	return retry_backoff_ms(p->attempt, cfg->retry_base_ms, cfg->retry_cap_ms, rng_next());
 }
 
@@ -495,7 +501,8 @@ static void on_done(struct http_req *r)
 	                r->result == CURLE_OK ? r->status : 0, r->finished_ms - r->started_ms);
 	if (r->ratelimit_remaining == 0) {
 		int64_t now = clock_wall_ms();
-		w->hold_until_ms[current_endpoint(p)] = now + retry_until_next_minute_ms(now);
+		w->hold_until_ms[current_endpoint(p)] =
+		        now + retry_until_next_minute_ms(now) + RETRY_DEADLINE_MARGIN_MS;
 	}
 	bool transport_failed = r->result != CURLE_OK || r->too_large;
 	enum retry_verdict v = retry_classify(r->status, transport_failed, transport_retryable(r));
