@@ -1,5 +1,5 @@
 #!/bin/bash
-# it_daemon.sh: wegauged as a daemon against wesim with 20 workspaces, a 2 s
+# it_daemon.sh: wegauged as a daemon against wesim with 20 workspaces, a 3 s
 # interval and no jitter, over several cycles (issue 3):
 #  - every workspace is pulled again and again, every pull ok;
 #  - never two pulls of one workspace at once (pull rows do not overlap);
@@ -11,7 +11,8 @@ t_init it_daemon
 
 N=20
 start_wesim --workspaces $N --seed 3 --write-config "$T_DIR/cfg" \
-	--config-extra "interval = 2s" --config-extra "jitter = 0"
+	--config-extra "interval = 3s" --config-extra "jitter = 0" \
+	--config-extra "max_per_host = 64"
 wait_for 30 "wesim config" test -f "$T_DIR/cfg/wegauged.conf"
 DB="$T_DIR/cfg/wegauge.db"
 
@@ -34,15 +35,17 @@ overlaps=$(sql "$DB" "SELECT count(*) FROM pull a JOIN pull b ON b.workspace = a
 
 # Phases from wesim's log: the stats request opens every pull. The first
 # pull of each workspace is immediate (never pulled before); the later
-# ones fall at the workspace's phase within the 2000 ms interval.
+# ones fall at the workspace's phase within the 3000 ms interval. The
+# request reaches wesim a little after the pull starts (more so in a
+# sanitizer build on a loaded machine), hence the tolerance.
 : >"$T_DIR/phases"
 for lc in $("$WESIM" --workspaces $N --seed 3 --list | awk '{print $2}'); do
 	curl -sf "$WESIM_URL/_wesim/log?lc=$lc" |
 		jq -r '.response.data.entries[] | select(.method == "POST") | .t_ms' |
-		tail -n +2 | awk -v lc="$lc" '{ print lc, $1 % 2000 }' >>"$T_DIR/phases"
+		tail -n +2 | awk -v lc="$lc" '{ print lc, $1 % 3000 }' >>"$T_DIR/phases"
 done
 [ "$(awk '{print $1}' "$T_DIR/phases" | sort -u | wc -l)" = $N ] || fail "missing phases"
-# stable: each workspace's pulls start within 250 ms of each other (circularly)
+# stable: each workspace's pulls start within 500 ms of each other (circularly)
 awk '
 { p[$1] = p[$1] " " $2 }
 END {
@@ -50,14 +53,14 @@ END {
 	for (lc in p) {
 		n = split(p[lc], v, " ")
 		for (i = 2; i <= n; i++) {
-			d = v[i] - v[1]; if (d < 0) d = -d; if (d > 1000) d = 2000 - d
-			if (d > 250) { print "unstable phase for " lc ": " p[lc]; bad = 1 }
+			d = v[i] - v[1]; if (d < 0) d = -d; if (d > 1500) d = 3000 - d
+			if (d > 500) { print "unstable phase for " lc ": " p[lc]; bad = 1 }
 		}
 	}
 	exit bad
 }' "$T_DIR/phases" || fail "a workspace's pulls did not keep their phase"
 # spread: the workspaces' phases fall in at least 3 of the 4 quarters of the interval
-quarters=$(awk '!seen[$1]++ { print int($2 / 500) }' "$T_DIR/phases" | sort -u | wc -l)
+quarters=$(awk '!seen[$1]++ { print int($2 / 750) }' "$T_DIR/phases" | sort -u | wc -l)
 [ "$quarters" -ge 3 ] || fail "phases bunched in $quarters quarter(s) of the interval"
 t_log "phases of $N workspaces cover $quarters of 4 quarters of the interval"
 

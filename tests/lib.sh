@@ -143,10 +143,19 @@ WHERE s.removed_at IS NULL;
 }
 
 # window DAYS: sets FROM and TO to the collector's window of api.md (the
-# last DAYS UTC days, today included).
+# last DAYS UTC days, today included). window_now narrows them to the days
+# every pull since `window` has read: if UTC midnight passed meanwhile,
+# pulls before it read one window and pulls after it the next, and only
+# their overlap is complete in the store.
 window() {
+	WINDOW_DAYS=$1
 	TO=$(date -u +%F)
 	FROM=$(date -u -d "$TO - $(($1 - 1)) days" +%F)
+}
+window_now() {
+	today=$(date -u +%F)
+	FROM=$(date -u -d "$today - $((WINDOW_DAYS - 1)) days" +%F)
+	[ "$today" = "$TO" ] || t_log "UTC midnight passed: comparing $FROM..$TO only"
 }
 
 # compare_with_expect DB WESIM_ARGS...: the store equals wesim --expect
@@ -154,6 +163,7 @@ window() {
 compare_with_expect() {
 	db=$1
 	shift
+	window_now
 	"$WESIM" "$@" --expect all --from "$FROM" --to "$TO" | LC_ALL=C sort >"$T_DIR/expect.jsonl"
 	store_rows "$db" "$FROM" "$TO" >"$T_DIR/store.jsonl"
 	if ! cmp -s "$T_DIR/expect.jsonl" "$T_DIR/store.jsonl"; then
@@ -173,6 +183,7 @@ compare_with_expect() {
 check_streams_whole() {
 	db=$1
 	shift
+	window_now
 	"$WESIM" "$@" --expect all --from "$FROM" --to "$TO" |
 		sed -E 's/^\{"table":"([a-z_]+)","license_code":"([^"]*)".*/\2 \1/' |
 		LC_ALL=C sort | uniq -c | awk '{print $2, $3, $1}' >"$T_DIR/expect_counts"
