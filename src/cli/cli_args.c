@@ -1,0 +1,296 @@
+/*
+ * cli_args.c: parsing the wegauge command line (cli_args.h).
+ *
+ * One table lists every option: its names, whether it takes a value, and
+ * the commands that accept it. The parser walks argv once, takes the first
+ * word that is not an option as the command, and records every option
+ * with the position it was given; only after the walk, when the command
+ * is known, is each option checked against it, so that options may come
+ * before or after the command.
+ */
+#include "cli_args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+const char cli_usage[] =
+        "usage: wegauge [-d DB | -c CONFIG] COMMAND [OPTIONS]\n"
+        "\n"
+        "Read the wegauge store (read-only; never blocks wegauged).\n"
+        "\n"
+        "commands:\n"
+        "  status                 each workspace's state, last success, next pull;\n"
+        "                         exit 0 when every enabled workspace is connected, else 1\n"
+        "  report                 channel utilization over the last N UTC days and the change\n"
+        "                         against the N days before; latest active users per platform\n"
+        "    --days N             window in days, today included (default 30, at most 3650)\n"
+        "    --html FILE          write a self-contained HTML report with charts to FILE\n"
+        "  seats                  seats per workspace, active within 30/60/90 days, utilization\n"
+        "    --inactive DURATION  also list members not logged in within DURATION (e.g. 30d)\n"
+        "  pulls                  the pull log, newest first\n"
+        "    --failed             only pulls whose status is not ok\n"
+        "    --last N             at most N pulls (default 50)\n"
+        "\n"
+        "options of every command:\n"
+        "  -d, --database DB      the store (default: the database key of CONFIG)\n"
+        "  -c, --config CONFIG    wegauged's configuration (default /etc/wegauge/wegauged.conf)\n"
+        "  --workspace NAME       only this workspace\n"
+        "  --format table|csv|json  output format (default table)\n"
+        "  -h, --help             this text\n"
+        "  --version              the version of wegauge and of the store schema it reads\n"
+        "\n"
+        "exit status: 0 success, 1 failure (or status: a workspace not connected), 2 usage error\n";
+
+#define CMD_STATUS (1u << CLI_CMD_STATUS)
+#define CMD_REPORT (1u << CLI_CMD_REPORT)
+#define CMD_SEATS  (1u << CLI_CMD_SEATS)
+#define CMD_PULLS  (1u << CLI_CMD_PULLS)
+#define CMD_ANY    (CMD_STATUS | CMD_REPORT | CMD_SEATS | CMD_PULLS)
+
+enum opt_id {
+	OPT_DATABASE,
+	OPT_CONFIG,
+	OPT_FORMAT,
+	OPT_WORKSPACE,
+	OPT_DAYS,
+	OPT_HTML,
+	OPT_INACTIVE,
+	OPT_FAILED,
+	OPT_LAST,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_COUNT
+};
+
+struct opt {
+	enum opt_id id;
+	char short_name; /* 0 when none */
+	const char *long_name;
+	bool has_value;
+	unsigned cmds; /* CMD_* bits of the commands that take it */
+};
+
+static const struct opt opts[] = {
+        {OPT_DATABASE, 'd', "database", true, CMD_ANY},
+        {OPT_CONFIG, 'c', "config", true, CMD_ANY},
+        {OPT_FORMAT, 0, "format", true, CMD_ANY},
+        {OPT_WORKSPACE, 0, "workspace", true, CMD_ANY},
+        {OPT_DAYS, 0, "days", true, CMD_REPORT},
+        {OPT_HTML, 0, "html", true, CMD_REPORT},
+        {OPT_INACTIVE, 0, "inactive", true, CMD_SEATS},
+        {OPT_FAILED, 0, "failed", false, CMD_PULLS},
+        {OPT_LAST, 0, "last", true, CMD_PULLS},
+        {OPT_HELP, 'h', "help", false, CMD_ANY},
+        {OPT_VERSION, 0, "version", false, CMD_ANY},
+};
+
+static const char *const cmd_names[] = {NULL, "status", "report", "seats", "pulls"};
+
+__attribute__((format(printf, 3, 4))) static int usage_err(char *err, size_t errlen,
+                                                           const char *fmt, ...)
+{
+	if (err != NULL && errlen > 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+bool cli_ws_name_ok(const char *s)
+{
+	size_t n = 0;
+	for (; s[n] != '\0'; n++) {
+		char c = s[n];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+		if (n >= 64)
+			return false;
+	}
+	return n >= 1;
+}
+
+/* A decimal integer in [min, max], nothing else. 0 or -1. */
+static int parse_int(const char *s, long min, long max, int *out)
+{
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Look up a long name ("days", without dashes) or a short letter. */
+static const struct opt *find_opt(const char *long_name, size_t len, char short_name)
+{
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (short_name != 0 && opts[i].short_name == short_name)
+			return &opts[i];
+		if (long_name != NULL && strlen(opts[i].long_name) == len &&
+		    memcmp(opts[i].long_name, long_name, len) == 0)
+			return &opts[i];
+	}
+	return NULL;
+}
+
+/* Store the value of one option in o; a usage error names it as given (spelled). */
+static int apply(const struct opt *op, const char *spelled, const char *v, struct cli_opts *o,
+                 char *err, size_t errlen)
+{
+	int64_t ms;
+	switch (op->id) {
+	case OPT_DATABASE:
+		if (*v == '\0')
+			return usage_err(err, errlen, "%s: expected a path", spelled);
+		o->database = v;
+		break;
+	case OPT_CONFIG:
+		if (*v == '\0')
+			return usage_err(err, errlen, "%s: expected a path", spelled);
+		o->config = v;
+		break;
+	case OPT_FORMAT:
+		if (cli_format_parse(v, &o->format) != 0)
+			return usage_err(err, errlen, "%s: expected table, csv or json, got '%s'",
+			                 spelled, v);
+		o->format_set = true;
+		break;
+	case OPT_WORKSPACE:
+		if (!cli_ws_name_ok(v))
+			return usage_err(
+			        err, errlen,
+			        "%s: expected a workspace name (1 to 64 of A-Z a-z 0-9 . _ -)",
+			        spelled);
+		o->workspace = v;
+		break;
+	case OPT_DAYS:
+		if (parse_int(v, 1, CLI_DAYS_MAX, &o->days) != 0)
+			return usage_err(err, errlen,
+			                 "%s: expected a whole number of days, 1 to %d", spelled,
+			                 CLI_DAYS_MAX);
+		break;
+	case OPT_HTML:
+		if (*v == '\0')
+			return usage_err(err, errlen, "%s: expected a file name", spelled);
+		o->html = v;
+		break;
+	case OPT_INACTIVE: {
+		size_t n = strlen(v);
+		bool unit = n > 0 && !(v[n - 1] >= '0' && v[n - 1] <= '9');
+		if (!unit || units_parse_duration(v, &ms) != 0 || ms < 1000)
+			return usage_err(
+			        err, errlen,
+			        "%s: expected a duration with a unit of at least 1s, such as "
+			        "30d, 12h or 90m",
+			        spelled);
+		o->inactive_s = ms / 1000;
+		break;
+	}
+	case OPT_LAST:
+		if (parse_int(v, 1, CLI_LAST_MAX, &o->last) != 0)
+			return usage_err(err, errlen, "%s: expected a whole number, 1 to %d",
+			                 spelled, CLI_LAST_MAX);
+		break;
+	case OPT_FAILED:
+		o->failed = true;
+		break;
+	case OPT_HELP:
+		o->help = true;
+		break;
+	case OPT_VERSION:
+		o->version = true;
+		break;
+	case OPT_COUNT:
+	default:
+		break;
+	}
+	return 0;
+}
+
+int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	*o = (struct cli_opts){
+	        .format = CLI_FMT_TABLE, .days = CLI_DAYS_DEFAULT, .last = CLI_LAST_DEFAULT};
+	const char *given[OPT_COUNT] = {0}; /* how each option was spelled, NULL if absent */
+	bool only_words = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_words || a[0] != '-' || a[1] == '\0') {
+			if (o->cmd != CLI_CMD_NONE)
+				return usage_err(err, errlen, "unexpected argument '%s'", a);
+			for (int c = CLI_CMD_STATUS; c <= CLI_CMD_PULLS; c++)
+				if (strcmp(a, cmd_names[c]) == 0)
+					o->cmd = (enum cli_cmd)c;
+			if (o->cmd == CLI_CMD_NONE)
+				return usage_err(
+				        err, errlen,
+				        "unknown command '%s': expected status, report, seats "
+				        "or pulls",
+				        a);
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_words = true;
+			continue;
+		}
+		const struct opt *op;
+		const char *value = NULL;
+		if (a[1] == '-') {
+			const char *name = a + 2;
+			const char *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			op = find_opt(name, len, 0);
+			if (op == NULL)
+				return usage_err(err, errlen, "unknown option '%.*s'", (int)len + 2,
+				                 a);
+			if (eq != NULL && !op->has_value)
+				return usage_err(err, errlen, "--%s takes no value", op->long_name);
+			value = eq ? eq + 1 : NULL;
+		} else {
+			op = find_opt(NULL, 0, a[1]);
+			if (op == NULL)
+				return usage_err(err, errlen, "unknown option '-%c'", a[1]);
+			if (a[2] != '\0') {
+				if (!op->has_value)
+					return usage_err(err, errlen, "unknown option '%s'", a);
+				value = a + 2;
+			}
+		}
+		if (op->has_value && value == NULL) {
+			if (i + 1 >= argc)
+				return usage_err(err, errlen, "--%s: expected a value",
+				                 op->long_name);
+			value = argv[++i];
+		}
+		char spelled[32];
+		snprintf(spelled, sizeof(spelled), "--%s", op->long_name);
+		if (apply(op, spelled, value, o, err, errlen) != 0)
+			return -1;
+		given[op->id] = op->long_name;
+	}
+	if (o->help || o->version)
+		return 0;
+	if (o->cmd == CLI_CMD_NONE)
+		return usage_err(err, errlen, "expected a command: status, report, seats or pulls");
+	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		if (given[opts[k].id] != NULL && !(opts[k].cmds & (1u << o->cmd)))
+			return usage_err(err, errlen, "%s does not take --%s", cmd_names[o->cmd],
+			                 opts[k].long_name);
+	}
+	if (o->database != NULL && o->config != NULL)
+		return usage_err(err, errlen, "give either --database or --config, not both");
+	if (o->html != NULL && o->format_set)
+		return usage_err(err, errlen, "--html writes HTML; it does not take --format");
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * cli_args.h: the command line of the wegauge tool (operator.md).
+ *
+ *   wegauge [-d DB | -c CONFIG] COMMAND [OPTIONS]
+ *   COMMAND: status | report | seats | pulls
+ *
+ * Options may come before or after the command; each is checked against
+ * the commands that take it. Long options take their value as
+ * "--days 7" or "--days=7", short ones as "-d DB" or "-dDB"; "--" ends
+ * the options. A repeated option keeps its last value.
+ */
+#ifndef WEGAUGE_CLI_ARGS_H
+#define WEGAUGE_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli_out.h"
+
+enum cli_cmd { CLI_CMD_NONE = 0, CLI_CMD_STATUS, CLI_CMD_REPORT, CLI_CMD_SEATS, CLI_CMD_PULLS };
+
+#define CLI_DAYS_DEFAULT 30
+#define CLI_DAYS_MAX     3650
+#define CLI_LAST_DEFAULT 50
+#define CLI_LAST_MAX     1000000
+
+struct cli_opts {
+	enum cli_cmd cmd;
+	const char *database;   /* -d, --database: NULL when not given */
+	const char *config;     /* -c, --config: NULL when not given */
+	enum cli_format format; /* --format, default table */
+	bool format_set;
+	int days;              /* report --days, 1 .. CLI_DAYS_MAX */
+	const char *workspace; /* --workspace NAME (any command), NULL for all */
+	int64_t inactive_s;    /* seats --inactive DURATION in seconds, 0 when not given */
+	bool failed;           /* pulls --failed */
+	int last;              /* pulls --last, 1 .. CLI_LAST_MAX */
+	const char *html;      /* report --html FILE ("-" is stdout), NULL when not given */
+	bool help, version;
+};
+
+/*
+ * Parse argv[1..argc-1] into *o (strings point into argv). Returns 0, or
+ * -1 for a usage error with one line in err naming the option or word and
+ * what was expected. With -h/--help or --version the command may be
+ * missing.
+ */
+int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+
+/* True for a workspace name of operator.md: [A-Za-z0-9._-]{1,64}. */
+bool cli_ws_name_ok(const char *s);
+
+/* The usage text printed by -h. */
+extern const char cli_usage[];
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * cli_db.c: opening the store read-only, checking what it is, and running
+ * the tool's queries into results (cli_db.h).
+ *
+ * Why the checks come in this order: a missing path is reported before
+ * SQLite sees it (SQLite's "unable to open database file" does not say
+ * that nothing is there); a file that is not a database only shows itself
+ * on the first read, so the identification query doubles as that read;
+ * the application_id comes before the version so that another program's
+ * database is never described as "too old".
+ */
+#include "cli_db.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store.h"
+#include "store_migrate.h" /* STORE_APPLICATION_ID */
+
+__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
+                                                         ...)
+{
+	if (err == NULL || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int cli_db_uri(const char *path, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t plen = path ? strlen(path) : 0;
+	if (plen == 0 || plen > CLI_PATH_MAX)
+		return -1;
+	size_t n = 0;
+	const char *head = path[0] == '/' ? "file://" : "file:";
+	const char *tail = "?mode=ro";
+	size_t need = strlen(head) + plen * 3 + strlen(tail) + 1;
+	if (need > outlen)
+		return -1;
+	memcpy(out, head, strlen(head));
+	n = strlen(head);
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		unsigned char c = *p;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	memcpy(out + n, tail, strlen(tail) + 1);
+	return 0;
+}
+
+/*
+ * Identify the open database: 0 when it is a wegauge store at this build's
+ * schema version, else -1 with the reason in err (prefixed by the caller).
+ */
+static int check_store(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT (SELECT user_version FROM pragma_user_version),"
+	                            " (SELECT application_id FROM pragma_application_id)",
+	                            -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			seterr(err, errlen, "not a SQLite database");
+		else
+			seterr(err, errlen, "cannot read it: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	int version = sqlite3_column_int(st, 0);
+	int app = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	int known = store_schema_version();
+	if (app != STORE_APPLICATION_ID) {
+		if (app == 0)
+			seterr(err, errlen,
+			       "not a wegauge store (it has no wegauge application_id)");
+		else
+			seterr(err, errlen,
+			       "not a wegauge store (application_id %#x belongs to another "
+			       "program)",
+			       (unsigned)app);
+		return -1;
+	}
+	if (version > known) {
+		seterr(err, errlen,
+		       "schema version %d is newer than this wegauge knows (%d): upgrade wegauge",
+		       version, known);
+		return -1;
+	}
+	if (version < known) {
+		seterr(err, errlen,
+		       "schema version %d is older than this wegauge knows (%d): start wegauged "
+		       "once to migrate the store",
+		       version, known);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	char uri[CLI_PATH_MAX * 3 + 32];
+	if (path == NULL || *path == '\0' || cli_db_uri(path, uri, sizeof(uri)) != 0) {
+		seterr(err, errlen, "database path: expected 1 to %d bytes", CLI_PATH_MAX);
+		return -1;
+	}
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			seterr(err, errlen, "database %s: no such file", path);
+		else
+			seterr(err, errlen, "database %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		seterr(err, errlen, "database %s: not a regular file", path);
+		return -1;
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(err, errlen, "database %s: cannot open it: %s", path,
+		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, CLI_BUSY_TIMEOUT_MS);
+	char why[256];
+	if (check_store(db, why, sizeof(why)) != 0) {
+		seterr(err, errlen, "database %s: %s", path, why);
+		sqlite3_close(db);
+		return -1;
+	}
+	if (sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "database %s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void cli_db_close(sqlite3 *db)
+{
+	if (db == NULL)
+		return;
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+int cli_db_begin(sqlite3 *db, char *err, size_t errlen)
+{
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy column c of the current row of st into cell. 0, or -1 (out of memory, too long). */
+static int copy_cell(sqlite3_stmt *st, int c, struct cli_cell *cell)
+{
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_INTEGER:
+		cli_cell_set_int(cell, sqlite3_column_int64(st, c));
+		return 0;
+	case SQLITE_FLOAT:
+		cli_cell_set_real(cell, sqlite3_column_double(st, c));
+		return 0;
+	case SQLITE_NULL:
+		return cli_cell_set_text(cell, NULL, 0);
+	case SQLITE_BLOB: {
+		const void *p = sqlite3_column_blob(st, c);
+		int n = sqlite3_column_bytes(st, c);
+		return cli_cell_set_text(cell, p ? p : "", (size_t)n);
+	}
+	case SQLITE_TEXT:
+	default: {
+		const unsigned char *p = sqlite3_column_text(st, c);
+		int n = sqlite3_column_bytes(st, c);
+		return p ? cli_cell_set_text(cell, (const char *)p, (size_t)n) : -1;
+	}
+	}
+}
+
+struct cli_section *cli_db_query(sqlite3 *db, struct cli_result *r, const char *name,
+                                 const char *title, const char *sql, const struct cli_bind *b,
+                                 size_t nb, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct cli_section *s = NULL;
+	char why[256];
+	if (nb > CLI_MAX_BINDS) {
+		seterr(err, errlen, "%s: too many parameters", name);
+		return NULL;
+	}
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto sqlerr;
+	for (size_t i = 0; i < nb && rc == SQLITE_OK; i++) {
+		int k = (int)i + 1;
+		if (b[i].kind == CLI_BIND_INT)
+			rc = sqlite3_bind_int64(st, k, b[i].i);
+		else if (b[i].kind == CLI_BIND_TEXT && b[i].s != NULL)
+			rc = sqlite3_bind_text(st, k, b[i].s, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_null(st, k);
+	}
+	if (rc != SQLITE_OK)
+		goto sqlerr;
+	int ncols = sqlite3_column_count(st);
+	const char *cols[CLI_MAX_COLS];
+	if (ncols <= 0 || ncols > CLI_MAX_COLS) {
+		seterr(err, errlen, "%s: the query has %d columns", name, ncols);
+		goto out;
+	}
+	for (int c = 0; c < ncols; c++)
+		cols[c] = sqlite3_column_name(st, c);
+	s = cli_result_add(r, name, title, (size_t)ncols, cols, why, sizeof(why));
+	if (s == NULL) {
+		seterr(err, errlen, "%s: %s", name, why);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct cli_cell *row = cli_section_add_row(s, why, sizeof(why));
+		if (row == NULL) {
+			seterr(err, errlen, "%s: %s", name, why);
+			s = NULL;
+			goto out;
+		}
+		for (int c = 0; c < ncols; c++) {
+			if (copy_cell(st, c, &row[c]) != 0) {
+				seterr(err, errlen, "%s: out of memory or a value over %d bytes",
+				       name, CLI_MAX_TEXT);
+				s = NULL;
+				goto out;
+			}
+		}
+	}
+	if (rc == SQLITE_DONE)
+		goto out;
+sqlerr:
+	seterr(err, errlen, "%s: %s", name, sqlite3_errmsg(db));
+	s = NULL;
+out:
+	sqlite3_finalize(st);
+	return s;
+}
