@@ -1,0 +1,172 @@
+/*
+ * cli_cmd.c: status, report, seats and pulls (cli_cmd.h).
+ *
+ * Each command is one or two queries of cli_sql.h with its options bound
+ * as parameters, never pasted into SQL text; what the tool adds in C is
+ * only what SQL cannot say well: the report's window days, the seats
+ * cut-off instant, and the status summary and verdict.
+ */
+#include "cli_cmd.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "cli_db.h"
+#include "cli_sql.h"
+#include "ts.h"
+#include "units.h"
+
+void cli_window_make(int64_t now, int days, struct cli_window *w)
+{
+	const int64_t day = 86400;
+	int64_t today = now - ((now % day) + day) % day; /* 00:00Z of today */
+	w->days = days;
+	ts_format_day(today, w->to);
+	ts_format_day(today - (int64_t)(days - 1) * day, w->from);
+	ts_format_day(today - (int64_t)days * day, w->prev_to);
+	ts_format_day(today - (int64_t)(2 * days - 1) * day, w->prev_from);
+}
+
+static struct cli_bind bind_text(const char *s)
+{
+	return (struct cli_bind){.kind = s ? CLI_BIND_TEXT : CLI_BIND_NULL, .s = s};
+}
+
+static struct cli_bind bind_int(int64_t v)
+{
+	return (struct cli_bind){.kind = CLI_BIND_INT, .i = v};
+}
+
+int cli_check_workspace(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen)
+{
+	if (o->workspace == NULL)
+		return 0;
+	struct cli_result r = {0};
+	struct cli_bind b[] = {bind_text(o->workspace)};
+	struct cli_section *s =
+	        cli_db_query(db, &r, "workspace", NULL, CLI_SQL_WS_EXISTS, b, 1, err, errlen);
+	int rc = s == NULL ? -1 : 0;
+	if (s != NULL && s->nrows == 0) {
+		snprintf(err, errlen, "no workspace %s in the store", o->workspace);
+		rc = -1;
+	}
+	cli_result_free(&r);
+	return rc;
+}
+
+/* The states of operator.md, in the order the summary lists them. */
+static const char *const states[] = {"pending", "connected", "auth_failed",
+                                     "failing", "disabled",  "removed"};
+#define N_STATES (sizeof(states) / sizeof(states[0]))
+
+int cli_cmd_status(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, int *healthy,
+                   char *err, size_t errlen)
+{
+	struct cli_bind b[] = {bind_text(o->workspace)};
+	struct cli_section *s =
+	        cli_db_query(db, r, "status", NULL, CLI_SQL_STATUS, b, 1, err, errlen);
+	if (s == NULL)
+		return -1;
+	size_t count[N_STATES] = {0}, other = 0, bad = 0;
+	for (size_t row = 0; row < s->nrows; row++) {
+		const struct cli_cell *c = cli_section_cell(s, row, 1);
+		const char *st = c->kind == CLI_TEXT ? c->s : "";
+		size_t k = 0;
+		while (k < N_STATES && strcmp(st, states[k]) != 0)
+			k++;
+		if (k < N_STATES)
+			count[k]++;
+		else
+			other++;
+		if (strcmp(st, "connected") != 0 && strcmp(st, "disabled") != 0 &&
+		    strcmp(st, "removed") != 0)
+			bad++;
+	}
+	*healthy = bad == 0;
+
+	char line[512];
+	size_t n = (size_t)snprintf(line, sizeof(line), "%zu workspace%s", s->nrows,
+	                            s->nrows == 1 ? "" : "s");
+	const char *sep = ": ";
+	for (size_t k = 0; k < N_STATES; k++) {
+		if (count[k] == 0)
+			continue;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%zu %s", sep, count[k],
+		                      states[k]);
+		sep = ", ";
+	}
+	if (other > 0)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%zu other", sep, other);
+	if (bad == 0)
+		snprintf(line + n, sizeof(line) - n, "; every enabled workspace is connected");
+	else
+		snprintf(line + n, sizeof(line) - n, "; %zu enabled workspace%s not connected", bad,
+		         bad == 1 ? " is" : "s are");
+	if (cli_section_set_footer(s, line) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void cli_report_mark_changes(struct cli_section *s)
+{
+	/* Columns 3, 5, ..., 15 are the changes: right-aligned, beside their totals. */
+	for (size_t c = 3; c < s->ncols; c += 2) {
+		s->right |= 1u << c;
+		s->attach |= 1u << c;
+	}
+}
+
+int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+                   char *err, size_t errlen)
+{
+	struct cli_window w;
+	cli_window_make(now, o->days, &w);
+	char title[160];
+	snprintf(title, sizeof(title), "Channels, %s .. %s (%d day%s), change against %s .. %s",
+	         w.from, w.to, w.days, w.days == 1 ? "" : "s", w.prev_from, w.prev_to);
+	struct cli_bind b[] = {bind_text(w.from), bind_text(w.to), bind_text(w.prev_from),
+	                       bind_text(w.prev_to), bind_text(o->workspace)};
+	struct cli_section *s =
+	        cli_db_query(db, r, "channels", title, CLI_SQL_REPORT_CHANNELS, b, 5, err, errlen);
+	if (s == NULL)
+		return -1;
+	cli_report_mark_changes(s);
+	snprintf(title, sizeof(title), "Active users, the latest day of each platform in %s .. %s",
+	         w.from, w.to);
+	struct cli_bind a[] = {bind_text(w.from), bind_text(w.to), bind_text(o->workspace)};
+	if (cli_db_query(db, r, "active_users", title, CLI_SQL_REPORT_ACTIVE, a, 3, err, errlen) ==
+	    NULL)
+		return -1;
+	return 0;
+}
+
+int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+                  char *err, size_t errlen)
+{
+	bool two = o->inactive_s > 0;
+	struct cli_bind b[] = {bind_text(o->workspace)};
+	if (cli_db_query(db, r, "seats", two ? "Seats" : NULL, CLI_SQL_SEATS, b, 1, err, errlen) ==
+	    NULL)
+		return -1;
+	if (!two)
+		return 0;
+	char cutoff[TS_LEN], at[TS_LEN], dur[UNITS_BUF_LEN], title[128];
+	ts_format(now - o->inactive_s, cutoff);
+	ts_format(now, at);
+	units_format_duration(o->inactive_s * 1000, dur, sizeof(dur));
+	snprintf(title, sizeof(title), "Members not logged in within %s, or never", dur);
+	struct cli_bind c[] = {bind_text(cutoff), bind_text(at), bind_text(o->workspace)};
+	if (cli_db_query(db, r, "inactive", title, CLI_SQL_INACTIVE, c, 3, err, errlen) == NULL)
+		return -1;
+	return 0;
+}
+
+int cli_cmd_pulls(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, char *err,
+                  size_t errlen)
+{
+	struct cli_bind b[] = {bind_text(o->workspace), bind_int(o->failed ? 1 : 0),
+	                       bind_int(o->last)};
+	return cli_db_query(db, r, "pulls", NULL, CLI_SQL_PULLS, b, 3, err, errlen) ? 0 : -1;
+}

@@ -1,0 +1,83 @@
+/*
+ * cli_cmd.h: the commands of the wegauge tool (operator.md): each reads
+ * the store through an open read-only connection (cli_db.h) into a result
+ * (cli_out.h) that the caller prints in the chosen format and frees.
+ *
+ * Every command takes its options from struct cli_opts and the current
+ * time as now (epoch seconds), read once per run, so that all windows and
+ * cut-offs of a run agree. On failure a command returns -1 with one line
+ * in err; the result may then hold partial sections, which the caller
+ * frees without printing.
+ */
+#ifndef WEGAUGE_CLI_CMD_H
+#define WEGAUGE_CLI_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "cli_args.h"
+#include "cli_out.h"
+#include "rows.h" /* DAY_LEN, TS_LEN */
+
+/*
+ * The report's windows: the current one is the `days` UTC days ending
+ * today (today included), the previous one the `days` days before it.
+ */
+struct cli_window {
+	int days;
+	char from[DAY_LEN], to[DAY_LEN];           /* current window, inclusive */
+	char prev_from[DAY_LEN], prev_to[DAY_LEN]; /* previous window, inclusive */
+};
+void cli_window_make(int64_t now, int days, struct cli_window *w);
+
+/*
+ * With o->workspace set: 0 when the store has that workspace, else -1
+ * with "no workspace NAME in the store". Without: 0.
+ */
+int cli_check_workspace(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen);
+
+/*
+ * status: one row per workspace (workspace, state, reason, last_success,
+ * next_pull, failures, last_pull) and a summary footer. *healthy is 1 when
+ * every workspace whose state is neither disabled nor removed is
+ * connected (also when there is none), else 0.
+ */
+int cli_cmd_status(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, int *healthy,
+                   char *err, size_t errlen);
+
+/*
+ * report: section "channels" (CLI_SQL_REPORT_CHANNELS) and section
+ * "active_users" (CLI_SQL_REPORT_ACTIVE) over the window of o->days.
+ */
+/*
+ * Mark the change columns of a section of CLI_SQL_REPORT_CHANNELS rows
+ * (columns 3, 5, ... 15) as right-aligned and attached to their totals.
+ */
+void cli_report_mark_changes(struct cli_section *s);
+
+int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+                   char *err, size_t errlen);
+
+/*
+ * seats: section "seats" (v_seat_utilization); with o->inactive_s also
+ * section "inactive": the members not logged in within that time.
+ */
+int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+                  char *err, size_t errlen);
+
+/* pulls: section "pulls", newest first, filtered by o->workspace, o->failed, o->last. */
+int cli_cmd_pulls(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, char *err,
+                  size_t errlen);
+
+/*
+ * report --html: write the whole HTML page for the window of o->days to
+ * f (see cli_html.c). 0, or -1 with err (a query failed, out of memory,
+ * or writing failed).
+ */
+int cli_html_report(sqlite3 *db, const struct cli_opts *o, int64_t now, FILE *f, char *err,
+                    size_t errlen);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * cli_sql.h: every SQL text of the wegauge tool, in one place.
+ *
+ * The tool reads the tables and views of schema/001-initial.sql and never
+ * writes. Column names given with AS are the names of the output columns
+ * (table header, CSV header, JSON keys), so they are part of the tool's
+ * interface. Days and instants are bound by the caller, computed once per
+ * run from one clock reading, so that every query of a run sees the same
+ * window.
+ */
+#ifndef WEGAUGE_CLI_SQL_H
+#define WEGAUGE_CLI_SQL_H
+
+/* ?1: workspace name. One row when it is in the store. */
+#define CLI_SQL_WS_EXISTS "SELECT 1 FROM workspace WHERE name = ?1"
+
+/* status. ?1: workspace name or NULL for all. */
+#define CLI_SQL_STATUS                                                                             \
+	"SELECT workspace, state, state_reason AS reason, last_success_at AS last_success,"        \
+	" next_pull_at AS next_pull, consecutive_failures AS failures,"                            \
+	" last_pull_status AS last_pull"                                                           \
+	" FROM v_workspace_health WHERE ?1 IS NULL OR workspace = ?1 ORDER BY workspace"
+
+/*
+ * The change of metric m between the previous window (p) and the current
+ * one (c), as text: "+12.5%" / "-3.0%" / "0.0%" (one decimal, against the
+ * absolute previous value), "new" when the previous total is 0 or absent
+ * and the current one is not, "-" when both are 0 or absent.
+ */
+#define CLI_SQL_CHANGE(m)                                                                          \
+	"CASE WHEN p." m " IS NULL OR p." m " = 0"                                                 \
+	" THEN CASE WHEN coalesce(c." m ", 0) <> 0 THEN 'new' ELSE '-' END"                        \
+	" ELSE (SELECT CASE WHEN x = 0 THEN '0.0%' ELSE printf('%+.1f%%', x) END"                  \
+	"  FROM (SELECT round((coalesce(c." m ", 0) - p." m ") * 100.0 / abs(p." m "), 1) AS x))"  \
+	" END AS " m "_change"
+
+/* Totals per workspace and channel of feature_usage_daily between ?A and ?B (SQL text). */
+#define CLI_SQL_TOTALS(from, to)                                                                   \
+	"SELECT workspace, feature,"                                                               \
+	" sum(CASE WHEN metric = 'users' THEN value END) AS users,"                                \
+	" sum(CASE WHEN metric = 'campaigns' THEN value END) AS campaigns,"                        \
+	" sum(CASE WHEN metric = 'deliveries' THEN value END) AS deliveries,"                      \
+	" sum(CASE WHEN metric = 'clicks' THEN value END) AS clicks,"                              \
+	" sum(CASE WHEN metric = 'conversions' THEN value END) AS conversions,"                    \
+	" sum(CASE WHEN metric = 'revenue' THEN value END) AS revenue,"                            \
+	" count(DISTINCT CASE WHEN metric IN ('deliveries', 'users') AND value <> 0"               \
+	"  THEN day END) AS active_days"                                                           \
+	" FROM feature_usage_daily"                                                                \
+	" WHERE day BETWEEN " from " AND " to " AND (?5 IS NULL OR workspace = ?5)"                \
+	" GROUP BY workspace, feature"
+
+/*
+ * report, channels: per workspace and channel seen in either window, the
+ * totals of the current window (?1 .. ?2) as v_feature_usage_30d defines
+ * them, each followed by its change against the previous window
+ * (?3 .. ?4). ?5: workspace name or NULL. A channel seen only in the
+ * previous window has NULL totals, 0 active days and "-100.0%".
+ */
+#define CLI_SQL_REPORT_CHANNELS                                                                                                                                                                                                                         \
+	"WITH c AS (" CLI_SQL_TOTALS(                                                                                                                                                                                                                   \
+	        "?1",                                                                                                                                                                                                                                   \
+	        "?2") "),"                                                                                                                                                                                                                              \
+	              " p AS (" CLI_SQL_TOTALS(                                                                                                                                                                                                         \
+	                      "?3",                                                                                                                                                                                                                     \
+	                      "?4") "),"                                                                                                                                                                                                                \
+	                            " k AS (SELECT workspace, feature FROM c UNION SELECT "                                                                                                                                                             \
+	                            "workspace, feature FROM p)"                                                                                                                                                                                        \
+	                            " SELECT k.workspace AS workspace, k.feature AS "                                                                                                                                                                   \
+	                            "channel,"                                                                                                                                                                                                          \
+	                            " c.users AS users, " CLI_SQL_CHANGE(                                                                                                                                                                               \
+	                                    "users") ","                                                                                                                                                                                                \
+	                                             " c.campaigns AS "                                                                                                                                                                                 \
+	                                             "campaigns, " CLI_SQL_CHANGE(                                                                                                                                                                      \
+	                                                     "campaigns") ","                                                                                                                                                                           \
+	                                                                  " c.deliveries "                                                                                                                                                              \
+	                                                                  "AS "                                                                                                                                                                         \
+	                                                                  "deliveries,"                                                                                                                                                                 \
+	                                                                  " " CLI_SQL_CHANGE(                                                                                                                                                           \
+	                                                                          "deliveri"                                                                                                                                                            \
+	                                                                          "es") ","                                                                                                                                                             \
+	                                                                                " c"                                                                                                                                                            \
+	                                                                                ".c"                                                                                                                                                            \
+	                                                                                "li"                                                                                                                                                            \
+	                                                                                "ck"                                                                                                                                                            \
+	                                                                                "s "                                                                                                                                                            \
+	                                                                                "AS"                                                                                                                                                            \
+	                                                                                " c"                                                                                                                                                            \
+	                                                                                "li"                                                                                                                                                            \
+	                                                                                "ck"                                                                                                                                                            \
+	                                                                                "s,"                                                                                                                                                            \
+	                                                                                " " CLI_SQL_CHANGE(                                                                                                                                             \
+	                                                                                        "clicks") ","                                                                                                                                           \
+	                                                                                                  " c.conversions AS conversions, " CLI_SQL_CHANGE(                                                                                             \
+	                                                                                                          "conversions") ","                                                                                                                    \
+	                                                                                                                         " c.revenue AS revenue, " CLI_SQL_CHANGE(                                                                              \
+	                                                                                                                                 "revenue") ","                                                                                                 \
+	                                                                                                                                            " coalesce(c.active_days, 0) AS active_days, " CLI_SQL_CHANGE(                                      \
+	                                                                                                                                                    "active_days") " FROM k LEFT JOIN c ON c.workspace = k.workspace AND c.feature = k.feature" \
+	                                                                                                                                                                   " LEFT JOIN p ON p.workspace = k.workspace AND p.feature = k.feature"        \
+	                                                                                                                                                                   " ORDER BY k.workspace, k.feature"
+
+/*
+ * report, active users: per workspace and platform, the row of the latest
+ * day within ?1 .. ?2. ?3: workspace name or NULL.
+ */
+#define CLI_SQL_REPORT_ACTIVE                                                                      \
+	"SELECT a.workspace AS workspace, a.platform AS platform, a.day AS day,"                   \
+	" a.dau AS dau, a.wau AS wau, a.mau AS mau"                                                \
+	" FROM active_users_daily AS a"                                                            \
+	" WHERE (?3 IS NULL OR a.workspace = ?3)"                                                  \
+	" AND a.day = (SELECT max(b.day) FROM active_users_daily AS b"                             \
+	"  WHERE b.workspace = a.workspace AND b.platform = a.platform"                            \
+	"  AND b.day BETWEEN ?1 AND ?2)"                                                           \
+	" ORDER BY a.workspace, a.platform"
+
+/* seats: v_seat_utilization. ?1: workspace name or NULL. */
+#define CLI_SQL_SEATS                                                                              \
+	"SELECT workspace, seats, active_30d, active_60d, active_90d, never_logged_in,"            \
+	" utilization_pct FROM v_seat_utilization WHERE ?1 IS NULL OR workspace = ?1"              \
+	" ORDER BY workspace"
+
+/*
+ * seats --inactive: members (not removed) who never logged in or whose
+ * last login is before ?1 (an instant), never first, then the longest
+ * idle. idle_days: whole days from the last login to ?2 (now). ?3:
+ * workspace name or NULL.
+ */
+#define CLI_SQL_INACTIVE                                                                           \
+	"SELECT workspace, email, name, role, status, last_login_at AS last_login,"                \
+	" (unixepoch(?2) - unixepoch(last_login_at)) / 86400 AS idle_days"                         \
+	" FROM seat WHERE removed_at IS NULL"                                                      \
+	" AND (last_login_at IS NULL OR last_login_at < ?1)"                                       \
+	" AND (?3 IS NULL OR workspace = ?3)"                                                      \
+	" ORDER BY workspace, last_login_at IS NOT NULL, last_login_at, email"
+
+/*
+ * pulls: newest first. ?1: workspace name or NULL; ?2: 1 for only status
+ * not ok; ?3: at most this many. seconds: finished - started (NULL while
+ * running).
+ */
+#define CLI_SQL_PULLS                                                                              \
+	"SELECT id, workspace, started_at AS started, finished_at AS finished,"                    \
+	" unixepoch(finished_at) - unixepoch(started_at) AS seconds, status, requests, retries,"   \
+	" rows, error FROM pull"                                                                   \
+	" WHERE (?1 IS NULL OR workspace = ?1) AND (?2 = 0 OR status <> 'ok')"                     \
+	" ORDER BY started_at DESC, id DESC LIMIT ?3"
+
+/* html: the workspaces to show. ?1: workspace name or NULL. */
+#define CLI_SQL_HTML_WORKSPACES                                                                    \
+	"SELECT name, state FROM workspace WHERE ?1 IS NULL OR name = ?1 ORDER BY name"
+
+/*
+ * html: daily deliveries per channel of workspace ?1 within ?2 .. ?3, one
+ * row per channel and day that has a deliveries value. OVERALL (the sum
+ * the API sends beside the channels) is left out of the per-channel chart.
+ */
+#define CLI_SQL_HTML_DELIVERIES                                                                    \
+	"SELECT feature, day, value FROM feature_usage_daily"                                      \
+	" WHERE workspace = ?1 AND metric = 'deliveries' AND feature <> 'OVERALL'"                 \
+	" AND day BETWEEN ?2 AND ?3 AND value IS NOT NULL ORDER BY feature, day"
+
+/* html: daily DAU per platform of workspace ?1 within ?2 .. ?3 (days with a DAU). */
+#define CLI_SQL_HTML_DAU                                                                           \
+	"SELECT platform, day, dau FROM active_users_daily"                                        \
+	" WHERE workspace = ?1 AND day BETWEEN ?2 AND ?3 AND dau IS NOT NULL"                      \
+	" ORDER BY platform, day"
+
+/*
+ * html: the top 10 campaigns of workspace ?1 by delivered among those
+ * started (or, without a start date, created) within ?2 .. ?3 (days).
+ */
+#define CLI_SQL_HTML_CAMPAIGNS                                                                     \
+	"SELECT channel, title, status, substr(coalesce(start_date, created_on), 1, 10) AS start," \
+	" sent, delivered, clicks, conversions, revenue FROM campaign"                             \
+	" WHERE workspace = ?1"                                                                    \
+	" AND substr(coalesce(start_date, created_on), 1, 10) BETWEEN ?2 AND ?3"                   \
+	" ORDER BY delivered IS NULL, delivered DESC, channel, campaign_id LIMIT 10"
+
+#endif

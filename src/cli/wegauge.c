@@ -1,0 +1,158 @@
+/*
+ * wegauge.c: main() of `wegauge`, the operator's tool over the store
+ * (operator.md): find the store, open it read-only, run one command,
+ * print its result, exit.
+ *
+ * Exit status: 0 success; 1 a runtime failure (no such database, not a
+ * wegauge store, schema too new or too old, a query or write failed), and
+ * for `status` also "some enabled workspace is not connected"; 2 a usage
+ * error. Every failure is one line on stderr starting "wegauge: ".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli_args.h"
+#include "cli_cmd.h"
+#include "cli_conf.h"
+#include "cli_db.h"
+#include "cli_out.h"
+#include "store.h"
+
+#define EXIT_USAGE 2
+
+/*
+ * Write the HTML report to path through a temporary file beside it that
+ * is renamed over path when complete, so a reader never sees half a page.
+ * "-" writes to stdout. 0, or -1 with err.
+ */
+static int write_html(sqlite3 *db, const struct cli_opts *o, int64_t now, char *err, size_t errlen)
+{
+	if (strcmp(o->html, "-") == 0)
+		return cli_html_report(db, o, now, stdout, err, errlen);
+	size_t n = strlen(o->html);
+	if (n > CLI_PATH_MAX) {
+		snprintf(err, errlen, "--html: a path of at most %d bytes expected", CLI_PATH_MAX);
+		return -1;
+	}
+	char tmp[CLI_PATH_MAX + 16];
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->html);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "--html %s: cannot create a file beside it: %s", o->html,
+		         strerror(errno));
+		return -1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	FILE *f = fdopen(fd, "w");
+	if (f == NULL || fchmod(fd, 0666 & ~mask) != 0) {
+		snprintf(err, errlen, "--html %s: %s", o->html, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		else
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	int rc = cli_html_report(db, o, now, f, err, errlen);
+	if (fclose(f) != 0 && rc == 0) {
+		snprintf(err, errlen, "--html %s: %s", o->html, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, o->html) != 0) {
+		snprintf(err, errlen, "--html %s: %s", o->html, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
+}
+
+/* Run the command of o on the open store; print its result. The exit status. */
+static int run(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (cli_db_begin(db, err, errlen) != 0 || cli_check_workspace(db, o, err, errlen) != 0)
+		return EXIT_FAILURE;
+	if (o->html != NULL)
+		return write_html(db, o, now, err, errlen) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+
+	struct cli_result r = {0};
+	int healthy = 1, rc;
+	switch (o->cmd) {
+	case CLI_CMD_STATUS:
+		rc = cli_cmd_status(db, o, &r, &healthy, err, errlen);
+		break;
+	case CLI_CMD_REPORT:
+		rc = cli_cmd_report(db, o, now, &r, err, errlen);
+		break;
+	case CLI_CMD_SEATS:
+		rc = cli_cmd_seats(db, o, now, &r, err, errlen);
+		break;
+	case CLI_CMD_PULLS:
+		rc = cli_cmd_pulls(db, o, &r, err, errlen);
+		break;
+	case CLI_CMD_NONE:
+	default:
+		snprintf(err, errlen, "no command");
+		rc = -1;
+		break;
+	}
+	if (rc == 0 && cli_render(stdout, &r, o->format) != 0) {
+		snprintf(err, errlen, "cannot write the output: %s", strerror(errno));
+		rc = -1;
+	}
+	cli_result_free(&r);
+	if (rc != 0)
+		return EXIT_FAILURE;
+	return healthy ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o;
+	char err[1024] = "";
+	if (cli_args_parse(argc, argv, &o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wegauge: %s (see wegauge -h)\n", err);
+		return EXIT_USAGE;
+	}
+	if (o.help) {
+		fputs(cli_usage, stdout);
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	if (o.version) {
+		printf("wegauge %s (store schema %d)\n", WEGAUGE_VERSION, store_schema_version());
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+
+	char path[CLI_PATH_MAX + 1];
+	if (o.database != NULL) {
+		if (strlen(o.database) > CLI_PATH_MAX) {
+			fprintf(stderr,
+			        "wegauge: --database: a path of at most %d bytes expected\n",
+			        CLI_PATH_MAX);
+			return EXIT_USAGE;
+		}
+		snprintf(path, sizeof(path), "%s", o.database);
+	} else if (cli_conf_database(o.config ? o.config : CLI_DEFAULT_CONFIG, path, sizeof(path),
+	                             err, sizeof(err)) != 0) {
+		fprintf(stderr, "wegauge: %s\n", err);
+		return EXIT_FAILURE;
+	}
+
+	sqlite3 *db = NULL;
+	if (cli_db_open(path, &db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "wegauge: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	int status = run(db, &o, err, sizeof(err));
+	cli_db_close(db);
+	if (status == EXIT_FAILURE && err[0] != '\0')
+		fprintf(stderr, "wegauge: %s\n", err);
+	return status;
+}
