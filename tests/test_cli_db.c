@@ -1,0 +1,217 @@
+/*
+ * test_cli_db.c: src/cli/cli_db.c: the read-only URI, what is refused as
+ * a store and with which message, that the connection cannot write, and
+ * that query results keep SQLite's types.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "cli/cli_db.h"
+#include "store.h"
+
+static char dir[512];
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("TEST_TMP");
+	snprintf(dir, sizeof(dir), "%s/test_cli_db.XXXXXX", tmp ? tmp : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_uri(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path, *uri;
+	} cases[] = {
+	        {"/var/lib/wegauge/wegauge.db", "file:///var/lib/wegauge/wegauge.db?mode=ro"},
+	        {"rel/a b.db", "file:rel/a%20b.db?mode=ro"},
+	        {"/x?y#z%&=", "file:///x%3Fy%23z%25%26%3D?mode=ro"},
+	        {"//srv/x", "file:////srv/x?mode=ro"},
+	        {"caf\xc3\xa9.db", "file:caf%C3%A9.db?mode=ro"},
+	        {"a-._~b", "file:a-._~b?mode=ro"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[256];
+		assert_int_equal(cli_db_uri(cases[i].path, out, sizeof(out)), 0);
+		assert_string_equal(out, cases[i].uri);
+	}
+	char out[64];
+	assert_int_equal(cli_db_uri("", out, sizeof(out)), -1);
+	assert_int_equal(cli_db_uri(NULL, out, sizeof(out)), -1);
+	/* the bound is checked against the worst case, 3 bytes per path byte */
+	assert_int_equal(cli_db_uri("/abcdefghijklmnop", out, 17 * 3 + 7 + 8), -1);
+	assert_int_equal(cli_db_uri("/abcdefghijklmnop", out, 17 * 3 + 7 + 9), 0);
+	static char longpath[CLI_PATH_MAX + 2];
+	memset(longpath, 'a', CLI_PATH_MAX + 1);
+	static char big[CLI_PATH_MAX * 4];
+	assert_int_equal(cli_db_uri(longpath, big, sizeof(big)), -1);
+}
+
+/* Create DIR/name with the SQL text sql (NULL: no file); its path in path. */
+static void make_db(const char *name, const char *sql, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", dir, name);
+	if (sql == NULL)
+		return;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", name, msg);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static void test_refused(void **state)
+{
+	(void)state;
+	char sql_new[128], sql_old[128], sql_ok[128];
+	snprintf(sql_ok, sizeof(sql_ok),
+	         "PRAGMA application_id = 0x77676175; PRAGMA user_version = %d;"
+	         " CREATE TABLE t (x)",
+	         store_schema_version());
+	snprintf(sql_new, sizeof(sql_new),
+	         "PRAGMA application_id = 0x77676175; PRAGMA user_version = %d",
+	         store_schema_version() + 1);
+	snprintf(sql_old, sizeof(sql_old),
+	         "PRAGMA application_id = 0x77676175; PRAGMA user_version = %d",
+	         store_schema_version() - 1);
+	char want_new[128], want_old[160];
+	snprintf(want_new, sizeof(want_new),
+	         ": schema version %d is newer than this wegauge knows (%d): upgrade wegauge",
+	         store_schema_version() + 1, store_schema_version());
+	snprintf(want_old, sizeof(want_old),
+	         ": schema version %d is older than this wegauge knows (%d): start wegauged once "
+	         "to migrate the store",
+	         store_schema_version() - 1, store_schema_version());
+	const struct {
+		const char *name, *sql, *want;
+	} cases[] = {
+	        {"none.db", NULL, ": no such file"},
+	        {"plain.db", "CREATE TABLE t (x)",
+	         ": not a wegauge store (it has no wegauge application_id)"},
+	        {"empty.db", "PRAGMA user_version = 0",
+	         ": not a wegauge store (it has no wegauge application_id)"},
+	        {"alien.db", "PRAGMA application_id = 42; CREATE TABLE t (x)",
+	         ": not a wegauge store (application_id 0x2a belongs to another program)"},
+	        {"new.db", sql_new, want_new},
+	        {"old.db", sql_old, want_old},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char path[700], err[1024] = "", want[1024];
+		make_db(cases[i].name, cases[i].sql, path, sizeof(path));
+		sqlite3 *db = (sqlite3 *)1;
+		assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), -1);
+		assert_null(db);
+		snprintf(want, sizeof(want), "database %s%s", path, cases[i].want);
+		assert_string_equal(err, want);
+	}
+
+	/* not a database at all, and not a regular file */
+	char path[700], err[1024] = "", want[1024];
+	snprintf(path, sizeof(path), "%s/text.db", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 100; i++)
+		fputs("this is a text file, not a database\n", f);
+	fclose(f);
+	sqlite3 *db = NULL;
+	assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "database %s: not a SQLite database", path);
+	assert_string_equal(err, want);
+	assert_int_equal(cli_db_open(dir, &db, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "database %s: not a regular file", dir);
+	assert_string_equal(err, want);
+	assert_int_equal(cli_db_open("", &db, err, sizeof(err)), -1);
+	assert_string_equal(err, "database path: expected 1 to 4095 bytes");
+
+	/* the good one opens, read-only, even under an awkward name */
+	make_db("a ?#%.db", sql_ok, path, sizeof(path));
+	struct stat before, after;
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), 0);
+	assert_non_null(db);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (1)", NULL, NULL, NULL) & 0xff,
+	                 SQLITE_READONLY);
+	assert_int_equal(cli_db_begin(db, err, sizeof(err)), 0);
+	cli_db_close(db);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtime, after.st_mtime);
+}
+
+static void test_query_types(void **state)
+{
+	(void)state;
+	char path[700], err[512] = "", sql[256];
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA application_id = 0x77676175; PRAGMA user_version = %d;"
+	         " CREATE TABLE t (k TEXT, v ANY) STRICT;"
+	         " INSERT INTO t VALUES ('i', 42), ('r', 2.5), ('s', 'x,y'), ('n', NULL),"
+	         " ('b', x'41420043')",
+	         store_schema_version());
+	make_db("types.db", sql, path, sizeof(path));
+	sqlite3 *db = NULL;
+	assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), 0);
+	struct cli_result r = {0};
+	struct cli_bind b[] = {{CLI_BIND_TEXT, 0, "s"}, {CLI_BIND_INT, 2, NULL}};
+	struct cli_section *s = cli_db_query(db, &r, "types", "T",
+	                                     "SELECT k AS key, v AS value, ?2 AS two FROM t"
+	                                     " WHERE k <> ?1 ORDER BY rowid",
+	                                     b, 2, err, sizeof(err));
+	assert_non_null(s);
+	assert_string_equal(s->name, "types");
+	assert_string_equal(s->title, "T");
+	assert_int_equal(s->ncols, 3);
+	assert_string_equal(s->cols[0], "key");
+	assert_string_equal(s->cols[1], "value");
+	assert_int_equal(s->nrows, 4);
+	assert_int_equal(cli_section_cell(s, 0, 1)->kind, CLI_INT);
+	assert_int_equal(cli_section_cell(s, 0, 1)->i, 42);
+	assert_int_equal(cli_section_cell(s, 0, 2)->i, 2);
+	assert_int_equal(cli_section_cell(s, 1, 1)->kind, CLI_REAL);
+	assert_true(cli_section_cell(s, 1, 1)->d == 2.5);
+	assert_int_equal(cli_section_cell(s, 2, 1)->kind, CLI_NULL);
+	const struct cli_cell *blob = cli_section_cell(s, 3, 1);
+	assert_int_equal(blob->kind, CLI_TEXT);
+	assert_int_equal(blob->len, 4);
+	assert_memory_equal(blob->s, "AB\0C", 4);
+
+	/* a bad query names its section and SQLite's message */
+	assert_null(cli_db_query(db, &r, "broken", NULL, "SELECT nope FROM t", NULL, 0, err,
+	                         sizeof(err)));
+	assert_string_equal(err, "broken: no such column: nope");
+	cli_result_free(&r);
+	cli_db_close(db);
+	cli_db_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_uri),
+	        cmocka_unit_test(test_refused),
+	        cmocka_unit_test(test_query_types),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
