@@ -231,8 +231,7 @@ test_errors() {
 	expect_error 2 "--last: expected a whole number, 1 to 1000000" -d "$DB" pulls --last 0
 	expect_error 2 "--workspace: expected a workspace name" -d "$DB" status --workspace 'a b'
 	expect_error 2 "give either --database or --config, not both" -d "$DB" -c x status
-	expect_error 2 "--html writes HTML; it does not take --format" \
-		-d "$DB" report --html x --format csv
+	expect_error 2 "--html: expected a file name" -d "$DB" report --html -
 	expect_error 2 "--database: expected a value" status --database
 	# help and version
 	"$WEGAUGE" -h | head -n 1 | grep -q '^usage: wegauge' || failure "-h: no usage line"
@@ -320,7 +319,13 @@ test_html() {
 		failure "chromium is not installed (scripts/deps installs it)"
 		return
 	}
-	"$WEGAUGE" -d "$DB" report --html "$DIR/report.html" || failure "report --html failed"
+	# --html writes the page and prints the report as usual.
+	"$WEGAUGE" -d "$DB" report --html "$DIR/report.html" --format csv >"$DIR/report.html.csv" ||
+		failure "report --html failed"
+	tr -d '\r' <"$DIR/report.html.csv" | cmp -s - "$DIR/report.csv.lf" ||
+		failure "report --html printed something else than report"
+	leftover=$(find "$DIR" -maxdepth 1 -name 'report.html.*' ! -name report.html.csv)
+	[ -z "$leftover" ] || failure "report --html left a temporary file: $leftover"
 	grep -Eq '<(script|link|img|iframe)|src=|href=|url\(|@import' "$DIR/report.html" &&
 		failure "the HTML report refers to something outside itself"
 	chromium_run --screenshot="$DIR/report.png" --window-size=1280,2000 \
@@ -372,7 +377,8 @@ test_html() {
 		  '</table><script>alert(3)</script><b onmouseover=x>', date('now') || 'T00:00:00Z',
 		  1, 7, '2026-01-01T00:00:00Z');
 	EOF
-	"$WEGAUGE" -d "$DIR/evil.db" report --html "$DIR/evil.html" || failure "report --html (evil)"
+	"$WEGAUGE" -d "$DIR/evil.db" report --html "$DIR/evil.html" >/dev/null ||
+		failure "report --html (evil)"
 	chromium_run --dump-dom "file://$DIR/evil.html" >"$DIR/evil.dom"
 	# Escaped, the hostile text has no '<' left: any of these is a real element.
 	grep -Eqi '<script|<img|<b[ >]' "$DIR/evil.dom" &&

@@ -136,7 +136,8 @@ static void test_refused(void **state)
 	        {"status --inactive 30d", "status does not take --inactive"},
 	        {"pulls --html x", "pulls does not take --html"},
 	        {"status -d a -c b", "give either --database or --config, not both"},
-	        {"report --html x --format json", "--html writes HTML; it does not take --format"},
+	        {"report --html -", "--html: expected a file name"},
+	        {"report --html=", "--html: expected a file name"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char buf[256], err[256] = "";

@@ -29,7 +29,7 @@ const char cli_usage[] =
         "  report                 channel utilization over the last N UTC days and the change\n"
         "                         against the N days before; latest active users per platform\n"
         "    --days N             window in days, today included (default 30, at most 3650)\n"
-        "    --html FILE          write a self-contained HTML report with charts to FILE\n"
+        "    --html FILE          also write a self-contained HTML report with charts to FILE\n"
         "  seats                  seats per workspace, active within 30/60/90 days, utilization\n"
         "    --inactive DURATION  also list members not logged in within DURATION (e.g. 30d)\n"
         "  pulls                  the pull log, newest first\n"
@@ -181,7 +181,7 @@ static int apply(const struct opt *op, const char *spelled, const char *v, struc
 			                 CLI_DAYS_MAX);
 		break;
 	case OPT_HTML:
-		if (*v == '\0')
+		if (*v == '\0' || strcmp(v, "-") == 0)
 			return usage_err(err, errlen, "%s: expected a file name", spelled);
 		o->html = v;
 		break;
@@ -290,7 +290,5 @@ int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	}
 	if (o->database != NULL && o->config != NULL)
 		return usage_err(err, errlen, "give either --database or --config, not both");
-	if (o->html != NULL && o->format_set)
-		return usage_err(err, errlen, "--html writes HTML; it does not take --format");
 	return 0;
 }

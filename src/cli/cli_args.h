@@ -36,7 +36,7 @@ struct cli_opts {
 	int64_t inactive_s;    /* seats --inactive DURATION in seconds, 0 when not given */
 	bool failed;           /* pulls --failed */
 	int last;              /* pulls --last, 1 .. CLI_LAST_MAX */
-	const char *html;      /* report --html FILE ("-" is stdout), NULL when not given */
+	const char *html;      /* report --html FILE, NULL when not given */
 	bool help, version;
 };
 

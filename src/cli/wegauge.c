@@ -28,12 +28,10 @@
 /*
  * Write the HTML report to path through a temporary file beside it that
  * is renamed over path when complete, so a reader never sees half a page.
- * "-" writes to stdout. 0, or -1 with err.
+ * 0, or -1 with err.
  */
 static int write_html(sqlite3 *db, const struct cli_opts *o, int64_t now, char *err, size_t errlen)
 {
-	if (strcmp(o->html, "-") == 0)
-		return cli_html_report(db, o, now, stdout, err, errlen);
 	size_t n = strlen(o->html);
 	if (n > CLI_PATH_MAX) {
 		snprintf(err, errlen, "--html: a path of at most %d bytes expected", CLI_PATH_MAX);
@@ -79,8 +77,9 @@ static int run(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen)
 	int64_t now = (int64_t)time(NULL);
 	if (cli_db_begin(db, err, errlen) != 0 || cli_check_workspace(db, o, err, errlen) != 0)
 		return EXIT_FAILURE;
-	if (o->html != NULL)
-		return write_html(db, o, now, err, errlen) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	/* report --html FILE writes the page, then prints the report as usual. */
+	if (o->html != NULL && write_html(db, o, now, err, errlen) != 0)
+		return EXIT_FAILURE;
 
 	struct cli_result r = {0};
 	int healthy = 1, rc;
