@@ -295,6 +295,56 @@ test_readonly() {
 	[ "$(md5sum <"$DIR/busy.db")" = "$sum_before" ] || failure "the store file changed"
 }
 
+# An operator in the daemon's group may read the store and its directory
+# but create nothing there: the tool reads a stopped store (no -wal, no
+# -shm: it falls back to immutable) and a running one (the writer's -shm).
+# Needs root to play the roles (root owns the store, nobody:nogroup reads).
+test_group_reader() {
+	if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1 ||
+		! getent group nogroup >/dev/null; then
+		echo "it_cli: skipping the group reader check (needs root, setpriv, nobody:nogroup)" >&2
+		return
+	fi
+	g="$DIR/group"
+	mkdir "$g"
+	cp "$DB" "$g/store.db"
+	chown -R root:nogroup "$g"
+	chmod 0750 "$g"
+	chmod 0640 "$g/store.db"
+	chmod o+x "$DIR"
+	as_reader() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$WEGAUGE" "$@"; }
+	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$g/store.db"; then
+		echo "it_cli: skipping the group reader check ($TEST_TMP is not reachable by nobody)" >&2
+		chmod o-x "$DIR"
+		return
+	fi
+	as_reader -d "$g/store.db" seats --format csv >"$DIR/group.csv" 2>&1 ||
+		failure "a group reader cannot read a stopped store: $(cat "$DIR/group.csv")"
+	grep -q '^acme-prod,4,1,2,3,1,25.0' "$DIR/group.csv" ||
+		failure "group reader, stopped store: $(cat "$DIR/group.csv")"
+	[ -z "$(find "$g" -name 'store.db-*')" ] || failure "the reader created files beside the store"
+	mkfifo "$DIR/owner.in"
+	(umask 027 && exec sqlite3 "$g/store.db" <"$DIR/owner.in" >"$DIR/owner.out" 2>&1) &
+	WRITER_PID=$!
+	exec 4>"$DIR/owner.in"
+	echo "SELECT 'open' FROM pull LIMIT 1;" >&4
+	end=$(($(date +%s) + 30))
+	until grep -q open "$DIR/owner.out" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$end" ] || {
+			failure "the owner did not open the store"
+			break
+		}
+		sleep 0.05
+	done
+	as_reader -d "$g/store.db" seats --format csv >"$DIR/group2.csv" 2>&1 ||
+		failure "a group reader cannot read a store in use: $(cat "$DIR/group2.csv")"
+	cmp -s "$DIR/group.csv" "$DIR/group2.csv" || failure "group reader, store in use: differs"
+	exec 4>&-
+	wait "$WRITER_PID" || true
+	WRITER_PID=""
+	chmod o-x "$DIR"
+}
+
 CHROMIUM_FLAGS="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
 --disable-background-networking --disable-component-update --disable-sync"
 
@@ -405,6 +455,7 @@ run_all() {
 	test_errors
 	test_config
 	test_readonly
+	test_group_reader
 	test_html
 }
 

@@ -53,19 +53,21 @@ static void test_uri(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char out[256];
-		assert_int_equal(cli_db_uri(cases[i].path, out, sizeof(out)), 0);
+		assert_int_equal(cli_db_uri(cases[i].path, false, out, sizeof(out)), 0);
 		assert_string_equal(out, cases[i].uri);
 	}
 	char out[64];
-	assert_int_equal(cli_db_uri("", out, sizeof(out)), -1);
-	assert_int_equal(cli_db_uri(NULL, out, sizeof(out)), -1);
+	assert_int_equal(cli_db_uri("", false, out, sizeof(out)), -1);
+	assert_int_equal(cli_db_uri(NULL, false, out, sizeof(out)), -1);
 	/* the bound is checked against the worst case, 3 bytes per path byte */
-	assert_int_equal(cli_db_uri("/abcdefghijklmnop", out, 17 * 3 + 7 + 8), -1);
-	assert_int_equal(cli_db_uri("/abcdefghijklmnop", out, 17 * 3 + 7 + 9), 0);
+	assert_int_equal(cli_db_uri("/abcdefghijklmnop", false, out, 17 * 3 + 7 + 8), -1);
+	assert_int_equal(cli_db_uri("/abcdefghijklmnop", false, out, 17 * 3 + 7 + 9), 0);
+	assert_int_equal(cli_db_uri("/a b", true, out, sizeof(out)), 0);
+	assert_string_equal(out, "file:///a%20b?mode=ro&immutable=1");
 	static char longpath[CLI_PATH_MAX + 2];
 	memset(longpath, 'a', CLI_PATH_MAX + 1);
 	static char big[CLI_PATH_MAX * 4];
-	assert_int_equal(cli_db_uri(longpath, big, sizeof(big)), -1);
+	assert_int_equal(cli_db_uri(longpath, false, big, sizeof(big)), -1);
 }
 
 /* Create DIR/name with the SQL text sql (NULL: no file); its path in path. */

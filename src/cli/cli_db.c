@@ -12,10 +12,12 @@
 #include "cli_db.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "store_migrate.h" /* STORE_APPLICATION_ID */
@@ -31,7 +33,7 @@ __attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errle
 	va_end(ap);
 }
 
-int cli_db_uri(const char *path, char *out, size_t outlen)
+int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t plen = path ? strlen(path) : 0;
@@ -39,7 +41,7 @@ int cli_db_uri(const char *path, char *out, size_t outlen)
 		return -1;
 	size_t n = 0;
 	const char *head = path[0] == '/' ? "file://" : "file:";
-	const char *tail = "?mode=ro";
+	const char *tail = immutable ? "?mode=ro&immutable=1" : "?mode=ro";
 	size_t need = strlen(head) + plen * 3 + strlen(tail) + 1;
 	if (need > outlen)
 		return -1;
@@ -62,7 +64,8 @@ int cli_db_uri(const char *path, char *out, size_t outlen)
 
 /*
  * Identify the open database: 0 when it is a wegauge store at this build's
- * schema version, else -1 with the reason in err (prefixed by the caller).
+ * schema version; -1 when it is something else; or the (extended) SQLite
+ * code of a read that failed. The reason is in err (prefixed by the caller).
  */
 static int check_store(sqlite3 *db, char *err, size_t errlen)
 {
@@ -74,12 +77,13 @@ static int check_store(sqlite3 *db, char *err, size_t errlen)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
+		rc = sqlite3_extended_errcode(db);
 		if ((rc & 0xff) == SQLITE_NOTADB)
 			seterr(err, errlen, "not a SQLite database");
 		else
 			seterr(err, errlen, "cannot read it: %s", sqlite3_errmsg(db));
 		sqlite3_finalize(st);
-		return -1;
+		return rc > 0 ? rc : -1;
 	}
 	int version = sqlite3_column_int(st, 0);
 	int app = sqlite3_column_int(st, 1);
@@ -112,11 +116,46 @@ static int check_store(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Open path read-only (immutable when asked), set the busy timeout and
+ * check the store. *out is the connection on 0; else NULL, with the
+ * result of check_store() (or SQLite's code of a failed open) returned
+ * and the reason in why.
+ */
+static int try_open(const char *path, bool immutable, sqlite3 **out, char *why, size_t whylen)
+{
+	char uri[CLI_PATH_MAX * 3 + 32];
+	*out = NULL;
+	if (cli_db_uri(path, immutable, uri, sizeof(uri)) != 0) {
+		seterr(why, whylen, "the path is too long");
+		return -1;
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	if (rc != SQLITE_OK) {
+		seterr(why, whylen, "cannot open it: %s",
+		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_busy_timeout(db, CLI_BUSY_TIMEOUT_MS);
+	rc = check_store(db, why, whylen);
+	if (rc == 0 && sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		seterr(why, whylen, "%s", sqlite3_errmsg(db));
+		rc = -1;
+	}
+	if (rc != 0) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
 int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	char uri[CLI_PATH_MAX * 3 + 32];
-	if (path == NULL || *path == '\0' || cli_db_uri(path, uri, sizeof(uri)) != 0) {
+	if (path == NULL || *path == '\0' || strlen(path) > CLI_PATH_MAX) {
 		seterr(err, errlen, "database path: expected 1 to %d bytes", CLI_PATH_MAX);
 		return -1;
 	}
@@ -132,27 +171,29 @@ int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 		seterr(err, errlen, "database %s: not a regular file", path);
 		return -1;
 	}
-	sqlite3 *db = NULL;
-	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "database %s: cannot open it: %s", path,
-		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close(db);
-		return -1;
-	}
-	sqlite3_busy_timeout(db, CLI_BUSY_TIMEOUT_MS);
 	char why[256];
-	if (check_store(db, why, sizeof(why)) != 0) {
+	int rc = try_open(path, false, out, why, sizeof(why));
+	/*
+	 * A WAL store whose writer has closed has no -wal and no -shm, and a
+	 * reader who may not create files beside it (an operator in the
+	 * daemon's group) cannot create the -shm that reading needs. Then,
+	 * and only when no -wal exists (everything committed is in the main
+	 * file), read it as immutable: no -shm, no locks. The limit: a daemon
+	 * that starts and checkpoints during this short read could show the
+	 * tool a torn page, which SQLite reports as an error; the tool never
+	 * writes, so the store cannot suffer from it.
+	 */
+	int primary = rc > 0 ? rc & 0xff : 0;
+	if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN) {
+		char wal[CLI_PATH_MAX + 8];
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		if (access(wal, F_OK) != 0 && errno == ENOENT)
+			rc = try_open(path, true, out, why, sizeof(why));
+	}
+	if (rc != 0) {
 		seterr(err, errlen, "database %s: %s", path, why);
-		sqlite3_close(db);
 		return -1;
 	}
-	if (sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "database %s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return -1;
-	}
-	*out = db;
 	return 0;
 }
 

@@ -8,10 +8,15 @@
  * blocks the writer). Only a store this build understands is read: a
  * wegauge store (PRAGMA application_id) at exactly the schema version
  * this build knows (store_schema_version()).
+ *
+ * A store without a -wal file that the reader cannot open plainly (it may
+ * not create the -shm beside it: the daemon is stopped and the reader is
+ * only in its group) is read with immutable=1 instead (see cli_db.c).
  */
 #ifndef WEGAUGE_CLI_DB_H
 #define WEGAUGE_CLI_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,11 +31,12 @@
 /*
  * Write the SQLite URI that opens path read-only into out (outlen bytes):
  * "file:" then path with every byte that is not unreserved or '/'
- * percent-encoded, then "?mode=ro". An absolute path gets an empty
- * authority ("file:///var/..."), so "//x" stays a path. Returns 0, or -1
- * when path is empty, longer than CLI_PATH_MAX or out is too small.
+ * percent-encoded, then "?mode=ro" (and "&immutable=1" when asked). An
+ * absolute path gets an empty authority ("file:///var/..."), so "//x"
+ * stays a path. Returns 0, or -1 when path is empty, longer than
+ * CLI_PATH_MAX or out is too small for the worst case (3 bytes a byte).
  */
-int cli_db_uri(const char *path, char *out, size_t outlen);
+int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen);
 
 /*
  * Open the store at path read-only and check what it is. On success *out
