@@ -22,8 +22,10 @@
  * bytes): the value of `database` in [daemon], or CLI_DEFAULT_DATABASE
  * when the file does not set it. Returns 0, or -1 with one line in err
  * naming the file (and line) and the problem: cannot read it, too large,
- * a line longer than inih accepts, an empty value, a value that does not
- * fit in out.
+ * an empty value or one that does not fit in out, or, when no database
+ * key was found, a line that could not be read (it might have been that
+ * key). Errors elsewhere in a file that sets the key are the daemon's to
+ * report: the tool is most needed when the daemon refused a reload.
  */
 int cli_conf_database(const char *path, char *out, size_t outlen, char *err, size_t errlen);
 

@@ -107,9 +107,11 @@ void cli_format_real(double d, char buf[CLI_REAL_LEN]);
 /*
  * Print r to f in format fmt. Returns 0, or -1 when writing failed (errno
  * from stdio). Output by format:
- *  - table: a header row of column names, then rows; two spaces between
- *    columns; numbers (and columns marked right) right-aligned, text
- *    left-aligned; NULL as "-"; no trailing blanks. Control characters
+ *  - table: the title line (if any), a header row of column names, the
+ *    rows, the footer line (if any); two spaces between columns, one
+ *    before an attached column (whose header is empty); a column of
+ *    numbers (or marked right) right-aligned, text left-aligned; NULL as
+ *    "-"; no trailing blanks. Control characters
  *    and invalid UTF-8 print as '?', so nothing from the store can drive
  *    the terminal; widths count UTF-8 characters.
  *  - csv:  RFC 4180: a header row, CRLF after every record, a field
