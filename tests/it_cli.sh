@@ -443,6 +443,7 @@ test_html() {
 
 run_all() {
 	FAILS=0
+	find "$DIR" -mindepth 1 -delete # a second run starts afresh
 	TODAY=$(date -u +%F)
 	DB="$DIR/store.db"
 	build_store "$DB"
