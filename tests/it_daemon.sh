@@ -17,11 +17,11 @@ wait_for 30 "wesim config" test -f "$T_DIR/cfg/wegauged.conf"
 DB="$T_DIR/cfg/wegauge.db"
 
 start_wegauged -c "$T_DIR/cfg/wegauged.conf"
-pulled_4_times() {
+pulled_5_times() {
 	[ "$(sql "$DB" "SELECT count(*) FROM (SELECT workspace FROM pull WHERE status = 'ok'
-		GROUP BY workspace HAVING count(*) >= 4)")" = $N ]
+		GROUP BY workspace HAVING count(*) >= 5)")" = $N ]
 }
-wait_for 120 "4 ok pulls of every workspace" pulled_4_times
+wait_for 120 "5 ok pulls of every workspace" pulled_5_times
 stop_pid "$WEGAUGED_PID"
 
 [ "$(sql "$DB" "SELECT count(*) FROM pull WHERE status NOT IN ('ok', 'cancelled')")" = 0 ] ||
@@ -34,15 +34,17 @@ overlaps=$(sql "$DB" "SELECT count(*) FROM pull a JOIN pull b ON b.workspace = a
 [ "$overlaps" = 0 ] || fail "$overlaps pulls started before the previous pull of their workspace ended"
 
 # Phases from wesim's log: the stats request opens every pull. The first
-# pull of each workspace is immediate (never pulled before); the later
-# ones fall at the workspace's phase within the 3000 ms interval. The
+# pull of each workspace is immediate (never pulled before) and the second
+# may still be delayed by the start-up burst of twenty pulls at once on one
+# thread (ASan makes that burst long); the later ones fall at the
+# workspace's phase within the 3000 ms interval. The
 # request reaches wesim a little after the pull starts (more so in a
 # sanitizer build on a loaded machine), hence the tolerance.
 : >"$T_DIR/phases"
 for lc in $("$WESIM" --workspaces $N --seed 3 --list | awk '{print $2}'); do
 	curl -sf "$WESIM_URL/_wesim/log?lc=$lc" |
 		jq -r '.response.data.entries[] | select(.method == "POST") | .t_ms' |
-		tail -n +2 | awk -v lc="$lc" '{ print lc, $1 % 3000 }' >>"$T_DIR/phases"
+		tail -n +3 | awk -v lc="$lc" '{ print lc, $1 % 3000 }' >>"$T_DIR/phases"
 done
 [ "$(awk '{print $1}' "$T_DIR/phases" | sort -u | wc -l)" = $N ] || fail "missing phases"
 # stable: each workspace's pulls start within 500 ms of each other (circularly)

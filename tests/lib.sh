@@ -74,6 +74,10 @@ wait_for() {
 }
 
 t_track() { T_PIDS="$T_PIDS $1"; }
+
+# is_sanitized: the binaries under test are an ASan/UBSan build (their
+# memory and timing figures are not the product's).
+is_sanitized() { ldd "$WEGAUGED" 2>/dev/null | grep -q libasan; }
 t_untrack() { T_PIDS=$(echo "$T_PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' '); }
 
 # start_wesim ARGS...: run wesim on a free loopback port; sets WESIM_PID and
