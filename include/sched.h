@@ -65,6 +65,22 @@ int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall
 /* The tick after prev: prev + k*interval, k >= 1 the smallest with a result > now. */
 int64_t sched_next_tick(int64_t prev_tick_ms, int64_t interval_ms, int64_t now_mono_ms);
 
+/* A pull's start: tick plus a uniform random delay of 0..jitter (r: 64 random bits). */
+int64_t sched_jittered(int64_t tick_ms, int64_t jitter_ms, uint64_t r);
+
+/*
+ * Backoff of a failing workspace: after n consecutive failed pulls (n >=
+ * 2) the next pull waits at least min(SCHED_BACKOFF_CAP_MS,
+ * SCHED_BACKOFF_BASE_MS * 2^(n-2)) from now, of which the second half is
+ * random ("equal jitter": never sooner than half, so a dead host is not
+ * hammered, and spread so that many failing workspaces do not come back
+ * together). After the first failure only the next tick is waited for (0).
+ * A successful pull resets n, so the daemon passes 0.
+ */
+#define SCHED_BACKOFF_BASE_MS 60000
+#define SCHED_BACKOFF_CAP_MS  3600000
+int64_t sched_failure_backoff_ms(int n, uint64_t r);
+
 /* Set up an empty queue on base; fire(item, arg) runs when an item is due. 0 or -1. */
 int sched_init(struct sched *s, struct event_base *base, sched_fire_fn fire, void *arg);
 /* Release the queue (items are not touched beyond heap_idx). */

@@ -143,29 +143,6 @@ static void ws_schedule_at(struct daemon *d, struct ws *w, int64_t due_ms)
 }
 
 /*
- * Backoff of a failing workspace: after n consecutive failed pulls (n >=
- * 2), the next pull waits at least min(WS_BACKOFF_CAP, WS_BACKOFF_BASE *
- * 2^(n-2)), of which the second half is random ("equal jitter": never
- * sooner than half, so a dead host is not hammered, and spread so that
- * many failing workspaces do not come back together). The first failure
- * only waits for the next tick. A successful pull resets n.
- */
-#define WS_BACKOFF_BASE_MS 60000
-#define WS_BACKOFF_CAP_MS  3600000
-
-static int64_t ws_failure_backoff_ms(int n)
-{
-	if (n < 2)
-		return 0;
-	int64_t d = WS_BACKOFF_BASE_MS;
-	for (int i = 2; i < n && d < WS_BACKOFF_CAP_MS; i++)
-		d *= 2;
-	if (d > WS_BACKOFF_CAP_MS)
-		d = WS_BACKOFF_CAP_MS;
-	return d / 2 + rng_upto(d / 2);
-}
-
-/*
  * The next regular pull, plus jitter. tick_ms is the next tick not yet
  * used: a pull at a tick used it (tick_ms <= now, so move on to the next
  * one in the future, skipping any missed); a pull out of turn (at start,
@@ -176,8 +153,8 @@ static void ws_schedule_next(struct daemon *d, struct ws *w)
 	int64_t now = clock_mono_ms();
 	if (w->tick_ms <= now)
 		w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now);
-	int64_t due = w->tick_ms + rng_upto(w->cfg->jitter_ms);
-	int64_t backoff = ws_failure_backoff_ms(w->consecutive_failures);
+	int64_t due = sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next());
+	int64_t backoff = sched_failure_backoff_ms(w->consecutive_failures, rng_next());
 	if (now + backoff > due)
 		due = now + backoff;
 	ws_schedule_at(d, w, due);
@@ -308,7 +285,7 @@ static void ws_schedule_first(struct daemon *d, struct ws *w, bool now)
 	if (now || w->last_success_at == 0 || age_ms >= w->interval_ms)
 		ws_schedule_at(d, w, clock_mono_ms());
 	else
-		ws_schedule_at(d, w, w->tick_ms + rng_upto(w->cfg->jitter_ms));
+		ws_schedule_at(d, w, sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next()));
 }
 
 /* Create the runtime workspace for c, restoring what the store remembers. */
@@ -447,7 +424,7 @@ static void reload_one(struct daemon *d, struct ws *w, const struct ws_config *c
 	if (c->interval_ms != w->interval_ms) {
 		ws_place_tick(w);
 		if (!w->pull)
-			ws_schedule_at(d, w, w->tick_ms + rng_upto(c->jitter_ms));
+			ws_schedule_at(d, w, sched_jittered(w->tick_ms, c->jitter_ms, rng_next()));
 	}
 }
 

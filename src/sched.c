@@ -51,6 +51,25 @@ int64_t sched_next_tick(int64_t prev_tick_ms, int64_t interval_ms, int64_t now_m
 	return next;
 }
 
+int64_t sched_jittered(int64_t tick_ms, int64_t jitter_ms, uint64_t r)
+{
+	if (jitter_ms <= 0)
+		return tick_ms;
+	return tick_ms + (int64_t)(r % ((uint64_t)jitter_ms + 1));
+}
+
+int64_t sched_failure_backoff_ms(int n, uint64_t r)
+{
+	if (n < 2)
+		return 0;
+	int64_t d = SCHED_BACKOFF_BASE_MS;
+	for (int i = 2; i < n && d < SCHED_BACKOFF_CAP_MS; i++)
+		d *= 2;
+	if (d > SCHED_BACKOFF_CAP_MS)
+		d = SCHED_BACKOFF_CAP_MS;
+	return d / 2 + (int64_t)(r % ((uint64_t)d / 2 + 1));
+}
+
 /* --- the heap ------------------------------------------------------------ */
 
 static void heap_swap(struct sched *s, size_t a, size_t b)

@@ -98,6 +98,44 @@ static void test_next_tick_skips_missed(void **state)
 		                 cases[i].want);
 }
 
+/* Jitter: within [tick, tick + jitter], both ends reachable, roughly uniform. */
+static void test_jitter(void **state)
+{
+	(void)state;
+	assert_int_equal(sched_jittered(5000, 0, 12345), 5000);
+	assert_int_equal(sched_jittered(5000, -1, 12345), 5000);
+	assert_int_equal(sched_jittered(5000, 30000, 0), 5000);
+	assert_int_equal(sched_jittered(5000, 30000, 30000), 35000);
+	int bucket[10] = {0};
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 10000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t t = sched_jittered(1000, 999, x);
+		assert_true(t >= 1000 && t <= 1999);
+		bucket[(t - 1000) / 100]++;
+	}
+	for (int b = 0; b < 10; b++)
+		assert_true(bucket[b] > 800 && bucket[b] < 1200);
+}
+
+/* Failure backoff: 0 for n < 2, then [d/2, d] with d doubling from 1 min to 1 h. */
+static void test_failure_backoff(void **state)
+{
+	(void)state;
+	struct {
+		int n;
+		int64_t d;
+	} cases[] = {{0, 0},       {1, 0},       {2, 60000},    {3, 120000},    {4, 240000},
+	             {7, 1920000}, {8, 3600000}, {30, 3600000}, {1000, 3600000}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t d = cases[i].d;
+		assert_int_equal(sched_failure_backoff_ms(cases[i].n, 0), d / 2);
+		assert_int_equal(sched_failure_backoff_ms(cases[i].n, (uint64_t)d / 2), d);
+		int64_t b = sched_failure_backoff_ms(cases[i].n, 0xdeadbeefcafef00dull);
+		assert_true(b >= d / 2 && b <= d);
+	}
+}
+
 /* --- the heap --------------------------------------------------------------- */
 
 struct fired {
@@ -188,6 +226,8 @@ int main(void)
 	        cmocka_unit_test(test_phase_spread),
 	        cmocka_unit_test(test_first_tick),
 	        cmocka_unit_test(test_next_tick_skips_missed),
+	        cmocka_unit_test(test_jitter),
+	        cmocka_unit_test(test_failure_backoff),
 	        cmocka_unit_test(test_heap_order_and_remove),
 	        cmocka_unit_test(test_timer_fires_on_loop),
 	};
