@@ -464,7 +464,9 @@ static void reload(struct daemon *d)
 		status_update(d);
 		return;
 	}
-	if (ws_array_reserve(d, d->n_ws + nc->n_ws) != 0) {
+	/* Everything that can fail for want of memory, before anything changes. */
+	struct ws **order = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*order));
+	if (!order) {
 		d->reloads_failed++;
 		log_msg(LOGL_ERR, "reload: out of memory, old configuration kept");
 		config_free(nc);
@@ -489,9 +491,8 @@ static void reload(struct daemon *d)
 		d->n_ws--;
 	}
 	/* Changed, unchanged and added, in the new configuration's order. */
-	struct ws **order = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*order));
 	size_t n = 0;
-	for (size_t i = 0; order && i < nc->n_ws; i++) {
+	for (size_t i = 0; i < nc->n_ws; i++) {
 		const struct ws_config *c = &nc->ws[i];
 		struct ws *w = find_ws(d, c->name, NULL);
 		if (w) {
@@ -509,13 +510,9 @@ static void reload(struct daemon *d)
 		order[n++] = w;
 		ws_save(d, w);
 	}
-	if (!order) {
-		log_msg(LOGL_ERR, "reload: out of memory");
-	} else {
-		free(d->ws);
-		d->ws = order;
-		d->n_ws = n;
-	}
+	free(d->ws);
+	d->ws = order;
+	d->n_ws = n;
 	struct http_opts ho;
 	http_opts_from(nc, &ho);
 	http_set_opts(d->http, &ho);
