@@ -1,0 +1,16 @@
+/*
+ * fuzz_weapi_campaigns.c: libFuzzer harness for api.md stream 2 (campaigns, one page of
+ * one channel): an untrusted HTTP body through weapi_envelope and weapi_parse_campaigns,
+ * with the properties of fuzz_weapi.c. Seeds: corpus/fuzz_weapi_campaigns/.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz_weapi.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_weapi_run(STREAM_CAMPAIGNS, data, size);
+}
