@@ -47,7 +47,13 @@
 #include "config.h"
 #include "fuzz_check.h"
 
-#define SECRET_MARK "fuzzSECRET"
+/*
+ * In every key file. Upper case on purpose: the config module escapes an
+ * unprintable byte as "\xNN" with lower-case hex digits, so an escape
+ * next to input text cannot form the marker (it did, with "fuzzSECRET"
+ * after "\xff"); so the marker in a message means the input or a key.
+ */
+#define SECRET_MARK "SECRETKEYMARK"
 #define PATH_LEN    4096
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
