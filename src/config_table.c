@@ -425,13 +425,27 @@ int cfg_check_base_url(const char *s, char **out, bool *loopback_http, char *why
 }
 
 /*
- * An API path template: starts with '/', printable ASCII without spaces,
- * '?' or '#', at most API_PATH_MAX bytes; braces only in the placeholders
- * {lc} and, when allow_channel, {channel}.
+ * A byte a path template may hold literally: what weapi_url puts into a
+ * URL as it is (RFC 3986 unreserved, sub-delims, ':', '@', '/', '%'),
+ * less '?' (the query is the collector's). A template with any other byte
+ * would pass the configuration and fail every request built from it.
+ */
+static bool api_path_char(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return c != '\0' && strchr("-._~!$&'()*+,;=:@/%", c) != NULL;
+}
+
+/*
+ * An API path template: starts with '/', URL path characters only (see
+ * api_path_char), at most API_PATH_MAX bytes; braces only in the
+ * placeholders {lc} and, when allow_channel, {channel}.
  */
 int cfg_check_api_path(const char *s, bool allow_channel, char *why, size_t whylen)
 {
 	bool ok = s[0] == '/' && strlen(s) <= API_PATH_MAX;
+	bool odd = false; /* refused for a printable byte a URL path cannot hold as it is */
 	for (const char *p = s; ok && *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c <= 0x20 || c >= 0x7f || c == '?' || c == '#' || c == '}') {
@@ -443,7 +457,16 @@ int cfg_check_api_path(const char *s, bool allow_channel, char *why, size_t whyl
 				p += 8;
 			else
 				ok = false;
+		} else if (!api_path_char(c)) {
+			ok = false;
+			odd = true;
 		}
+	}
+	if (odd) {
+		snprintf(why, whylen,
+		         "expected a path of URL path characters only (letters, digits and "
+		         "-._~!$&'()*+,;=:@/%%) besides the placeholders");
+		return CFG_BAD;
 	}
 	if (ok && allow_channel && !strstr(s, "{channel}")) {
 		/* Without it all six channels would fetch the same URL. */

@@ -16,6 +16,7 @@
 
 #include "config_int.h"
 #include "rows.h"
+#include "weapi.h"
 
 static void test_table_is_consistent(void **state)
 {
@@ -300,6 +301,10 @@ static void test_listen(void **state)
 	}
 }
 
+#define ODD                                                                                        \
+	"expected a path of URL path characters only (letters, digits and "                        \
+	"-._~!$&'()*+,;=:@/%) besides the placeholders"
+
 static void test_api_path(void **state)
 {
 	(void)state;
@@ -327,6 +332,17 @@ static void test_api_path(void **state)
 	        {"/x y", false, CFG_BAD, NULL},
 	        {"/x\ty", false, CFG_BAD, NULL},
 	        {"/caf\xc3\xa9", false, CFG_BAD, NULL},
+	        /* Every URL path character weapi_url takes as it is. */
+	        {"/a-b._~!$&'()*+,;=:@/%41/{lc}", false, CFG_OK, NULL},
+	        /* Printable bytes weapi_url refuses (found by tests/fuzz/fuzz_config). */
+	        {"/v2/accounts/{lc}/st|ats", false, CFG_BAD, ODD},
+	        {"/x\"y", false, CFG_BAD, ODD},
+	        {"/x<y>", false, CFG_BAD, ODD},
+	        {"/x\\y", false, CFG_BAD, ODD},
+	        {"/x^y", false, CFG_BAD, ODD},
+	        {"/x`y", false, CFG_BAD, ODD},
+	        {"/x[0]", true, CFG_BAD, ODD},
+	        {"/{channel}/{lc}|", true, CFG_BAD, ODD},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char why[256] = "";
@@ -334,6 +350,16 @@ static void test_api_path(void **state)
 		if (rc != cases[i].rc)
 			fail_msg("api path '%s' (channel %d): rc %d", cases[i].in, cases[i].channel,
 			         rc);
+		/* What the configuration accepts, pull.c can build a URL from. */
+		if (rc == CFG_OK) {
+			char *url = weapi_url("https://h", cases[i].in, "lc",
+			                      cases[i].channel ? "push-notifications" : NULL,
+			                      "pageNo=1");
+			if (url == NULL)
+				fail_msg("api path '%s' accepted, but weapi_url refuses it",
+				         cases[i].in);
+			free(url);
+		}
 		if (rc != CFG_OK && cases[i].why)
 			assert_string_equal(why, cases[i].why);
 		else if (rc != CFG_OK)
