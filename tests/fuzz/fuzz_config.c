@@ -27,8 +27,9 @@
  *    (config_print_summary) contains it;
  *  - a loaded configuration: each workspace is found by its name, has a
  *    key of key_len bytes, a 16-hex-digit fingerprint, a base URL and
- *    lookback_days within 1..90; the summary starts "configuration OK"
- *    and has one line per workspace.
+ *    lookback_days within 1..90; every path template builds a URL with
+ *    weapi_url for each request pull.c makes with it; the summary starts
+ *    "configuration OK" and has one line per workspace.
  * Everything config_load returns is freed after each input. With
  * FUZZ_VERBOSE set in the environment, the verdict and every message go
  * to stderr (for reading a reproducer).
@@ -46,6 +47,7 @@
 
 #include "config.h"
 #include "fuzz_check.h"
+#include "weapi.h"
 
 /*
  * In every key file. Upper case on purpose: the config module escapes an
@@ -202,6 +204,27 @@ static void check_summary(const struct config *cfg, bool marked)
 	free(text);
 }
 
+/*
+ * Every path template config_load accepted builds a URL (weapi_url) for
+ * every request pull.c makes with it: a template the collector cannot use
+ * must be refused at load time, with its file and line, not at the first
+ * pull.
+ */
+static void check_urls(const struct ws_config *ws)
+{
+	for (int k = 0; k < PATH_COUNT; k++) {
+		for (int c = 0; c < (k == PATH_CAMPAIGNS ? WEAPI_N_CHANNELS : 1); c++) {
+			const char *ch = k == PATH_CAMPAIGNS ? weapi_channels[c].path : NULL;
+			char *url = weapi_url(ws->base_url, ws->paths[k], ws->license_code, ch,
+			                      "pageNo=1&pageSize=100");
+			FUZZ_CHECK(url != NULL,
+			           "workspace %s: path template %d \"%s\" gives no URL", ws->name,
+			           k, ws->paths[k]);
+			free(url);
+		}
+	}
+}
+
 /* What a loaded configuration must hold. */
 static void check_config(const struct config *cfg, bool marked)
 {
@@ -224,6 +247,7 @@ static void check_config(const struct config *cfg, bool marked)
 		           "workspace %s: lookback_days %d", ws->name, ws->lookback_days);
 		FUZZ_CHECK(marked || strstr(ws->key_source, SECRET_MARK) == NULL,
 		           "workspace %s: key source shows a key", ws->name);
+		check_urls(ws);
 	}
 	check_summary(cfg, marked);
 }
