@@ -44,8 +44,8 @@
 
 #define CONFIG_MAX_ERRORS   100     /* messages kept; the rest are counted */
 #define CONFIG_MAX_FILE     1048576 /* bytes in one configuration file */
-#define CONFIG_MAX_INCLUDES 1024    /* *.conf files in include_dir */
-#define CONFIG_MAX_WS       4096    /* workspaces in all files together */
+#define CONFIG_MAX_INCLUDES 16384   /* *.conf files in include_dir */
+#define CONFIG_MAX_WS       16384   /* workspaces in all files together */
 #define ECHO_MAX            64      /* bytes of a value quoted in a message */
 #define MSG_MAX             1024    /* bytes of one message */
 #define LABEL_MAX           (WS_NAME_MAX + 16)
