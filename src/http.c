@@ -589,7 +589,8 @@ void http_set_opts(struct http *h, const struct http_opts *o)
 	for (struct http_host *x = h->hosts; x; x = x->next)
 		if (x->limit >= old_max || x->limit > h->o.max_per_host)
 			x->limit = h->o.max_per_host;
-	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->o.max_in_flight);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+	                  (long)(h->o.max_in_flight + h->o.max_per_host));
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.max_per_host);
 	dispatch(h);
 }
