@@ -9,7 +9,10 @@
  *
  * Atomicity: store_commit_stream() writes all rows of one stream of one
  * pull in one transaction, or nothing. Every other write is a single
- * statement (its own implicit transaction).
+ * statement (its own implicit transaction). With a group of writes
+ * (store_group_on) the same holds inside one longer transaction: each
+ * stream is a savepoint, released whole or rolled back whole, and the
+ * group commits every write since it began at once (store_flush).
  *
  * Instants cross this interface as Unix epoch seconds (0 = NULL) and are
  * stored as UTC text "YYYY-MM-DDTHH:MM:SSZ".
@@ -56,7 +59,8 @@ int store_schema_version(void);
 int store_open(struct store **out, const char *path, const struct store_opts *o, char *err,
                size_t errlen);
 /*
- * Finalize statements, checkpoint the WAL (truncate), close. NULL is a
+ * Commit an open group (store_flush), finalize statements, checkpoint the
+ * WAL (truncate), close. NULL is a
  * no-op. Returns 0, or the code of a failed sqlite3_close() (the
  * connection is then left to SQLite to free; the caller may log
  * sqlite3_errstr(code)). st is freed either way.
@@ -77,6 +81,29 @@ int store_checkpoint(struct store *st, char *err, size_t errlen);
  */
 struct sqlite3;
 struct sqlite3 *store_handle(struct store *st);
+
+/*
+ * Group commit. After store_group_on(), the first write opens one
+ * transaction (BEGIN IMMEDIATE) that every later write joins, and
+ * opened(arg) is called so that the caller can arrange a store_flush()
+ * soon (the daemon: 100 ms later); store_flush() commits it. Each
+ * store_commit_stream() is then a SAVEPOINT inside it: a stream that
+ * fails rolls back to its savepoint only, and the rest of the group
+ * stands. Why: a commit costs WAL frames, file locks and, at
+ * checkpoints, fsyncs; a group pays them once for many pulls. The price:
+ * the write lock is held while a group is open (readers are never
+ * blocked in WAL mode), a crash loses the last group whole (the store
+ * stays consistent: it is one transaction), and a failed COMMIT loses it
+ * whole too (store_flush() says so). opened may be NULL.
+ */
+void store_group_on(struct store *st, void (*opened)(void *arg), void *arg);
+/*
+ * Commit the open group, if any. 0, or the SQLite code with err saying
+ * what was lost (the group is then rolled back). Also the place where a
+ * group that SQLite itself rolled back (after SQLITE_FULL, IOERR, NOMEM)
+ * is reported. store_close() flushes first.
+ */
+int store_flush(struct store *st, char *err, size_t errlen);
 
 /* The workspace row: the daemon's view of one workspace, mirrored. */
 struct store_ws {

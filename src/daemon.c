@@ -29,6 +29,15 @@
 #include "store.h"
 #include "ws.h"
 
+/*
+ * Writes to the store are grouped (store_group_on): a group opens with the
+ * first write and commits STORE_GROUP_MS later, so that a busy daemon pays
+ * one commit for many pulls, and an idle one commits each pull soon after
+ * it ends. A crash loses at most the last group (the store stays
+ * consistent).
+ */
+#define STORE_GROUP_MS 100
+
 #define WS_OF_ITEM(it) ((struct ws *)((char *)(it)-offsetof(struct ws, item)))
 
 struct daemon {
@@ -46,6 +55,7 @@ struct daemon {
 
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event *grace; /* shutdown_grace timer */
+	struct event *flush; /* commits the store's open group of writes */
 	bool stopping;
 	int exit_code;
 
@@ -86,6 +96,35 @@ struct budget *daemon_budget(struct daemon *d)
 struct metrics *daemon_metrics(struct daemon *d)
 {
 	return &d->metrics;
+}
+
+/* --- the store's groups of writes ----------------------------------------------- */
+
+/* Commit the open group now; a failure is logged and counted (what was lost is said). */
+static int store_flush_now(struct daemon *d)
+{
+	char err[256];
+	int rc = store_flush(d->store, err, sizeof(err));
+	metrics_store(&d->metrics, rc, err);
+	if (rc != 0)
+		log_msg(LOGL_ERR, "%s", err);
+	return rc;
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_flush_now(arg);
+}
+
+/* The store opened a group: commit it STORE_GROUP_MS from now, or at once without a timer. */
+static void on_group_opened(void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = {.tv_sec = 0, .tv_usec = STORE_GROUP_MS * 1000};
+	if (evtimer_add(d->flush, &tv) != 0)
+		event_active(d->flush, 0, 0);
 }
 
 /* --- the workspace row and STATUS= ------------------------------------------ */
@@ -525,6 +564,7 @@ static void reload(struct daemon *d)
 	d->cfg = nc;
 	d->last_error[0] = '\0';
 	log_msg(LOGL_NOTICE, "reloaded: %zu workspaces", d->n_ws);
+	store_flush_now(d); /* what the reload wrote is visible by READY=1 */
 	notify_ready(&d->notify);
 	status_update(d);
 }
@@ -787,7 +827,8 @@ static void daemon_cleanup(struct daemon *d)
 	metrics_server_free(d->msrv);
 	http_free(d->http);
 	store_close(d->store);
-	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1, d->grace};
+	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup,
+	                       d->sig_usr1, d->grace,   d->flush};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			event_free(evs[i]);
@@ -865,6 +906,13 @@ int daemon_run(const struct daemon_args *args)
 		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
+	d->flush = evtimer_new(d->base, on_flush, d);
+	if (!d->flush) {
+		log_msg(LOGL_ERR, "out of memory starting up");
+		daemon_cleanup(d);
+		return EXIT_RUNTIME;
+	}
+	store_group_on(d->store, on_group_opened, d);
 	int n_closed = 0;
 	if (store_pull_close_running(d->store, clock_wall_s(), &n_closed, err, sizeof(err)) != 0)
 		log_msg(LOGL_ERR, "could not close interrupted pulls: %s", err);
@@ -892,9 +940,12 @@ int daemon_run(const struct daemon_args *args)
 
 	if (!args->once || d->once_pending > 0)
 		event_base_dispatch(d->base);
+	int flushed = store_flush_now(d);
 
 	if (args->once)
-		d->exit_code = (d->once_failed > 0 || d->once_pending > 0) ? EXIT_RUNTIME : 0;
+		d->exit_code = (d->once_failed > 0 || d->once_pending > 0 || flushed != 0)
+		                       ? EXIT_RUNTIME
+		                       : 0;
 	log_msg(LOGL_NOTICE, "stopped");
 	daemon_cleanup(d);
 	return d->exit_code;

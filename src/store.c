@@ -59,6 +59,9 @@ enum store_stmt {
 	STMT_ACTIVE_UPSERT,
 	STMT_SEAT_UPSERT,
 	STMT_SEAT_MARK_REMOVED,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
 	STMT_COUNT
 };
 
@@ -79,6 +82,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
         [STMT_ACTIVE_UPSERT] = SQL_ACTIVE_UPSERT,
         [STMT_SEAT_UPSERT] = SQL_SEAT_UPSERT,
         [STMT_SEAT_MARK_REMOVED] = SQL_SEAT_MARK_REMOVED,
+        [STMT_SAVEPOINT] = SQL_SAVEPOINT,
+        [STMT_RELEASE] = SQL_RELEASE,
+        [STMT_ROLLBACK_TO] = SQL_ROLLBACK_TO,
 };
 
 /* The upsert statement of each stream. */
@@ -92,6 +98,10 @@ static const enum store_stmt stream_stmt[STREAM_COUNT] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
+	bool group;                /* store_group_on(): writes join one open transaction */
+	bool in_group;             /* that transaction is open */
+	void (*opened)(void *arg); /* told when a group opens */
+	void *opened_arg;
 };
 
 __attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
@@ -260,6 +270,44 @@ static int run_once(struct store *st, sqlite3_stmt *s, char *err, size_t errlen,
 	return rc;
 }
 
+/* ---- Groups of writes ---- */
+
+static void rollback(struct store *st);
+
+/*
+ * Before a write: with groups on, make sure the group's transaction is
+ * open (BEGIN IMMEDIATE, then tell the owner), else do nothing. A group
+ * that SQLite rolled back by itself (after SQLITE_FULL, IOERR or NOMEM
+ * the connection is back in autocommit) is forgotten here and a new one
+ * begins; the statement that failed then already reported the error.
+ */
+static int group_enter(struct store *st, char *err, size_t errlen, const char *what)
+{
+	if (!st->group)
+		return SQLITE_OK;
+	if (st->in_group && !sqlite3_get_autocommit(st->db))
+		return SQLITE_OK;
+	st->in_group = false;
+	int rc = run_once(st, st->stmt[STMT_BEGIN], err, errlen, what);
+	if (rc != SQLITE_OK)
+		return rc;
+	st->in_group = true;
+	if (st->opened)
+		st->opened(st->opened_arg);
+	return SQLITE_OK;
+}
+
+void store_group_on(struct store *st, void (*opened)(void *arg), void *arg)
+{
+	if (!st)
+		return;
+	/* Best effort: without it the sub-journal is a file, slower but correct. */
+	sqlite3_exec(st->db, SQL_TEMP_STORE_MEMORY, NULL, NULL, NULL);
+	st->group = true;
+	st->opened = opened;
+	st->opened_arg = arg;
+}
+
 /* ---- Opening ---- */
 
 /* Run one PRAGMA (or other SQL) text, naming it on failure. */
@@ -414,6 +462,7 @@ int store_close(struct store *st)
 {
 	if (!st)
 		return SQLITE_OK;
+	store_flush(st, NULL, 0);
 	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(st->stmt[i]);
 		st->stmt[i] = NULL;
@@ -443,6 +492,24 @@ int store_checkpoint(struct store *st, char *err, size_t errlen)
 	return SQLITE_OK;
 }
 
+int store_flush(struct store *st, char *err, size_t errlen)
+{
+	if (!st || !st->in_group)
+		return SQLITE_OK;
+	st->in_group = false;
+	if (sqlite3_get_autocommit(st->db)) {
+		seterr(err, errlen,
+		       "store: a group of writes was rolled back by SQLite after an error; the "
+		       "pulls in it are not stored");
+		return SQLITE_ABORT;
+	}
+	int rc = run_once(st, st->stmt[STMT_COMMIT], err, errlen,
+	                  "store: committing a group of writes (its pulls are not stored)");
+	if (rc != SQLITE_OK)
+		rollback(st);
+	return rc;
+}
+
 /* ---- workspace ---- */
 
 int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen)
@@ -453,6 +520,9 @@ int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t e
 	}
 	char what[WS_NAME_MAX + 32];
 	snprintf(what, sizeof(what), "store: workspace %.64s", w->name);
+	int grc = group_enter(st, err, errlen, what);
+	if (grc != SQLITE_OK)
+		return grc;
 	sqlite3_stmt *s = st->stmt[STMT_WS_PUT];
 	struct binder b;
 	binder_init(&b, s);
@@ -591,6 +661,9 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
 	}
 	char what[WS_NAME_MAX + 32];
 	snprintf(what, sizeof(what), "store: workspace %.64s", name);
+	int grc = group_enter(st, err, errlen, what);
+	if (grc != SQLITE_OK)
+		return grc;
 	sqlite3_stmt *s = st->stmt[STMT_WS_SET_STATE];
 	struct binder b;
 	binder_init(&b, s);
@@ -625,6 +698,9 @@ int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64
 		seterr(err, errlen, "%s: no start time", what);
 		return SQLITE_MISUSE;
 	}
+	int grc = group_enter(st, err, errlen, what);
+	if (grc != SQLITE_OK)
+		return grc;
 	sqlite3_stmt *s = st->stmt[STMT_PULL_BEGIN];
 	struct binder b;
 	binder_init(&b, s);
@@ -670,6 +746,9 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 		seterr(err, errlen, "%s: no finish time", what);
 		return SQLITE_MISUSE;
 	}
+	int grc = group_enter(st, err, errlen, what);
+	if (grc != SQLITE_OK)
+		return grc;
 	sqlite3_stmt *s = st->stmt[STMT_PULL_END];
 	struct binder b;
 	binder_init(&b, s);
@@ -705,6 +784,9 @@ int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, s
 		seterr(err, errlen, "%s: no time", what);
 		return SQLITE_MISUSE;
 	}
+	int grc = group_enter(st, err, errlen, what);
+	if (grc != SQLITE_OK)
+		return grc;
 	sqlite3_stmt *s = st->stmt[STMT_PULL_CLOSE_RUNNING];
 	struct binder b;
 	binder_init(&b, s);
@@ -808,6 +890,36 @@ static void rollback(struct store *st)
 		sqlite3_exec(st->db, SQL_ROLLBACK, NULL, NULL, NULL);
 }
 
+/*
+ * Undo a stream that failed: alone, roll its transaction back; in a
+ * group, roll back to its savepoint and release it, so the group's
+ * earlier writes stand. Should SQLite have rolled the whole group back
+ * already (autocommit again), there is nothing left to undo; should the
+ * savepoint itself fail, the group is rolled back whole rather than left
+ * in an unknown state.
+ */
+static void stream_abort(struct store *st, bool grouped)
+{
+	if (!grouped) {
+		rollback(st);
+		return;
+	}
+	if (sqlite3_get_autocommit(st->db)) {
+		st->in_group = false;
+		return;
+	}
+	int rc = sqlite3_step(st->stmt[STMT_ROLLBACK_TO]);
+	sqlite3_reset(st->stmt[STMT_ROLLBACK_TO]);
+	if (rc == SQLITE_DONE) {
+		rc = sqlite3_step(st->stmt[STMT_RELEASE]);
+		sqlite3_reset(st->stmt[STMT_RELEASE]);
+	}
+	if (rc != SQLITE_DONE) {
+		rollback(st);
+		st->in_group = false;
+	}
+}
+
 int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
                         const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen)
 {
@@ -835,7 +947,12 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 	snprintf(what, sizeof(what), "store: commit of stream %s (workspace %.64s, pull %lld)",
 	         sname, ws, (long long)pull_id);
 
-	int rc = run_once(st, st->stmt[STMT_BEGIN], err, errlen, what);
+	/* Alone: its own transaction. In a group: a savepoint inside the group's. */
+	bool grouped = st->group;
+	int rc = grouped ? group_enter(st, err, errlen, what) : SQLITE_OK;
+	if (rc == SQLITE_OK)
+		rc = run_once(st, st->stmt[grouped ? STMT_SAVEPOINT : STMT_BEGIN], err, errlen,
+		              what);
 	if (rc != SQLITE_OK)
 		return rc; /* nothing begun */
 
@@ -857,7 +974,7 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 	}
 	stmt_done(s);
 	if (rc != SQLITE_OK) {
-		rollback(st);
+		stream_abort(st, grouped);
 		return rc;
 	}
 
@@ -883,7 +1000,7 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 		}
 		stmt_done(s);
 		if (rc != SQLITE_OK) {
-			rollback(st);
+			stream_abort(st, grouped);
 			return rc;
 		}
 	}
@@ -911,16 +1028,17 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 		}
 		stmt_done(s);
 		if (rc != SQLITE_OK) {
-			rollback(st);
+			stream_abort(st, grouped);
 			return rc;
 		}
 	}
 
 	char what_commit[sizeof(what) + 16];
-	snprintf(what_commit, sizeof(what_commit), "%s at COMMIT", what);
-	rc = run_once(st, st->stmt[STMT_COMMIT], err, errlen, what_commit);
+	snprintf(what_commit, sizeof(what_commit), "%s at %s", what,
+	         grouped ? "RELEASE" : "COMMIT");
+	rc = run_once(st, st->stmt[grouped ? STMT_RELEASE : STMT_COMMIT], err, errlen, what_commit);
 	if (rc != SQLITE_OK) {
-		rollback(st);
+		stream_abort(st, grouped);
 		return rc;
 	}
 	if (n_rows)

@@ -34,6 +34,16 @@
 #define SQL_BEGIN_IMMEDIATE "BEGIN IMMEDIATE"
 #define SQL_COMMIT          "COMMIT"
 #define SQL_ROLLBACK        "ROLLBACK"
+/* One stream inside a group of writes (store_group_on): its own savepoint. */
+#define SQL_SAVEPOINT   "SAVEPOINT stream"
+#define SQL_RELEASE     "RELEASE stream"
+#define SQL_ROLLBACK_TO "ROLLBACK TO stream"
+/*
+ * A savepoint keeps the original of every page it changes in a
+ * sub-journal, by default a temporary file: 2 writes per page per stream.
+ * In memory it costs only the pages of the open savepoint.
+ */
+#define SQL_TEMP_STORE_MEMORY "PRAGMA temp_store = MEMORY"
 
 /* ---- workspace ---- */
 
