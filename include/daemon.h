@@ -55,4 +55,11 @@ struct metrics *daemon_metrics(struct daemon *d);
  */
 void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error);
 
+/*
+ * Called by pull.c when a pull leaves the HTTP engine to wait on a timer
+ * (a backoff, a rate-limit hold): there may be room to start a pull that
+ * was held back (see "Admission" in daemon.c).
+ */
+void daemon_pull_room(struct daemon *d);
+
 #endif

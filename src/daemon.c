@@ -38,6 +38,19 @@
  */
 #define STORE_GROUP_MS 100
 
+/*
+ * Admission. A due pull starts only while fewer than PULL_ADMIT_FACTOR *
+ * max_in_flight requests are in the HTTP engine (running or queued; a
+ * pull has at most one there, and a pull waiting on a timer has none);
+ * else it waits in the ready queue, first in first out, and starts when
+ * a pull ends or parks on a timer. Without it, 10,000 pulls due at once
+ * (the first start, --once) all begin together, each holding its rows
+ * and buffers until the last of them ends; with it, about 4 *
+ * max_in_flight run at a time, enough to keep every transfer slot busy,
+ * and each ends soon after it began.
+ */
+#define PULL_ADMIT_FACTOR 4
+
 #define WS_OF_ITEM(it) ((struct ws *)((char *)(it)-offsetof(struct ws, item)))
 
 struct daemon {
@@ -52,6 +65,9 @@ struct daemon {
 
 	struct ws **ws; /* one per configured workspace, in configuration order */
 	size_t n_ws;
+
+	struct ws **ready; /* due pulls held back by admission: a ring, oldest at ready_head */
+	size_t ready_head, ready_n, ready_cap;
 
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
 	struct event *grace; /* shutdown_grace timer */
@@ -228,6 +244,71 @@ static void stop_loop(struct daemon *d)
 	event_base_loopbreak(d->base);
 }
 
+/* --- admission ---------------------------------------------------------------- */
+
+static bool pull_room(struct daemon *d)
+{
+	struct http_stats hs;
+	http_get_stats(d->http, &hs);
+	return (int64_t)hs.running + hs.queued < (int64_t)d->cfg->max_in_flight * PULL_ADMIT_FACTOR;
+}
+
+/* Hold w back until there is room. -1 when the ring cannot grow (w is then started anyway). */
+static int ready_push(struct daemon *d, struct ws *w)
+{
+	if (d->ready_n == d->ready_cap) {
+		size_t cap = d->ready_cap ? d->ready_cap * 2 : 256;
+		struct ws **r = malloc(cap * sizeof(*r));
+		if (!r)
+			return -1;
+		for (size_t i = 0; i < d->ready_n; i++)
+			r[i] = d->ready[(d->ready_head + i) % d->ready_cap];
+		free(d->ready);
+		d->ready = r;
+		d->ready_cap = cap;
+		d->ready_head = 0;
+	}
+	d->ready[(d->ready_head + d->ready_n) % d->ready_cap] = w;
+	d->ready_n++;
+	return 0;
+}
+
+static struct ws *ready_pop(struct daemon *d)
+{
+	if (d->ready_n == 0)
+		return NULL;
+	struct ws *w = d->ready[d->ready_head];
+	d->ready_head = (d->ready_head + 1) % d->ready_cap;
+	d->ready_n--;
+	return w;
+}
+
+/*
+ * Empty the ready queue: with requeue, every workspace in it goes back to
+ * the scheduler, due now (before a reload changes or frees workspaces);
+ * without, it is dropped (stopping: no new pulls).
+ */
+static void ready_drain(struct daemon *d, bool requeue);
+
+static void start_pull(struct daemon *d, struct ws *w)
+{
+	w->next_pull_at = 0;
+	if (!pull_room(d) && ready_push(d, w) == 0)
+		return;
+	pull_start(w);
+}
+
+void daemon_pull_room(struct daemon *d)
+{
+	while (d->ready_n > 0 && !d->stopping && pull_room(d)) {
+		struct ws *w = ready_pop(d);
+		/* Rescheduled or started meanwhile: the entry is stale. */
+		if (w->pull || w->item.heap_idx != SCHED_NONE)
+			continue;
+		pull_start(w);
+	}
+}
+
 /* The timer of the scheduler fired for w. */
 static void on_due(struct sched_item *item, void *arg)
 {
@@ -235,8 +316,7 @@ static void on_due(struct sched_item *item, void *arg)
 	struct ws *w = WS_OF_ITEM(item);
 	if (d->stopping || w->pull)
 		return;
-	w->next_pull_at = 0;
-	pull_start(w);
+	start_pull(d, w);
 }
 
 void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
@@ -262,6 +342,7 @@ void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, c
 	}
 	if (error && status != PULL_OK)
 		note_error(d, w->cfg->name, error);
+	daemon_pull_room(d);
 
 	if (d->args->once) {
 		w->once_done = true;
@@ -292,6 +373,15 @@ void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, c
 }
 
 static int metrics_apply(struct daemon *d, const struct config *c);
+
+static void ready_drain(struct daemon *d, bool requeue)
+{
+	struct ws *w;
+	int64_t now = clock_mono_ms();
+	while ((w = ready_pop(d)))
+		if (requeue && !w->pull && w->item.heap_idx == SCHED_NONE)
+			ws_schedule_at(d, w, now);
+}
 
 /* --- workspaces: start and reload ----------------------------------------- */
 
@@ -476,6 +566,7 @@ static void reload(struct daemon *d)
 {
 	notify_reloading(&d->notify);
 	d->reloads++;
+	ready_drain(d, true);
 	struct config *nc = NULL;
 	struct config_errors errs = {0};
 	log_msg(LOGL_NOTICE, "reloading %s", d->args->config_path);
@@ -733,6 +824,7 @@ static void begin_stop(struct daemon *d, const char *why)
 		return;
 	}
 	d->stopping = true;
+	ready_drain(d, false);
 	notify_stopping(&d->notify);
 	log_msg(LOGL_NOTICE, "%s: stopping; no new pulls", why);
 	for (size_t i = 0; i < d->n_ws; i++)
@@ -822,6 +914,7 @@ static void daemon_cleanup(struct daemon *d)
 		ws_free(d->ws[i]);
 	}
 	free(d->ws);
+	free(d->ready);
 	if (d->sched.timer)
 		sched_free(&d->sched);
 	metrics_server_free(d->msrv);

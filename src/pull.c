@@ -355,7 +355,9 @@ static void send_after(struct pull *p, int64_t delay_ms)
 	if (!p->wait || evtimer_add(p->wait, &tv) != 0) {
 		stream_fail(p, "could not arm a timer");
 		pull_advance(p);
+		return;
 	}
+	daemon_pull_room(p->d);
 }
 
 /* Issue the current request now. */
