@@ -251,8 +251,9 @@ int main(int argc, char **argv)
 		if (sqlite3_prepare_v3(dst, tables[t].upsert, -1, SQLITE_PREPARE_PERSISTENT, &up[t],
 		                       NULL) != SQLITE_OK)
 			rc = die_db(dst, tables[t].name);
-	if (rc == 0 && (sqlite3_prepare_v2(dst, SQL_BEGIN_IMMEDIATE, -1, &begin, NULL) != SQLITE_OK ||
-	                sqlite3_prepare_v2(dst, SQL_COMMIT, -1, &commit, NULL) != SQLITE_OK))
+	if (rc == 0 &&
+	    (sqlite3_prepare_v2(dst, SQL_BEGIN_IMMEDIATE, -1, &begin, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(dst, SQL_COMMIT, -1, &commit, NULL) != SQLITE_OK))
 		rc = die_db(dst, "BEGIN/COMMIT");
 
 	/* The timed part: one transaction per (pull, stream), as the daemon commits. */
@@ -265,7 +266,8 @@ int main(int argc, char **argv)
 		}
 		sqlite3_reset(begin);
 		size_t j = i;
-		for (; j < n && rows[j].table == rows[i].table && rows[j].pull == rows[i].pull; j++) {
+		for (; j < n && rows[j].table == rows[i].table && rows[j].pull == rows[i].pull;
+		     j++) {
 			sqlite3_stmt *s = up[rows[j].table];
 			for (int c = 0; c < tables[rows[j].table].ncols; c++)
 				sqlite3_bind_value(s, c + 1, rows[j].v[c]);
