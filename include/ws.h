@@ -69,7 +69,18 @@ struct ws {
 	int64_t hold_until_ms[EP_COUNT]; /* wall ms; 0 = no hold */
 
 	struct pull *pull; /* the running pull, or NULL */
-	bool once_done;    /* --once: this workspace had its pull */
+	/*
+	 * The end of an earlier pull that the store could not record (locked,
+	 * full, read-only): pull.c writes it before the next pull begins, so
+	 * the row does not stay "running". id 0 = none.
+	 */
+	struct ws_unrecorded {
+		int64_t id, finished_at, rows;
+		int status; /* enum pull_status */
+		int requests, retries;
+		char error[512];
+	} unrecorded;
+	bool once_done; /* --once: this workspace had its pull */
 	struct log_rl rl;
 
 	/* Derived from cfg by ws_apply_config; the Authorization header holds the key. */

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "budget.h"
 #include "clock.h"
 #include "config.h"
@@ -162,7 +164,12 @@ static void pull_free(struct pull *p)
 	free(p);
 }
 
-/* Write the pull row with its outcome. */
+/*
+ * Write the pull row with its outcome. When the store cannot take it
+ * (locked, full, read-only), the outcome is kept in w->unrecorded and
+ * written before w's next pull begins (record_late), so that the row does
+ * not stay "running" for as long as the daemon runs.
+ */
 static void pull_write_end(struct pull *p, enum pull_status st, const char *error)
 {
 	char err[256];
@@ -176,9 +183,52 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
 	};
 	int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
 	metrics_store(daemon_metrics(p->d), rc, err);
-	if (rc != 0)
-		log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id, "could not record the pull: %s",
+	if (rc == 0)
+		return;
+	log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id,
+	       "could not record the pull (tried again before the next one): %s", err);
+	struct ws_unrecorded *u = &p->w->unrecorded;
+	*u = (struct ws_unrecorded){
+	        .id = p->id,
+	        .finished_at = e.finished_at,
+	        .rows = e.rows,
+	        .status = (int)st,
+	        .requests = e.requests,
+	        .retries = e.retries,
+	};
+	snprintf(u->error, sizeof(u->error), "%s", e.error ? e.error : "");
+}
+
+/*
+ * Write the outcome of w's last pull that the store could not record
+ * before. Returns 0 when there is none left to write, -1 when the store
+ * still refuses it (it is kept for the next try).
+ */
+static int record_late(struct ws *w)
+{
+	struct ws_unrecorded *u = &w->unrecorded;
+	if (u->id == 0)
+		return 0;
+	char err[256];
+	struct store_pull_end e = {
+	        .finished_at = u->finished_at,
+	        .status = pull_status_name((enum pull_status)u->status),
+	        .requests = u->requests,
+	        .retries = u->retries,
+	        .rows = u->rows,
+	        .error = u->error[0] ? u->error : NULL,
+	};
+	int rc = store_pull_end(daemon_store(w->d), u->id, &e, err, sizeof(err));
+	metrics_store(daemon_metrics(w->d), rc, err);
+	if (rc != 0 && rc != SQLITE_NOTFOUND) {
+		log_ws(&w->rl, LOGL_ERR, w->cfg->name, u->id, "still could not record the pull: %s",
 		       err);
+		return -1;
+	}
+	if (rc == 0)
+		log_ws(NULL, LOGL_NOTICE, w->cfg->name, u->id, "pull %s recorded late", e.status);
+	u->id = 0;
+	return 0;
 }
 
 static void pull_finish(struct pull *p)
@@ -614,6 +664,7 @@ int pull_start(struct ws *w)
 	p->w = w;
 	p->d = d;
 	p->started_wall = clock_wall_s();
+	record_late(w);
 	int rc = store_pull_begin(daemon_store(d), w->cfg->name, p->started_wall, &p->id, err,
 	                          sizeof(err));
 	metrics_store(daemon_metrics(d), rc, err);
