@@ -670,10 +670,8 @@ int pull_start(struct ws *w)
 	metrics_store(daemon_metrics(d), rc, err);
 	if (rc != 0) {
 		free(p);
-		char msg[300];
-		snprintf(msg, sizeof(msg), "store: %s", err);
 		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "could not start a pull: %s", err);
-		daemon_pull_done(d, w, PULL_FAILED, msg);
+		daemon_pull_done(d, w, PULL_FAILED, err);
 		return -1;
 	}
 	w->pull = p;
