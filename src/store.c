@@ -415,6 +415,18 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 		rc &= 0xff;
 		goto fail;
 	}
+	/*
+	 * SQLite falls back to read-only when the file cannot be opened for
+	 * writing (a read-only file system, a file we may not write); every
+	 * later step would then fail with a less telling message.
+	 */
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		seterr(err, errlen,
+		       "store %s: read-only: the file or its file system does not allow writing",
+		       path);
+		rc = SQLITE_READONLY;
+		goto fail;
+	}
 	sqlite3_busy_timeout(st->db, (int)o->busy_timeout_ms);
 
 	char sql[64];

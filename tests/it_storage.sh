@@ -302,7 +302,7 @@ rc=0
 timeout 60 "$WEGAUGED" -c "$T_DIR/ro.conf" >"$T_DIR/ro.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "E0: wegauged exited $rc on a read-only store: $(cat "$T_DIR/ro.out")"
 grep -q "$MNT/wegauge.db" "$T_DIR/ro.out" || fail "E0: the error does not name the store: $(cat "$T_DIR/ro.out")"
-grep -Eqi "read-only|readonly|unable to open" "$T_DIR/ro.out" || fail "E0: the error does not say why: $(cat "$T_DIR/ro.out")"
+grep -q "read-only" "$T_DIR/ro.out" || fail "E0: the error does not say the store is read-only: $(cat "$T_DIR/ro.out")"
 [ "$(sha256sum "$MNT/wegauge.db" | cut -d' ' -f1)" = "$sum" ] || fail "E0: the store changed"
 t_log "E0: exit 1: $(head -n 1 "$T_DIR/ro.out")"
 umount "$MNT"
@@ -353,7 +353,9 @@ sync -f "$MNT/wegauge.db"
 mount -o remount,abort "$MNT" || skip "ext4 refused remount,abort"
 grep -q " $MNT ext4 ro," /proc/mounts || t_log "E: mount options now: $(grep " $MNT " /proc/mounts)"
 wait_for 60 "/healthz 503 on a read-only file system" health_is 503
-wait_for 60 "two workspaces failing on the read-only store" some_logged "store" 2
+wait_for 60 "two workspaces failing on the read-only store" some_logged "store: " 2
+# The workspace's state names the store's error once, not "store: store:".
+grep -q "store: store:" "$T_DIR/wegauged.log" && fail "E: an error says 'store: store:'"
 usr1_answered
 alive
 # The operator stops the daemon, repairs the file system and starts it again.
