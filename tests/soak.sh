@@ -51,6 +51,8 @@ DB="$T_DIR/cfg/wegauge.db"
 window 7
 
 start_wegauged -c "$CONF"
+up() { grep -q '^[^ ]* notice wegauged .*workspaces, store ' "$T_DIR/wegauged.log"; }
+wait_for 60 "wegauged up" up
 T0=$(date +%s)
 t_log "soak: $N workspaces, interval ${SOAK_INTERVAL}s, fault rate $SOAK_FAULT_RATE, ${SOAK_SECONDS}s"
 
