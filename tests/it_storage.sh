@@ -63,6 +63,7 @@ t_unmount() {
 }
 t_storage_exit() {
 	local rc=$1
+	set +e # or `(exit "$rc")` below would end the trap before t_cleanup
 	t_unmount
 	if [ "$rc" = 77 ] && [ "$T_OK" = 1 ]; then
 		rm -rf "$T_DIR"
