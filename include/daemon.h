@@ -50,6 +50,14 @@ struct budget *daemon_budget(struct daemon *d);
 struct metrics *daemon_metrics(struct daemon *d);
 
 /*
+ * w's pull (or its row) was written into the store's open group of writes.
+ * If that group then fails to commit, everything of it is lost: the daemon
+ * cancels w's running pull, marks w failing and pulls it again (backoff
+ * applies). Called by pull.c after each store write that succeeded.
+ */
+void daemon_group_note(struct daemon *d, struct ws *w);
+
+/*
  * Called by pull.c when w's pull ended with status (never PULL_CANCELLED)
  * and error (NULL when none). Updates state, counters and the schedule.
  */

@@ -50,8 +50,14 @@ struct metrics {
 
 /* Count one finished request of kind ep (status 0 = transport failure) that took ms. */
 void metrics_request(struct metrics *m, enum metrics_ep ep, long status, int64_t ms);
-/* Note the outcome of a store write (rc 0 = ok; else SQLite's code and message). */
+/*
+ * Note a failed store write (rc: SQLite's code; error: its message). A
+ * write that succeeded (rc 0) is not durable until its group of writes
+ * commits, so only metrics_store_committed clears the failure: /healthz
+ * then says 503 from the first failure until a commit works again.
+ */
 void metrics_store(struct metrics *m, int rc, const char *error);
+void metrics_store_committed(struct metrics *m);
 
 /* Append to b: "# HELP name help\n# TYPE name type\n". */
 void metrics_head(struct evbuffer *b, const char *name, const char *type, const char *help);

@@ -81,6 +81,7 @@ struct ws {
 		char error[512];
 	} unrecorded;
 	bool once_done; /* --once: this workspace had its pull */
+	bool in_group;  /* wrote into the store's open group of writes */
 	struct log_rl rl;
 
 	/* Derived from cfg by ws_apply_config; the Authorization header holds the key. */

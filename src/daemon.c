@@ -78,6 +78,9 @@ struct daemon {
 	int once_pending; /* --once: pulls still to finish */
 	int once_failed;  /* --once: pulls that ended neither ok nor partial */
 
+	struct ws **grouped; /* workspaces that wrote into the open group (ws->in_group) */
+	size_t n_grouped, cap_grouped;
+	struct log_rl store_rl; /* rate limit of daemon-wide store errors */
 	struct metrics metrics;
 	struct metrics_server *msrv;
 	uint64_t reloads, reloads_failed;
@@ -116,14 +119,91 @@ struct metrics *daemon_metrics(struct daemon *d)
 
 /* --- the store's groups of writes ----------------------------------------------- */
 
+void daemon_group_note(struct daemon *d, struct ws *w)
+{
+	if (w->in_group)
+		return;
+	if (d->n_grouped == d->cap_grouped) {
+		size_t cap = d->cap_grouped ? d->cap_grouped * 2 : 64;
+		struct ws **g = realloc(d->grouped, cap * sizeof(*g));
+		if (!g)
+			return; /* then a lost group is found at w's next pull instead */
+		d->grouped = g;
+		d->cap_grouped = cap;
+	}
+	d->grouped[d->n_grouped++] = w;
+	w->in_group = true;
+}
+
+/* w is going away: it must not be touched when the group ends. */
+static void group_forget(struct daemon *d, struct ws *w)
+{
+	if (!w->in_group)
+		return;
+	for (size_t i = 0; i < d->n_grouped; i++) {
+		if (d->grouped[i] == w) {
+			d->grouped[i] = d->grouped[--d->n_grouped];
+			break;
+		}
+	}
+	w->in_group = false;
+}
+
+static void ws_schedule_next(struct daemon *d, struct ws *w);
+static void ws_save(struct daemon *d, struct ws *w);
+static void status_update(struct daemon *d);
+
+/*
+ * The open group failed to commit: SQLite rolled back every pull row,
+ * stream and workspace row written since the last commit. Each workspace
+ * that wrote into it lost that work: its running pull is cancelled (what
+ * it committed in earlier groups stays, whole), it is marked failing with
+ * the store's error, and it is pulled again with the failure backoff. Its
+ * next pull is how the lost rows come back.
+ */
+static void group_lost(struct daemon *d, const char *err)
+{
+	struct ws **list = d->grouped;
+	size_t n = d->n_grouped;
+	d->grouped = NULL;
+	d->n_grouped = d->cap_grouped = 0;
+	for (size_t i = 0; i < n; i++)
+		list[i]->in_group = false;
+	for (size_t i = 0; i < n; i++) {
+		struct ws *w = list[i];
+		log_ws(&w->rl, LOGL_ERR, w->cfg->name, pull_id(w), "not stored: %s", err);
+		pull_cancel(w, "its writes were lost with a failed store commit");
+		w->consecutive_failures++;
+		ws_set_state(w, WS_FAILING, err);
+		if (d->args->once) {
+			if (w->once_done)
+				d->once_failed++;
+		} else if (!d->stopping && w->cfg->enabled) {
+			ws_schedule_next(d, w);
+		}
+		ws_save(d, w);
+	}
+	free(list);
+	if (n)
+		status_update(d);
+}
+
 /* Commit the open group now; a failure is logged and counted (what was lost is said). */
 static int store_flush_now(struct daemon *d)
 {
 	char err[256];
 	int rc = store_flush(d->store, err, sizeof(err));
 	metrics_store(&d->metrics, rc, err);
-	if (rc != 0)
-		log_msg(LOGL_ERR, "%s", err);
+	if (rc == 0) {
+		metrics_store_committed(&d->metrics);
+		for (size_t i = 0; i < d->n_grouped; i++)
+			d->grouped[i]->in_group = false;
+		d->n_grouped = 0;
+		return 0;
+	}
+	log_ws(&d->store_rl, LOGL_ERR, NULL, 0, "%s", err);
+	snprintf(d->last_error, sizeof(d->last_error), "%s", err);
+	group_lost(d, err);
 	return rc;
 }
 
@@ -165,6 +245,8 @@ static void ws_save(struct daemon *d, struct ws *w)
 	};
 	int rc = store_ws_put(d->store, &row, err, sizeof(err));
 	metrics_store(&d->metrics, rc, err);
+	if (rc == 0)
+		daemon_group_note(d, w);
 	if (rc != 0)
 		log_ws(&w->rl, LOGL_ERR, c->name, 0, "could not save the workspace state: %s", err);
 }
@@ -671,6 +753,7 @@ static void reload(struct daemon *d)
 		ws_set_state(w, WS_REMOVED, "not in the configuration");
 		ws_save(d, w);
 		log_ws(NULL, LOGL_NOTICE, w->cfg->name, 0, "removed; its history is kept");
+		group_forget(d, w);
 		ws_free(w);
 		memmove(&d->ws[i], &d->ws[i + 1], (d->n_ws - i - 1) * sizeof(*d->ws));
 		d->n_ws--;
@@ -972,10 +1055,12 @@ static void daemon_cleanup(struct daemon *d)
 			d->ws[i]->next_pull_at = 0;
 			ws_save(d, d->ws[i]);
 		}
+		group_forget(d, d->ws[i]);
 		ws_free(d->ws[i]);
 	}
 	free(d->ws);
 	free(d->ready);
+	free(d->grouped);
 	if (d->sched.timer)
 		sched_free(&d->sched);
 	metrics_server_free(d->msrv);
@@ -1087,6 +1172,8 @@ int daemon_run(const struct daemon_args *args)
 		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
+	/* What start-up wrote (interrupted pulls closed, workspace rows) is visible by READY=1. */
+	store_flush_now(d);
 	log_msg(LOGL_NOTICE, "wegauged %s: %zu workspace%s, store %s%s", WEGAUGE_VERSION, d->n_ws,
 	        d->n_ws == 1 ? "" : "s", d->cfg->database, args->once ? ", --once" : "");
 	notify_ready(&d->notify);

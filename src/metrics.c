@@ -43,13 +43,17 @@ void metrics_request(struct metrics *m, enum metrics_ep ep, long status, int64_t
 
 void metrics_store(struct metrics *m, int rc, const char *error)
 {
+	if (rc == 0)
+		return; /* not durable until its group commits: metrics_store_committed */
 	m->store_rc = rc;
-	if (rc != 0) {
-		m->store_errors++;
-		snprintf(m->store_error, sizeof(m->store_error), "%s", error ? error : "?");
-	} else {
-		m->store_error[0] = '\0';
-	}
+	m->store_errors++;
+	snprintf(m->store_error, sizeof(m->store_error), "%s", error ? error : "?");
+}
+
+void metrics_store_committed(struct metrics *m)
+{
+	m->store_rc = 0;
+	m->store_error[0] = '\0';
 }
 
 void metrics_head(struct evbuffer *b, const char *name, const char *type, const char *help)

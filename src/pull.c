@@ -183,8 +183,10 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
 	};
 	int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
 	metrics_store(daemon_metrics(p->d), rc, err);
-	if (rc == 0)
+	if (rc == 0) {
+		daemon_group_note(p->d, p->w);
 		return;
+	}
 	log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id,
 	       "could not record the pull (tried again before the next one): %s", err);
 	struct ws_unrecorded *u = &p->w->unrecorded;
@@ -225,8 +227,10 @@ static int record_late(struct ws *w)
 		       err);
 		return -1;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		daemon_group_note(w->d, w);
 		log_ws(NULL, LOGL_NOTICE, w->cfg->name, u->id, "pull %s recorded late", e.status);
+	}
 	u->id = 0;
 	return 0;
 }
@@ -319,6 +323,7 @@ static void stream_commit(struct pull *p)
 		stream_fail(p, "not stored: %s", err);
 		return;
 	}
+	daemon_group_note(p->d, p->w);
 	p->rows += n;
 	daemon_metrics(p->d)->rows[s] += (uint64_t)n;
 	p->streams_ok |= 1u << s;
@@ -675,6 +680,7 @@ int pull_start(struct ws *w)
 		return -1;
 	}
 	w->pull = p;
+	daemon_group_note(d, w);
 	log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "pull started");
 	goto_step(p, w->key_ok ? STEP_STATS : STEP_PROBE);
 	pull_advance(p);
