@@ -81,6 +81,9 @@ struct rowset {
 
 #define ROWSET_DEFAULT_MAX_ROWS 2000000
 
+/* The size of one row of stream s (sizeof struct row_feature, ...). */
+size_t rowset_row_size(enum stream s);
+
 /* Prepare an empty rowset for stream s. Allocates nothing yet. */
 void rowset_init(struct rowset *rs, enum stream s, size_t max_rows);
 /* Free every row and string; the rowset is empty and reusable after. */

@@ -32,7 +32,7 @@ int stream_from_name(const char *name)
 	return -1;
 }
 
-static size_t row_size_of(enum stream s)
+size_t rowset_row_size(enum stream s)
 {
 	switch (s) {
 	case STREAM_STATS:
@@ -52,7 +52,7 @@ void rowset_init(struct rowset *rs, enum stream s, size_t max_rows)
 	memset(rs, 0, sizeof(*rs));
 	rs->stream = s;
 	rs->max_rows = max_rows ? max_rows : ROWSET_DEFAULT_MAX_ROWS;
-	rs->row_size = row_size_of(s);
+	rs->row_size = rowset_row_size(s);
 }
 
 void rowset_free(struct rowset *rs)

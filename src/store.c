@@ -869,22 +869,6 @@ static void bind_row(struct binder *b, const struct rowset *rs, size_t i, const 
 	bind_text(b, now);
 }
 
-/* The size of one row of stream s, as rows.c sets it. */
-static size_t stream_row_size(enum stream s)
-{
-	switch (s) {
-	case STREAM_STATS:
-		return sizeof(struct row_feature);
-	case STREAM_CAMPAIGNS:
-		return sizeof(struct row_campaign);
-	case STREAM_ACTIVE_USERS:
-		return sizeof(struct row_active);
-	case STREAM_TEAM:
-	default:
-		return sizeof(struct row_seat);
-	}
-}
-
 /*
  * Roll back the open transaction, if any: after SQLITE_FULL, SQLITE_IOERR
  * or SQLITE_NOMEM SQLite may already have rolled it back itself. Should
@@ -942,7 +926,7 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 		return SQLITE_MISUSE;
 	}
 	const char *sname = stream_name(rs->stream);
-	if ((rs->n > 0 && !rs->rows) || rs->row_size != stream_row_size(rs->stream)) {
+	if ((rs->n > 0 && !rs->rows) || rs->row_size != rowset_row_size(rs->stream)) {
 		seterr(err, errlen, "store: commit of stream %s: the rowset is not one of %s rows",
 		       sname, sname);
 		return SQLITE_MISUSE;
