@@ -50,12 +50,13 @@ struct budget *daemon_budget(struct daemon *d);
 struct metrics *daemon_metrics(struct daemon *d);
 
 /*
- * w's pull (or its row) was written into the store's open group of writes.
+ * w's pull (pull_work) or only its row was written into the store's open
+ * group of writes.
  * If that group then fails to commit, everything of it is lost: the daemon
  * cancels w's running pull, marks w failing and pulls it again (backoff
  * applies). Called by pull.c after each store write that succeeded.
  */
-void daemon_group_note(struct daemon *d, struct ws *w);
+void daemon_group_note(struct daemon *d, struct ws *w, bool pull_work);
 
 /*
  * Called by pull.c when w's pull ended with status (never PULL_CANCELLED)

@@ -80,8 +80,11 @@ struct ws {
 		int requests, retries;
 		char error[512];
 	} unrecorded;
-	bool once_done; /* --once: this workspace had its pull */
-	bool in_group;  /* wrote into the store's open group of writes */
+	bool once_done;       /* --once: this workspace had its pull */
+	bool in_group;        /* wrote into the store's open group of writes ... */
+	bool group_pull;      /* ... and what it wrote was its pull's (not only its row) */
+	int64_t last_pull_id; /* the id of its last pull, running or not */
+	int64_t lost_pull_id; /* the pull a failed group commit was last counted against */
 	struct log_rl rl;
 
 	/* Derived from cfg by ws_apply_config; the Authorization header holds the key. */

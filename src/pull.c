@@ -184,7 +184,7 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
 	int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
 	metrics_store(daemon_metrics(p->d), rc, err);
 	if (rc == 0) {
-		daemon_group_note(p->d, p->w);
+		daemon_group_note(p->d, p->w, true);
 		return;
 	}
 	log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id,
@@ -228,7 +228,7 @@ static int record_late(struct ws *w)
 		return -1;
 	}
 	if (rc == 0) {
-		daemon_group_note(w->d, w);
+		daemon_group_note(w->d, w, true);
 		log_ws(NULL, LOGL_NOTICE, w->cfg->name, u->id, "pull %s recorded late", e.status);
 	}
 	u->id = 0;
@@ -323,7 +323,7 @@ static void stream_commit(struct pull *p)
 		stream_fail(p, "not stored: %s", err);
 		return;
 	}
-	daemon_group_note(p->d, p->w);
+	daemon_group_note(p->d, p->w, true);
 	p->rows += n;
 	daemon_metrics(p->d)->rows[s] += (uint64_t)n;
 	p->streams_ok |= 1u << s;
@@ -680,7 +680,8 @@ int pull_start(struct ws *w)
 		return -1;
 	}
 	w->pull = p;
-	daemon_group_note(d, w);
+	w->last_pull_id = p->id;
+	daemon_group_note(d, w, true);
 	log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "pull started");
 	goto_step(p, w->key_ok ? STEP_STATS : STEP_PROBE);
 	pull_advance(p);
