@@ -19,10 +19,10 @@
  * SQLITE_READONLY, a constraint).
  */
 #include "store.h"
+#include "errbuf.h"
 #include "ts.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,17 +103,6 @@ struct store {
 	void (*opened)(void *arg); /* told when a group opens */
 	void *opened_arg;
 };
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int store_schema_version(void)
 {
@@ -238,11 +227,11 @@ static void bind_instant(struct binder *b, int64_t t)
 static int binder_fail(struct binder *b, char *err, size_t errlen, const char *what)
 {
 	if (b->instant_failed)
-		seterr(err, errlen, "%s: instant %lld is outside the years 1..9999", what,
-		       (long long)b->bad_instant);
+		errbuf_set(err, errlen, "%s: instant %lld is outside the years 1..9999", what,
+		           (long long)b->bad_instant);
 	else
-		seterr(err, errlen, "%s: cannot bind parameter %d: %s", what, b->idx,
-		       sqlite3_errstr(b->rc));
+		errbuf_set(err, errlen, "%s: cannot bind parameter %d: %s", what, b->idx,
+		           sqlite3_errstr(b->rc));
 	return b->rc & 0xff;
 }
 
@@ -264,7 +253,7 @@ static int run_once(struct store *st, sqlite3_stmt *s, char *err, size_t errlen,
 		rc = SQLITE_OK;
 	} else {
 		rc &= 0xff;
-		seterr(err, errlen, "%s: %s", what, sqlite3_errmsg(st->db));
+		errbuf_set(err, errlen, "%s: %s", what, sqlite3_errmsg(st->db));
 	}
 	stmt_done(s);
 	return rc;
@@ -315,7 +304,7 @@ static int exec_setting(sqlite3 *db, const char *sql, const char *path, char *er
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		seterr(err, errlen, "store %s: %s: %s", path, sql, sqlite3_errmsg(db));
+		errbuf_set(err, errlen, "store %s: %s: %s", path, sql, sqlite3_errmsg(db));
 	return rc & 0xff;
 }
 
@@ -327,7 +316,8 @@ static int set_wal(sqlite3 *db, const char *path, bool memory, char *err, size_t
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		seterr(err, errlen, "store %s: %s: %s", path, SQL_JOURNAL_WAL, sqlite3_errmsg(db));
+		errbuf_set(err, errlen, "store %s: %s: %s", path, SQL_JOURNAL_WAL,
+		           sqlite3_errmsg(db));
 		sqlite3_finalize(s);
 		return rc == SQLITE_DONE ? SQLITE_ERROR : rc & 0xff;
 	}
@@ -335,8 +325,8 @@ static int set_wal(sqlite3 *db, const char *path, bool memory, char *err, size_t
 	const char *want = memory ? "memory" : "wal";
 	rc = SQLITE_OK;
 	if (!mode || strcmp(mode, want) != 0) {
-		seterr(err, errlen, "store %s: journal_mode is %s where %s was required", path,
-		       mode ? mode : "(none)", want);
+		errbuf_set(err, errlen, "store %s: journal_mode is %s where %s was required", path,
+		           mode ? mode : "(none)", want);
 		rc = SQLITE_ERROR;
 	}
 	sqlite3_finalize(s);
@@ -361,17 +351,17 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
                size_t errlen)
 {
 	if (!out) {
-		seterr(err, errlen, "store_open: no place for the result");
+		errbuf_set(err, errlen, "store_open: no place for the result");
 		return SQLITE_MISUSE;
 	}
 	*out = NULL;
 	if (!path || !path[0]) {
-		seterr(err, errlen, "store: the database path is empty");
+		errbuf_set(err, errlen, "store: the database path is empty");
 		return SQLITE_MISUSE;
 	}
 	if (strlen(path) > STORE_PATH_MAX) {
-		seterr(err, errlen, "store: the database path is longer than %d bytes",
-		       STORE_PATH_MAX);
+		errbuf_set(err, errlen, "store: the database path is longer than %d bytes",
+		           STORE_PATH_MAX);
 		return SQLITE_MISUSE;
 	}
 	const struct store_opts defaults = {.synchronous = SYNC_NORMAL,
@@ -380,18 +370,18 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 	if (!o)
 		o = &defaults;
 	if (o->busy_timeout_ms < 0 || o->busy_timeout_ms > INT_MAX) {
-		seterr(err, errlen, "store %s: busy_timeout %lld ms is outside 0..%d", path,
-		       (long long)o->busy_timeout_ms, INT_MAX);
+		errbuf_set(err, errlen, "store %s: busy_timeout %lld ms is outside 0..%d", path,
+		           (long long)o->busy_timeout_ms, INT_MAX);
 		return SQLITE_MISUSE;
 	}
 	if (o->journal_size_limit > (uint64_t)INT64_MAX) {
-		seterr(err, errlen, "store %s: journal_size_limit %llu is too large", path,
-		       (unsigned long long)o->journal_size_limit);
+		errbuf_set(err, errlen, "store %s: journal_size_limit %llu is too large", path,
+		           (unsigned long long)o->journal_size_limit);
 		return SQLITE_MISUSE;
 	}
 	if (o->synchronous != SYNC_NORMAL && o->synchronous != SYNC_FULL) {
-		seterr(err, errlen, "store %s: synchronous mode %d is neither normal nor full",
-		       path, (int)o->synchronous);
+		errbuf_set(err, errlen, "store %s: synchronous mode %d is neither normal nor full",
+		           path, (int)o->synchronous);
 		return SQLITE_MISUSE;
 	}
 
@@ -405,13 +395,13 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 
 	struct store *st = calloc(1, sizeof(*st));
 	if (!st) {
-		seterr(err, errlen, "store %s: out of memory", path);
+		errbuf_set(err, errlen, "store %s: out of memory", path);
 		return SQLITE_NOMEM;
 	}
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store %s: cannot open: %s", path,
-		       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		errbuf_set(err, errlen, "store %s: cannot open: %s", path,
+		           st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		rc &= 0xff;
 		goto fail;
 	}
@@ -421,9 +411,10 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 	 * later step would then fail with a less telling message.
 	 */
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
-		seterr(err, errlen,
-		       "store %s: read-only: the file or its file system does not allow writing",
-		       path);
+		errbuf_set(
+		        err, errlen,
+		        "store %s: read-only: the file or its file system does not allow writing",
+		        path);
 		rc = SQLITE_READONLY;
 		goto fail;
 	}
@@ -447,7 +438,7 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 	char why[512];
 	rc = store_migrate(st->db, store_schema_files, store_schema_count, why, sizeof(why));
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store %s: %s", path, why);
+		errbuf_set(err, errlen, "store %s: %s", path, why);
 		goto fail;
 	}
 
@@ -455,8 +446,8 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                        &st->stmt[i], NULL);
 		if (rc != SQLITE_OK) {
-			seterr(err, errlen, "store %s: cannot prepare \"%.60s...\": %s", path,
-			       stmt_sql[i], sqlite3_errmsg(st->db));
+			errbuf_set(err, errlen, "store %s: cannot prepare \"%.60s...\": %s", path,
+			           stmt_sql[i], sqlite3_errmsg(st->db));
 			rc &= 0xff;
 			goto fail;
 		}
@@ -493,12 +484,12 @@ int store_close(struct store *st)
 int store_checkpoint(struct store *st, char *err, size_t errlen)
 {
 	if (!st) {
-		seterr(err, errlen, "store_checkpoint: no store");
+		errbuf_set(err, errlen, "store_checkpoint: no store");
 		return SQLITE_MISUSE;
 	}
 	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store: WAL checkpoint: %s", sqlite3_errmsg(st->db));
+		errbuf_set(err, errlen, "store: WAL checkpoint: %s", sqlite3_errmsg(st->db));
 		return rc & 0xff;
 	}
 	return SQLITE_OK;
@@ -510,9 +501,9 @@ int store_flush(struct store *st, char *err, size_t errlen)
 		return SQLITE_OK;
 	st->in_group = false;
 	if (sqlite3_get_autocommit(st->db)) {
-		seterr(err, errlen,
-		       "store: a group of writes was rolled back by SQLite after an error; the "
-		       "pulls in it are not stored");
+		errbuf_set(err, errlen,
+		           "store: a group of writes was rolled back by SQLite after an error; the "
+		           "pulls in it are not stored");
 		return SQLITE_ABORT;
 	}
 	int rc = run_once(st, st->stmt[STMT_COMMIT], err, errlen,
@@ -527,7 +518,7 @@ int store_flush(struct store *st, char *err, size_t errlen)
 int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen)
 {
 	if (!st || !w || !w->name) {
-		seterr(err, errlen, "store_ws_put: no store, workspace or name");
+		errbuf_set(err, errlen, "store_ws_put: no store, workspace or name");
 		return SQLITE_MISUSE;
 	}
 	char what[WS_NAME_MAX + 32];
@@ -570,7 +561,7 @@ int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out,
                  size_t errlen)
 {
 	if (!st || !name || !out) {
-		seterr(err, errlen, "store_ws_get: no store, name or result");
+		errbuf_set(err, errlen, "store_ws_get: no store, name or result");
 		return -SQLITE_MISUSE;
 	}
 	sqlite3_stmt *s = st->stmt[STMT_WS_GET];
@@ -582,7 +573,7 @@ int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out,
 		return 0;
 	}
 	if (rc != SQLITE_ROW) {
-		seterr(err, errlen, "store: workspace %.64s: %s", name, sqlite3_errmsg(st->db));
+		errbuf_set(err, errlen, "store: workspace %.64s: %s", name, sqlite3_errmsg(st->db));
 		stmt_done(s);
 		return -(rc & 0xff);
 	}
@@ -592,8 +583,9 @@ int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out,
 	rc = 1;
 	if (copy_bounded(out->state, sizeof(out->state), state) != 0 ||
 	    copy_bounded(out->key_fingerprint, sizeof(out->key_fingerprint), fp) != 0) {
-		seterr(err, errlen,
-		       "store: workspace %.64s: stored state or key fingerprint is too long", name);
+		errbuf_set(err, errlen,
+		           "store: workspace %.64s: stored state or key fingerprint is too long",
+		           name);
 		rc = -SQLITE_TOOBIG;
 	}
 	out->last_pull_at = sqlite3_column_int64(s, 2);
@@ -607,7 +599,7 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
                          char *err, size_t errlen)
 {
 	if (!st || !fn) {
-		seterr(err, errlen, "store_ws_each_active: no store or function");
+		errbuf_set(err, errlen, "store_ws_each_active: no store or function");
 		return SQLITE_MISUSE;
 	}
 	/*
@@ -622,8 +614,8 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 		if (n == STORE_MAX_WORKSPACES) {
-			seterr(err, errlen, "store: more than %d active workspaces",
-			       STORE_MAX_WORKSPACES);
+			errbuf_set(err, errlen, "store: more than %d active workspaces",
+			           STORE_MAX_WORKSPACES);
 			rc = SQLITE_TOOBIG;
 			stopped = true;
 			break;
@@ -632,7 +624,7 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
 			size_t ncap = cap ? cap * 2 : 16;
 			void *p = realloc(names, ncap * sizeof(*names));
 			if (!p) {
-				seterr(err, errlen, "store: out of memory listing workspaces");
+				errbuf_set(err, errlen, "store: out of memory listing workspaces");
 				rc = SQLITE_NOMEM;
 				stopped = true;
 				break;
@@ -641,9 +633,9 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
 			cap = ncap;
 		}
 		if (copy_bounded(names[n], sizeof(names[n]), name) != 0) {
-			seterr(err, errlen,
-			       "store: a stored workspace name is longer than %d bytes",
-			       WS_NAME_MAX);
+			errbuf_set(err, errlen,
+			           "store: a stored workspace name is longer than %d bytes",
+			           WS_NAME_MAX);
 			rc = SQLITE_TOOBIG;
 			stopped = true;
 			break;
@@ -654,7 +646,7 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
 		rc = SQLITE_OK;
 	} else if (!stopped) {
 		rc &= 0xff;
-		seterr(err, errlen, "store: listing workspaces: %s", sqlite3_errmsg(st->db));
+		errbuf_set(err, errlen, "store: listing workspaces: %s", sqlite3_errmsg(st->db));
 	}
 	stmt_done(s);
 	if (rc == SQLITE_OK)
@@ -668,7 +660,7 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
                        char *err, size_t errlen)
 {
 	if (!st || !name || !state) {
-		seterr(err, errlen, "store_ws_set_state: no store, name or state");
+		errbuf_set(err, errlen, "store_ws_set_state: no store, name or state");
 		return SQLITE_MISUSE;
 	}
 	char what[WS_NAME_MAX + 32];
@@ -688,7 +680,7 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
 	}
 	int rc = run_once(st, s, err, errlen, what);
 	if (rc == SQLITE_OK && sqlite3_changes(st->db) == 0) {
-		seterr(err, errlen, "%s: not in the store", what);
+		errbuf_set(err, errlen, "%s: not in the store", what);
 		rc = SQLITE_NOTFOUND;
 	}
 	return rc;
@@ -700,14 +692,14 @@ int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64
                      size_t errlen)
 {
 	if (!st || !ws || !id) {
-		seterr(err, errlen, "store_pull_begin: no store, workspace or id");
+		errbuf_set(err, errlen, "store_pull_begin: no store, workspace or id");
 		return SQLITE_MISUSE;
 	}
 	*id = 0;
 	char what[WS_NAME_MAX + 48];
 	snprintf(what, sizeof(what), "store: beginning a pull of workspace %.64s", ws);
 	if (started_at == 0) {
-		seterr(err, errlen, "%s: no start time", what);
+		errbuf_set(err, errlen, "%s: no start time", what);
 		return SQLITE_MISUSE;
 	}
 	int grc = group_enter(st, err, errlen, what);
@@ -742,20 +734,20 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
                    size_t errlen)
 {
 	if (!st || !e) {
-		seterr(err, errlen, "store_pull_end: no store or outcome");
+		errbuf_set(err, errlen, "store_pull_end: no store or outcome");
 		return SQLITE_MISUSE;
 	}
 	char what[64];
 	snprintf(what, sizeof(what), "store: ending pull %lld", (long long)id);
 	if (!e->status || !pull_status_valid(e->status)) {
-		seterr(err, errlen,
-		       "%s: status \"%.32s\" is not one of ok, partial, failed, auth_failed, "
-		       "cancelled",
-		       what, e->status ? e->status : "(null)");
+		errbuf_set(err, errlen,
+		           "%s: status \"%.32s\" is not one of ok, partial, failed, auth_failed, "
+		           "cancelled",
+		           what, e->status ? e->status : "(null)");
 		return SQLITE_MISUSE;
 	}
 	if (e->finished_at == 0) {
-		seterr(err, errlen, "%s: no finish time", what);
+		errbuf_set(err, errlen, "%s: no finish time", what);
 		return SQLITE_MISUSE;
 	}
 	int grc = group_enter(st, err, errlen, what);
@@ -777,7 +769,7 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 	}
 	int rc = run_once(st, s, err, errlen, what);
 	if (rc == SQLITE_OK && sqlite3_changes(st->db) == 0) {
-		seterr(err, errlen, "%s: no such pull is running", what);
+		errbuf_set(err, errlen, "%s: no such pull is running", what);
 		rc = SQLITE_NOTFOUND;
 	}
 	return rc;
@@ -786,14 +778,14 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, size_t errlen)
 {
 	if (!st) {
-		seterr(err, errlen, "store_pull_close_running: no store");
+		errbuf_set(err, errlen, "store_pull_close_running: no store");
 		return SQLITE_MISUSE;
 	}
 	if (n)
 		*n = 0;
 	const char *what = "store: closing interrupted pulls";
 	if (now == 0) {
-		seterr(err, errlen, "%s: no time", what);
+		errbuf_set(err, errlen, "%s: no time", what);
 		return SQLITE_MISUSE;
 	}
 	int grc = group_enter(st, err, errlen, what);
@@ -922,19 +914,20 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 	if (n_rows)
 		*n_rows = 0;
 	if (!st || !ws || !rs || (unsigned)rs->stream >= STREAM_COUNT) {
-		seterr(err, errlen, "store_commit_stream: no store, workspace or rowset");
+		errbuf_set(err, errlen, "store_commit_stream: no store, workspace or rowset");
 		return SQLITE_MISUSE;
 	}
 	const char *sname = stream_name(rs->stream);
 	if ((rs->n > 0 && !rs->rows) || rs->row_size != rowset_row_size(rs->stream)) {
-		seterr(err, errlen, "store: commit of stream %s: the rowset is not one of %s rows",
-		       sname, sname);
+		errbuf_set(err, errlen,
+		           "store: commit of stream %s: the rowset is not one of %s rows", sname,
+		           sname);
 		return SQLITE_MISUSE;
 	}
 	char now_s[TS_LEN];
 	if (now == 0 || fmt_instant(now, now_s) != 0) {
-		seterr(err, errlen, "store: commit of stream %s: time %lld is not usable", sname,
-		       (long long)now);
+		errbuf_set(err, errlen, "store: commit of stream %s: time %lld is not usable",
+		           sname, (long long)now);
 		return SQLITE_MISUSE;
 	}
 
@@ -960,12 +953,12 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
-		seterr(err, errlen, "%s: no such pull of that workspace is running", what);
+		errbuf_set(err, errlen, "%s: no such pull of that workspace is running", what);
 		rc = SQLITE_CONSTRAINT;
 	} else if (rc == SQLITE_ROW) {
 		rc = SQLITE_OK;
 	} else {
-		seterr(err, errlen, "%s: checking the pull: %s", what, sqlite3_errmsg(st->db));
+		errbuf_set(err, errlen, "%s: checking the pull: %s", what, sqlite3_errmsg(st->db));
 		rc &= 0xff;
 	}
 	stmt_done(s);
@@ -983,12 +976,12 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 		if (b.rc == SQLITE_OK)
 			rc = sqlite3_step(s);
 		if (b.rc != SQLITE_OK) {
-			seterr(err, errlen, "%s failed at row index %zu of %zu: binding: %s", what,
-			       i, rs->n, sqlite3_errstr(b.rc));
+			errbuf_set(err, errlen, "%s failed at row index %zu of %zu: binding: %s",
+			           what, i, rs->n, sqlite3_errstr(b.rc));
 			rc = b.rc & 0xff;
 		} else if (rc != SQLITE_DONE) {
-			seterr(err, errlen, "%s failed at row index %zu of %zu: %s", what, i, rs->n,
-			       sqlite3_errmsg(st->db));
+			errbuf_set(err, errlen, "%s failed at row index %zu of %zu: %s", what, i,
+			           rs->n, sqlite3_errmsg(st->db));
 			rc &= 0xff;
 		} else {
 			rc = SQLITE_OK;
@@ -1011,12 +1004,12 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 		if (b.rc == SQLITE_OK)
 			rc = sqlite3_step(s);
 		if (b.rc != SQLITE_OK) {
-			seterr(err, errlen, "%s failed marking removed seats: binding: %s", what,
-			       sqlite3_errstr(b.rc));
+			errbuf_set(err, errlen, "%s failed marking removed seats: binding: %s",
+			           what, sqlite3_errstr(b.rc));
 			rc = b.rc & 0xff;
 		} else if (rc != SQLITE_DONE) {
-			seterr(err, errlen, "%s failed marking removed seats: %s", what,
-			       sqlite3_errmsg(st->db));
+			errbuf_set(err, errlen, "%s failed marking removed seats: %s", what,
+			           sqlite3_errmsg(st->db));
 			rc &= 0xff;
 		} else {
 			rc = SQLITE_OK;

@@ -20,9 +20,9 @@
  * read-only; SQLite may then create a missing -shm.
  */
 #include "store_migrate.h"
+#include "errbuf.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,17 +32,6 @@
 
 #include "store.h"
 #include "store_sql.h"
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen)
 {
@@ -56,10 +45,10 @@ int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t 
 	if (rc != SQLITE_OK) {
 		rc &= 0xff;
 		if (rc == SQLITE_NOTADB)
-			seterr(err, errlen, "not a SQLite database (%s)", sqlite3_errmsg(db));
+			errbuf_set(err, errlen, "not a SQLite database (%s)", sqlite3_errmsg(db));
 		else
-			seterr(err, errlen, "cannot read the schema version: %s",
-			       sqlite3_errmsg(db));
+			errbuf_set(err, errlen, "cannot read the schema version: %s",
+			           sqlite3_errmsg(db));
 		sqlite3_finalize(s);
 		return rc;
 	}
@@ -69,26 +58,28 @@ int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t 
 	sqlite3_finalize(s);
 
 	if (app != 0 && app != STORE_APPLICATION_ID) {
-		seterr(err, errlen,
-		       "not a wegauge store: it belongs to another program (application_id %#x)",
-		       (unsigned)app);
+		errbuf_set(
+		        err, errlen,
+		        "not a wegauge store: it belongs to another program (application_id %#x)",
+		        (unsigned)app);
 		return SQLITE_NOTADB;
 	}
 	if (app == 0 && (v != 0 || objects != 0)) {
-		seterr(err, errlen,
-		       "not a wegauge store: a database with %d schema objects and user_version %d "
-		       "but no wegauge mark",
-		       objects, v);
+		errbuf_set(err, errlen,
+		           "not a wegauge store: a database with %d schema objects and "
+		           "user_version %d "
+		           "but no wegauge mark",
+		           objects, v);
 		return SQLITE_NOTADB;
 	}
 	if (v > latest) {
-		seterr(err, errlen,
-		       "schema version %d is newer than this wegauged (%d): upgrade wegauged", v,
-		       latest);
+		errbuf_set(err, errlen,
+		           "schema version %d is newer than this wegauged (%d): upgrade wegauged",
+		           v, latest);
 		return SQLITE_ERROR;
 	}
 	if (v < 0) {
-		seterr(err, errlen, "schema version %d is not a version", v);
+		errbuf_set(err, errlen, "schema version %d is not a version", v);
 		return SQLITE_NOTADB;
 	}
 	*version = v;
@@ -117,7 +108,8 @@ static int apply_file(sqlite3 *db, const struct store_schema_file *f, char *err,
 	char sql[64];
 	int rc = exec_sql(db, f->sql);
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "schema migration %s failed: %s", f->name, sqlite3_errmsg(db));
+		errbuf_set(err, errlen, "schema migration %s failed: %s", f->name,
+		           sqlite3_errmsg(db));
 		return rc;
 	}
 	if (f->version == 1) {
@@ -129,8 +121,8 @@ static int apply_file(sqlite3 *db, const struct store_schema_file *f, char *err,
 		rc = exec_sql(db, sql);
 	}
 	if (rc != SQLITE_OK)
-		seterr(err, errlen, "schema migration %s: cannot set the version: %s", f->name,
-		       sqlite3_errmsg(db));
+		errbuf_set(err, errlen, "schema migration %s: cannot set the version: %s", f->name,
+		           sqlite3_errmsg(db));
 	return rc;
 }
 
@@ -139,9 +131,9 @@ int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, 
 {
 	for (size_t i = 0; i < n; i++) {
 		if (files[i].version != (int)i + 1 || !files[i].sql || !files[i].name) {
-			seterr(err, errlen,
-			       "schema file %zu (%s) has version %d where %zu was expected", i,
-			       files[i].name ? files[i].name : "?", files[i].version, i + 1);
+			errbuf_set(err, errlen,
+			           "schema file %zu (%s) has version %d where %zu was expected", i,
+			           files[i].name ? files[i].name : "?", files[i].version, i + 1);
 			return SQLITE_MISUSE;
 		}
 	}
@@ -154,8 +146,8 @@ int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, 
 	for (size_t step = 0; step <= n; step++) {
 		int rc = exec_sql(db, SQL_BEGIN_IMMEDIATE);
 		if (rc != SQLITE_OK) {
-			seterr(err, errlen, "schema migration: cannot begin: %s",
-			       sqlite3_errmsg(db));
+			errbuf_set(err, errlen, "schema migration: cannot begin: %s",
+			           sqlite3_errmsg(db));
 			return rc;
 		}
 		int v = 0;
@@ -164,17 +156,17 @@ int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, 
 			rc = exec_sql(db, SQL_COMMIT);
 			if (rc == SQLITE_OK)
 				return SQLITE_OK;
-			seterr(err, errlen, "schema migration: cannot commit: %s",
-			       sqlite3_errmsg(db));
+			errbuf_set(err, errlen, "schema migration: cannot commit: %s",
+			           sqlite3_errmsg(db));
 		}
 		if (rc == SQLITE_OK) {
 			rc = apply_file(db, &files[v], err, errlen);
 			if (rc == SQLITE_OK) {
 				rc = exec_sql(db, SQL_COMMIT);
 				if (rc != SQLITE_OK)
-					seterr(err, errlen,
-					       "schema migration %s: cannot commit: %s",
-					       files[v].name, sqlite3_errmsg(db));
+					errbuf_set(err, errlen,
+					           "schema migration %s: cannot commit: %s",
+					           files[v].name, sqlite3_errmsg(db));
 			}
 		}
 		if (rc != SQLITE_OK) {
@@ -182,7 +174,7 @@ int store_migrate(sqlite3 *db, const struct store_schema_file *files, size_t n, 
 			return rc;
 		}
 	}
-	seterr(err, errlen, "schema migration: the version did not reach %d", latest);
+	errbuf_set(err, errlen, "schema migration: the version did not reach %d", latest);
 	return SQLITE_INTERNAL;
 }
 
@@ -225,18 +217,18 @@ int store_check_file(const char *path, char *err, size_t errlen)
 	if (stat(path, &sb) != 0) {
 		if (errno == ENOENT)
 			return SQLITE_OK;
-		seterr(err, errlen, "store %s: cannot stat: %s", path, strerror(errno));
+		errbuf_set(err, errlen, "store %s: cannot stat: %s", path, strerror(errno));
 		return SQLITE_CANTOPEN;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "store %s: not a regular file", path);
+		errbuf_set(err, errlen, "store %s: not a regular file", path);
 		return SQLITE_CANTOPEN;
 	}
 
 	size_t len = strlen(path);
 	char *wal = malloc(len + sizeof("-wal"));
 	if (!wal) {
-		seterr(err, errlen, "store %s: out of memory", path);
+		errbuf_set(err, errlen, "store %s: out of memory", path);
 		return SQLITE_NOMEM;
 	}
 	memcpy(wal, path, len);
@@ -251,15 +243,15 @@ int store_check_file(const char *path, char *err, size_t errlen)
 	} else {
 		char *uri = immutable_uri(path);
 		if (!uri) {
-			seterr(err, errlen, "store %s: out of memory", path);
+			errbuf_set(err, errlen, "store %s: out of memory", path);
 			return SQLITE_NOMEM;
 		}
 		rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 		free(uri);
 	}
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store %s: cannot open to check it: %s", path,
-		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		errbuf_set(err, errlen, "store %s: cannot open to check it: %s", path,
+		           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return rc & 0xff;
 	}
@@ -268,7 +260,7 @@ int store_check_file(const char *path, char *err, size_t errlen)
 	int version = 0;
 	rc = store_schema_check(db, store_schema_version(), &version, why, sizeof(why));
 	if (rc != SQLITE_OK) {
-		seterr(err, errlen, "store %s: %s", path, why);
+		errbuf_set(err, errlen, "store %s: %s", path, why);
 		sqlite3_close(db);
 		return rc;
 	}
@@ -282,16 +274,16 @@ int store_check_file(const char *path, char *err, size_t errlen)
 		if (res && strcmp(res, "ok") == 0) {
 			rc = SQLITE_OK;
 		} else {
-			seterr(err, errlen, "store %s: corrupt: quick_check: %s", path,
-			       res ? res : "(no answer)");
+			errbuf_set(err, errlen, "store %s: corrupt: quick_check: %s", path,
+			           res ? res : "(no answer)");
 			rc = SQLITE_CORRUPT;
 		}
 	} else {
 		rc &= 0xff;
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_CORRUPT;
-		seterr(err, errlen, "store %s: corrupt: quick_check failed: %s", path,
-		       sqlite3_errmsg(db));
+		errbuf_set(err, errlen, "store %s: corrupt: quick_check failed: %s", path,
+		           sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);

@@ -10,10 +10,10 @@
  * daemon itself validates the rest.
  */
 #include "cli_conf.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <ini.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,17 +30,6 @@ struct conf_parse {
 	size_t outlen;
 	bool too_long; /* the value does not fit in out */
 };
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* inih's reader: the next line without leading blanks, or NULL at the end. */
 static char *conf_reader(char *str, int num, void *stream)
@@ -91,14 +80,14 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
-		seterr(err, errlen, "configuration %s: %s (give the store with -d DB)", path,
-		       strerror(errno));
+		errbuf_set(err, errlen, "configuration %s: %s (give the store with -d DB)", path,
+		           strerror(errno));
 		return -1;
 	}
 	char *b = malloc(CLI_CONF_MAX + 1);
 	if (b == NULL) {
 		fclose(f);
-		seterr(err, errlen, "configuration %s: out of memory", path);
+		errbuf_set(err, errlen, "configuration %s: out of memory", path);
 		return -1;
 	}
 	size_t n = fread(b, 1, CLI_CONF_MAX + 1, f);
@@ -106,12 +95,13 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 	fclose(f);
 	if (failed) {
 		free(b);
-		seterr(err, errlen, "configuration %s: cannot read it", path);
+		errbuf_set(err, errlen, "configuration %s: cannot read it", path);
 		return -1;
 	}
 	if (n > CLI_CONF_MAX) {
 		free(b);
-		seterr(err, errlen, "configuration %s: larger than %d bytes", path, CLI_CONF_MAX);
+		errbuf_set(err, errlen, "configuration %s: larger than %d bytes", path,
+		           CLI_CONF_MAX);
 		return -1;
 	}
 	*buf = b;
@@ -130,7 +120,7 @@ int cli_conf_database(const char *path, char *out, size_t outlen, char *err, siz
 	int rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	free(buf);
 	if (rc == -2) {
-		seterr(err, errlen, "configuration %s: out of memory", path);
+		errbuf_set(err, errlen, "configuration %s: out of memory", path);
 		return -1;
 	}
 	/*
@@ -140,12 +130,13 @@ int cli_conf_database(const char *path, char *out, size_t outlen, char *err, siz
 	 * a reload, so it does not refuse the same file.
 	 */
 	if (p.db_line == 0 && p.bad_line != 0) {
-		seterr(err, errlen, "configuration %s:%d: expected a line of at most %d characters",
-		       path, p.bad_line, INI_MAX_LINE - 3);
+		errbuf_set(err, errlen,
+		           "configuration %s:%d: expected a line of at most %d characters", path,
+		           p.bad_line, INI_MAX_LINE - 3);
 		return -1;
 	}
 	if (p.db_line == 0 && rc > 0) {
-		seterr(err, errlen, "configuration %s:%d: cannot parse this line", path, rc);
+		errbuf_set(err, errlen, "configuration %s:%d: cannot parse this line", path, rc);
 		return -1;
 	}
 	if (p.db_line == 0) {
@@ -153,8 +144,8 @@ int cli_conf_database(const char *path, char *out, size_t outlen, char *err, siz
 		return 0;
 	}
 	if (p.too_long || out[0] == '\0') {
-		seterr(err, errlen, "configuration %s:%d: [daemon] database: expected a path", path,
-		       p.db_line);
+		errbuf_set(err, errlen, "configuration %s:%d: [daemon] database: expected a path",
+		           path, p.db_line);
 		out[0] = '\0';
 		return -1;
 	}

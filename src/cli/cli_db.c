@@ -10,10 +10,10 @@
  * database is never described as "too old".
  */
 #include "cli_db.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,17 +21,6 @@
 
 #include "store.h"
 #include "store_migrate.h" /* STORE_APPLICATION_ID */
-
-__attribute__((format(printf, 3, 4))) static void seterr(char *err, size_t errlen, const char *fmt,
-                                                         ...)
-{
-	if (err == NULL || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
 {
@@ -79,9 +68,9 @@ static int check_store(sqlite3 *db, char *err, size_t errlen)
 	if (rc != SQLITE_ROW) {
 		rc = sqlite3_extended_errcode(db);
 		if ((rc & 0xff) == SQLITE_NOTADB)
-			seterr(err, errlen, "not a SQLite database");
+			errbuf_set(err, errlen, "not a SQLite database");
 		else
-			seterr(err, errlen, "cannot read it: %s", sqlite3_errmsg(db));
+			errbuf_set(err, errlen, "cannot read it: %s", sqlite3_errmsg(db));
 		sqlite3_finalize(st);
 		return rc > 0 ? rc : -1;
 	}
@@ -91,26 +80,28 @@ static int check_store(sqlite3 *db, char *err, size_t errlen)
 	int known = store_schema_version();
 	if (app != STORE_APPLICATION_ID) {
 		if (app == 0)
-			seterr(err, errlen,
-			       "not a wegauge store (it has no wegauge application_id)");
+			errbuf_set(err, errlen,
+			           "not a wegauge store (it has no wegauge application_id)");
 		else
-			seterr(err, errlen,
-			       "not a wegauge store (application_id %#x belongs to another "
-			       "program)",
-			       (unsigned)app);
+			errbuf_set(err, errlen,
+			           "not a wegauge store (application_id %#x belongs to another "
+			           "program)",
+			           (unsigned)app);
 		return -1;
 	}
 	if (version > known) {
-		seterr(err, errlen,
-		       "schema version %d is newer than this wegauge knows (%d): upgrade wegauge",
-		       version, known);
+		errbuf_set(
+		        err, errlen,
+		        "schema version %d is newer than this wegauge knows (%d): upgrade wegauge",
+		        version, known);
 		return -1;
 	}
 	if (version < known) {
-		seterr(err, errlen,
-		       "schema version %d is older than this wegauge knows (%d): start wegauged "
-		       "once to migrate the store",
-		       version, known);
+		errbuf_set(
+		        err, errlen,
+		        "schema version %d is older than this wegauge knows (%d): start wegauged "
+		        "once to migrate the store",
+		        version, known);
 		return -1;
 	}
 	return 0;
@@ -127,21 +118,21 @@ static int try_open(const char *path, bool immutable, sqlite3 **out, char *why, 
 	char uri[CLI_PATH_MAX * 3 + 32];
 	*out = NULL;
 	if (cli_db_uri(path, immutable, uri, sizeof(uri)) != 0) {
-		seterr(why, whylen, "the path is too long");
+		errbuf_set(why, whylen, "the path is too long");
 		return -1;
 	}
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	if (rc != SQLITE_OK) {
-		seterr(why, whylen, "cannot open it: %s",
-		       db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		errbuf_set(why, whylen, "cannot open it: %s",
+		           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return rc;
 	}
 	sqlite3_busy_timeout(db, CLI_BUSY_TIMEOUT_MS);
 	rc = check_store(db, why, whylen);
 	if (rc == 0 && sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
-		seterr(why, whylen, "%s", sqlite3_errmsg(db));
+		errbuf_set(why, whylen, "%s", sqlite3_errmsg(db));
 		rc = -1;
 	}
 	if (rc != 0) {
@@ -156,19 +147,19 @@ int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (path == NULL || *path == '\0' || strlen(path) > CLI_PATH_MAX) {
-		seterr(err, errlen, "database path: expected 1 to %d bytes", CLI_PATH_MAX);
+		errbuf_set(err, errlen, "database path: expected 1 to %d bytes", CLI_PATH_MAX);
 		return -1;
 	}
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
 		if (errno == ENOENT)
-			seterr(err, errlen, "database %s: no such file", path);
+			errbuf_set(err, errlen, "database %s: no such file", path);
 		else
-			seterr(err, errlen, "database %s: %s", path, strerror(errno));
+			errbuf_set(err, errlen, "database %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		seterr(err, errlen, "database %s: not a regular file", path);
+		errbuf_set(err, errlen, "database %s: not a regular file", path);
 		return -1;
 	}
 	char why[256];
@@ -191,7 +182,7 @@ int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 			rc = try_open(path, true, out, why, sizeof(why));
 	}
 	if (rc != 0) {
-		seterr(err, errlen, "database %s: %s", path, why);
+		errbuf_set(err, errlen, "database %s: %s", path, why);
 		return -1;
 	}
 	return 0;
@@ -209,7 +200,7 @@ void cli_db_close(sqlite3 *db)
 int cli_db_begin(sqlite3 *db, char *err, size_t errlen)
 {
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db));
+		errbuf_set(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	return 0;
@@ -249,7 +240,7 @@ struct cli_section *cli_db_query(sqlite3 *db, struct cli_result *r, const char *
 	struct cli_section *s = NULL;
 	char why[256];
 	if (nb > CLI_MAX_BINDS) {
-		seterr(err, errlen, "%s: too many parameters", name);
+		errbuf_set(err, errlen, "%s: too many parameters", name);
 		return NULL;
 	}
 	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -269,27 +260,28 @@ struct cli_section *cli_db_query(sqlite3 *db, struct cli_result *r, const char *
 	int ncols = sqlite3_column_count(st);
 	const char *cols[CLI_MAX_COLS];
 	if (ncols <= 0 || ncols > CLI_MAX_COLS) {
-		seterr(err, errlen, "%s: the query has %d columns", name, ncols);
+		errbuf_set(err, errlen, "%s: the query has %d columns", name, ncols);
 		goto out;
 	}
 	for (int c = 0; c < ncols; c++)
 		cols[c] = sqlite3_column_name(st, c);
 	s = cli_result_add(r, name, title, (size_t)ncols, cols, why, sizeof(why));
 	if (s == NULL) {
-		seterr(err, errlen, "%s: %s", name, why);
+		errbuf_set(err, errlen, "%s: %s", name, why);
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cli_cell *row = cli_section_add_row(s, why, sizeof(why));
 		if (row == NULL) {
-			seterr(err, errlen, "%s: %s", name, why);
+			errbuf_set(err, errlen, "%s: %s", name, why);
 			s = NULL;
 			goto out;
 		}
 		for (int c = 0; c < ncols; c++) {
 			if (copy_cell(st, c, &row[c]) != 0) {
-				seterr(err, errlen, "%s: out of memory or a value over %d bytes",
-				       name, CLI_MAX_TEXT);
+				errbuf_set(err, errlen,
+				           "%s: out of memory or a value over %d bytes", name,
+				           CLI_MAX_TEXT);
 				s = NULL;
 				goto out;
 			}
@@ -298,7 +290,7 @@ struct cli_section *cli_db_query(sqlite3 *db, struct cli_result *r, const char *
 	if (rc == SQLITE_DONE)
 		goto out;
 sqlerr:
-	seterr(err, errlen, "%s: %s", name, sqlite3_errmsg(db));
+	errbuf_set(err, errlen, "%s: %s", name, sqlite3_errmsg(db));
 	s = NULL;
 out:
 	sqlite3_finalize(st);

@@ -14,6 +14,7 @@
  * passes bytes through unchanged, quoting as RFC 4180 says.
  */
 #include "cli_out.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,21 +36,15 @@ int cli_format_parse(const char *s, enum cli_format *out)
 	return -1;
 }
 
-static void seterr(char *err, size_t errlen, const char *msg)
-{
-	if (err != NULL && errlen > 0)
-		snprintf(err, errlen, "%s", msg);
-}
-
 struct cli_section *cli_result_add(struct cli_result *r, const char *name, const char *title,
                                    size_t ncols, const char *const *cols, char *err, size_t errlen)
 {
 	if (r->n >= CLI_MAX_SECTIONS) {
-		seterr(err, errlen, "too many result sections");
+		errbuf_set(err, errlen, "%s", "too many result sections");
 		return NULL;
 	}
 	if (ncols == 0 || ncols > CLI_MAX_COLS) {
-		seterr(err, errlen, "a result section needs 1 to 32 columns");
+		errbuf_set(err, errlen, "%s", "a result section needs 1 to 32 columns");
 		return NULL;
 	}
 	struct cli_section *s = calloc(1, sizeof(*s));
@@ -68,7 +63,7 @@ struct cli_section *cli_result_add(struct cli_result *r, const char *name, const
 	}
 	return s;
 nomem:
-	seterr(err, errlen, "out of memory");
+	errbuf_set(err, errlen, "%s", "out of memory");
 	return NULL;
 }
 
@@ -111,7 +106,8 @@ int cli_section_set_footer(struct cli_section *s, const char *footer)
 struct cli_cell *cli_section_add_row(struct cli_section *s, char *err, size_t errlen)
 {
 	if (s->nrows >= CLI_MAX_ROWS) {
-		seterr(err, errlen, "more than 1000000 rows in one result; narrow the query");
+		errbuf_set(err, errlen, "%s",
+		           "more than 1000000 rows in one result; narrow the query");
 		return NULL;
 	}
 	if (s->nrows == s->cap) {
@@ -120,7 +116,7 @@ struct cli_cell *cli_section_add_row(struct cli_section *s, char *err, size_t er
 			cap = CLI_MAX_ROWS;
 		struct cli_cell *cells = realloc(s->cells, cap * s->ncols * sizeof(*cells));
 		if (cells == NULL) {
-			seterr(err, errlen, "out of memory");
+			errbuf_set(err, errlen, "%s", "out of memory");
 			return NULL;
 		}
 		s->cells = cells;
