@@ -25,6 +25,7 @@
  * and reads every API key. Nothing is returned unless all of it is right.
  */
 #include "config.h"
+#include "iniline.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -384,22 +385,11 @@ static void section_open(struct parse *p, const char *s, size_t n)
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	if (p->pos >= p->len || num < 4)
+	const char *line;
+	size_t n;
+	if (num < 4 || !iniline_next(p->buf, p->len, &p->pos, &p->lineno, &line, &n))
 		return NULL;
-	const char *line = p->buf + p->pos;
-	const char *nl = memchr(line, '\n', p->len - p->pos);
-	size_t n = nl ? (size_t)(nl - line) : p->len - p->pos;
-	p->pos += n + (nl ? 1 : 0);
-	p->lineno++;
 	str[0] = '\0';
-	if (p->lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-		line += 3;
-		n -= 3;
-	}
-	while (n > 0 && is_blank(*line)) {
-		line++;
-		n--;
-	}
 	while (n > 0 && is_blank(line[n - 1]))
 		n--;
 	if (memchr(line, '\0', n) != NULL) {

@@ -11,6 +11,7 @@
  */
 #include "cli_conf.h"
 #include "errbuf.h"
+#include "iniline.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -35,21 +36,10 @@ struct conf_parse {
 static char *conf_reader(char *str, int num, void *stream)
 {
 	struct conf_parse *p = stream;
-	if (p->pos >= p->len || num < 4)
+	const char *line;
+	size_t n;
+	if (num < 4 || !iniline_next(p->buf, p->len, &p->pos, &p->lineno, &line, &n))
 		return NULL;
-	const char *line = p->buf + p->pos;
-	const char *nl = memchr(line, '\n', p->len - p->pos);
-	size_t n = nl ? (size_t)(nl - line) : p->len - p->pos;
-	p->pos += n + (nl ? 1 : 0);
-	p->lineno++;
-	if (p->lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-		line += 3;
-		n -= 3;
-	}
-	while (n > 0 && (*line == ' ' || *line == '\t')) {
-		line++;
-		n--;
-	}
 	str[0] = '\0';
 	if (memchr(line, '\0', n) != NULL || n > (size_t)num - 3) {
 		if (p->bad_line == 0)
