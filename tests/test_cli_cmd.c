@@ -16,59 +16,19 @@
 
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #include <sqlite3.h>
 
 #include "cli/cli_cmd.h"
 #include "cli/cli_db.h"
 
-static char dir[512], store[700];
-
-/* The contents of a file (the caller frees), or fail. */
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Build the populated store at path from the schema and the fixture. */
-static void build_store(const char *path)
-{
-	const char *src = getenv("SOURCE_DIR"), *fix = getenv("FIXTURES");
-	assert_non_null(src);
-	assert_non_null(fix);
-	char p[700];
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", path, suffixes[i]);
-		unlink(p);
-	}
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	const char *roots[] = {src, fix};
-	const char *files[] = {"schema/001-initial.sql", "cli/populate.sql"};
-	for (int i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/%s", roots[i], files[i]);
-		char *sql = slurp(p), *msg = NULL;
-		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-			fail_msg("%s: %s", p, msg);
-		free(sql);
-	}
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-}
+static char store[700];
 
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TEST_TMP");
-	snprintf(dir, sizeof(dir), "%s/test_cli_cmd.XXXXXX", tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (fixture_mkdtemp("test_cli_cmd") != 0)
 		return -1;
 	snprintf(store, sizeof(store), "%s/store.db", dir);
 	return 0;
@@ -77,9 +37,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_rmdir();
 }
 
 static void test_window(void **state)
@@ -127,7 +85,7 @@ static void set_state(const char *ws, const char *st)
 static void test_status(void **state)
 {
 	(void)state;
-	build_store(store);
+	fixture_build_store(store);
 	static const struct {
 		const char *globex, *initech;
 		int healthy;
@@ -179,7 +137,7 @@ static void test_status(void **state)
 static void test_commands(void **state)
 {
 	(void)state;
-	build_store(store);
+	fixture_build_store(store);
 	sqlite3 *db = NULL;
 	char err[512] = "";
 	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);

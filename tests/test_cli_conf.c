@@ -10,24 +10,20 @@
 
 #include <cmocka.h>
 
-#include "cli/cli_conf.h"
+#include "cli_fixture.h"
 
-static char dir[512];
+#include "cli/cli_conf.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TEST_TMP");
-	snprintf(dir, sizeof(dir), "%s/test_cli_conf.XXXXXX", tmp ? tmp : "/tmp");
-	return mkdtemp(dir) ? 0 : -1;
+	return fixture_mkdtemp("test_cli_conf");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_rmdir();
 }
 
 /* Write text to DIR/name; the path in path. */

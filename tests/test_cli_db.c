@@ -15,27 +15,23 @@
 
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #include <sqlite3.h>
 
 #include "cli/cli_db.h"
 #include "store.h"
 
-static char dir[512];
-
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TEST_TMP");
-	snprintf(dir, sizeof(dir), "%s/test_cli_db.XXXXXX", tmp ? tmp : "/tmp");
-	return mkdtemp(dir) ? 0 : -1;
+	return fixture_mkdtemp("test_cli_db");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_rmdir();
 }
 
 static void test_uri(void **state)

@@ -17,78 +17,47 @@
 
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #include <sqlite3.h>
 
 #include "cli/cli_cmd.h"
 #include "cli/cli_db.h"
 
-static char dir[512], store[700];
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
-}
-
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s", msg);
-}
+static char store[700];
 
 /* The populated store plus hostile rows for acme-prod, today. */
 static int setup(void **state)
 {
 	(void)state;
-	const char *tmp = getenv("TEST_TMP"), *src = getenv("SOURCE_DIR"),
-	           *fix = getenv("FIXTURES");
-	if (src == NULL || fix == NULL)
-		return -1;
-	snprintf(dir, sizeof(dir), "%s/test_cli_html.XXXXXX", tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (fixture_mkdtemp("test_cli_html") != 0)
 		return -1;
 	snprintf(store, sizeof(store), "%s/store.db", dir);
+	fixture_build_store(store);
 	sqlite3 *db = NULL;
 	if (sqlite3_open(store, &db) != SQLITE_OK)
 		return -1;
-	char p[700];
-	snprintf(p, sizeof(p), "%s/schema/001-initial.sql", src);
-	char *sql = slurp(p);
-	exec_sql(db, sql);
-	free(sql);
-	snprintf(p, sizeof(p), "%s/cli/populate.sql", fix);
-	sql = slurp(p);
-	exec_sql(db, sql);
-	free(sql);
-	exec_sql(db,
-	         "INSERT INTO feature_usage_daily VALUES ('acme-prod', date('now'),"
-	         " '<script>alert(1)</script>', 'deliveries', 5, 7, '2026-01-01T00:00:00Z');"
-	         "INSERT INTO active_users_daily VALUES ('acme-prod', date('now'),"
-	         " '\"><img src=x onerror=alert(2)>', 3, NULL, NULL, 7, '2026-01-01T00:00:00Z');"
-	         "INSERT INTO campaign (workspace, channel, campaign_id, title, start_date,"
-	         " delivered, pull_id, updated_at) VALUES ('acme-prod', 'EMAIL', '~evil',"
-	         " '</table><script>alert(3)</script>''&', date('now') || 'T00:00:00Z', 2, 7,"
-	         " '2026-01-01T00:00:00Z'),"
-	         " ('acme-prod', 'SMS', '~bytes', CAST(x'ff016f6b' AS TEXT), date('now') || "
-	         "'T00:00:00Z', 1,"
-	         " 7, '2026-01-01T00:00:00Z');");
+	fixture_exec(
+	        db,
+	        "INSERT INTO feature_usage_daily VALUES ('acme-prod', date('now'),"
+	        " '<script>alert(1)</script>', 'deliveries', 5, 7, '2026-01-01T00:00:00Z');"
+	        "INSERT INTO active_users_daily VALUES ('acme-prod', date('now'),"
+	        " '\"><img src=x onerror=alert(2)>', 3, NULL, NULL, 7, '2026-01-01T00:00:00Z');"
+	        "INSERT INTO campaign (workspace, channel, campaign_id, title, start_date,"
+	        " delivered, pull_id, updated_at) VALUES ('acme-prod', 'EMAIL', '~evil',"
+	        " '</table><script>alert(3)</script>''&', date('now') || 'T00:00:00Z', 2, 7,"
+	        " '2026-01-01T00:00:00Z'),"
+	        " ('acme-prod', 'SMS', '~bytes', CAST(x'ff016f6b' AS TEXT), date('now') || "
+	        "'T00:00:00Z', 1,"
+	        " 7, '2026-01-01T00:00:00Z');",
+	        "hostile rows");
 	return sqlite3_close(db) == SQLITE_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_rmdir();
 }
 
 static size_t count(const char *hay, const char *needle)
