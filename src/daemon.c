@@ -500,18 +500,6 @@ static void ready_drain(struct daemon *d, bool requeue)
 
 /* --- workspaces: start and reload ----------------------------------------- */
 
-static struct ws *find_ws(struct daemon *d, const char *name, size_t *idx)
-{
-	for (size_t i = 0; i < d->n_ws; i++) {
-		if (strcmp(d->ws[i]->cfg->name, name) == 0) {
-			if (idx)
-				*idx = i;
-			return d->ws[i];
-		}
-	}
-	return NULL;
-}
-
 /*
  * Schedule a workspace that just appeared (start or reload): due at once
  * when it was never pulled or its last success is older than its interval
@@ -552,20 +540,11 @@ static struct ws *ws_create(struct daemon *d, const struct ws_config *c)
 	return w;
 }
 
-static int ws_array_reserve(struct daemon *d, size_t n)
-{
-	struct ws **a = realloc(d->ws, (n ? n : 1) * sizeof(*a));
-	if (!a)
-		return -1;
-	d->ws = a;
-	return 0;
-}
-
 /* Every workspace the store knows but the configuration does not: removed. */
 static void mark_missing_removed_cb(const char *name, void *arg)
 {
 	struct daemon *d = arg;
-	if (find_ws(d, name, NULL))
+	if (config_find_ws(d->cfg, name))
 		return;
 	char err[256];
 	if (store_ws_set_state(d->store, name, "removed", "not in the configuration", err,
@@ -577,7 +556,8 @@ static void mark_missing_removed_cb(const char *name, void *arg)
 
 static int start_workspaces(struct daemon *d)
 {
-	if (ws_array_reserve(d, d->cfg->n_ws) != 0)
+	d->ws = calloc(d->cfg->n_ws ? d->cfg->n_ws : 1, sizeof(*d->ws));
+	if (!d->ws)
 		return -1;
 	for (size_t i = 0; i < d->cfg->n_ws; i++) {
 		const struct ws_config *c = &d->cfg->ws[i];
