@@ -11,7 +11,14 @@
  * After that ticks advance on the monotonic clock only: the next tick is
  * the previous one plus k intervals, k the smallest that lands in the
  * future, so a tick missed while a pull ran long is skipped, never
- * replayed, and a wall-clock jump moves nothing. A pull starts at its
+ * replayed, and a wall-clock jump moves nothing. A pull made out of turn
+ * (a workspace never pulled, or not for an interval, is pulled at once at
+ * start; a connect or reconnect pulls at once) does not use a tick, and the
+ * next regular pull is the first tick at least half an interval after it:
+ * no workspace is pulled twice within half an interval for want of a
+ * phase, and the pulls after a cold start of many workspaces stay spread
+ * over the interval instead of following the start's burst by minutes.
+ * A pull starts at its
  * tick plus a fresh random delay of 0..jitter; the jitter never shifts the
  * tick itself, so it cannot drift.
  *
@@ -62,8 +69,16 @@ int64_t sched_phase(const char *name, int64_t interval_ms);
 int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall_ms,
                          int64_t now_mono_ms);
 
-/* The tick after prev: prev + k*interval, k >= 1 the smallest with a result > now. */
-int64_t sched_next_tick(int64_t prev_tick_ms, int64_t interval_ms, int64_t now_mono_ms);
+/*
+ * The next tick to use: the first of tick, tick + interval, tick +
+ * 2*interval, ... that is later than now and not earlier than not_before.
+ * A tick already used (tick <= now) or missed is skipped, never replayed.
+ * not_before keeps a pull made out of turn (at start, after a reload or
+ * a reconnect) from being followed by a regular one within half an
+ * interval: the daemon passes the last pull's start + interval / 2.
+ */
+int64_t sched_next_tick(int64_t tick_ms, int64_t interval_ms, int64_t now_mono_ms,
+                        int64_t not_before_ms);
 
 /* A pull's start: tick plus a uniform random delay of 0..jitter (r: 64 random bits). */
 int64_t sched_jittered(int64_t tick_ms, int64_t jitter_ms, uint64_t r);

@@ -61,6 +61,7 @@ struct ws {
 	struct sched_item item;
 	int64_t tick_ms;     /* monotonic: the un-jittered tick of the next pull */
 	int64_t interval_ms; /* the interval tick_ms was computed with */
+	int64_t began_ms;    /* monotonic: when its last pull began (0: none yet) */
 
 	int64_t last_pull_at, last_success_at, next_pull_at; /* wall seconds, 0 = never */
 	int consecutive_failures;

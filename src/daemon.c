@@ -316,13 +316,15 @@ static void ws_schedule_at(struct daemon *d, struct ws *w, int64_t due_ms)
  * The next regular pull, plus jitter. tick_ms is the next tick not yet
  * used: a pull at a tick used it (tick_ms <= now, so move on to the next
  * one in the future, skipping any missed); a pull out of turn (at start,
- * after a reload) did not. A failing workspace waits at least its backoff.
+ * after a reload) did not, but the next pull still waits for a tick at
+ * least half an interval after the last one began (sched_next_tick). A
+ * failing workspace waits at least its backoff.
  */
 static void ws_schedule_next(struct daemon *d, struct ws *w)
 {
 	int64_t now = clock_mono_ms();
-	if (w->tick_ms <= now)
-		w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now);
+	int64_t settle = w->began_ms ? w->began_ms + w->interval_ms / 2 : 0;
+	w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now, settle);
 	int64_t due = sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next());
 	int64_t backoff = sched_failure_backoff_ms(w->consecutive_failures, rng_next());
 	if (now + backoff > due)
@@ -410,6 +412,7 @@ static void start_pull(struct daemon *d, struct ws *w)
 	w->next_pull_at = 0;
 	if (!pull_room(d) && ready_push(d, w) == 0)
 		return;
+	w->began_ms = clock_mono_ms();
 	pull_start(w);
 }
 
@@ -420,6 +423,7 @@ void daemon_pull_room(struct daemon *d)
 		/* Rescheduled or started meanwhile: the entry is stale. */
 		if (w->pull || w->item.heap_idx != SCHED_NONE)
 			continue;
+		w->began_ms = clock_mono_ms();
 		pull_start(w);
 	}
 }

@@ -39,16 +39,18 @@ int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall
 	return now_mono_ms + wait;
 }
 
-int64_t sched_next_tick(int64_t prev_tick_ms, int64_t interval_ms, int64_t now_mono_ms)
+int64_t sched_next_tick(int64_t tick_ms, int64_t interval_ms, int64_t now_mono_ms,
+                        int64_t not_before_ms)
 {
+	int64_t from = now_mono_ms;
+	if (not_before_ms - 1 > from)
+		from = not_before_ms - 1;
 	if (interval_ms <= 0)
-		return now_mono_ms;
-	int64_t next = prev_tick_ms + interval_ms;
-	if (next <= now_mono_ms) {
-		int64_t k = (now_mono_ms - prev_tick_ms) / interval_ms + 1;
-		next = prev_tick_ms + k * interval_ms;
-	}
-	return next;
+		return from + 1;
+	if (tick_ms > from)
+		return tick_ms;
+	int64_t k = (from - tick_ms) / interval_ms + 1;
+	return tick_ms + k * interval_ms;
 }
 
 int64_t sched_jittered(int64_t tick_ms, int64_t jitter_ms, uint64_t r)

@@ -3,6 +3,8 @@
 # interval and no jitter, over several cycles (issue 3):
 #  - every workspace is pulled again and again, every pull ok;
 #  - never two pulls of one workspace at once (pull rows do not overlap);
+#  - the pull after the first (out of turn, at start) waits for a tick at
+#    least half an interval later;
 #  - each workspace keeps one phase within the interval, and the phases of
 #    the workspaces spread over it (wesim's request log, in milliseconds);
 #  - SIGTERM stops it with exit 0 and no pull left running.
@@ -32,6 +34,22 @@ overlaps=$(sql "$DB" "SELECT count(*) FROM pull a JOIN pull b ON b.workspace = a
 	AND b.id = (SELECT min(id) FROM pull WHERE workspace = a.workspace AND id > a.id)
 	WHERE b.started_at < a.finished_at")
 [ "$overlaps" = 0 ] || fail "$overlaps pulls started before the previous pull of their workspace ended"
+
+# Settling: the first pull of each workspace is out of turn (at start), so
+# the second waits for the first tick at least half an interval (1000 ms)
+# after it. Both stats requests come right after their pull began (the
+# first after the probe); 100 ms of slack covers that. Without the rule
+# the gaps would fall anywhere in 0..2000 ms.
+: >"$T_DIR/gaps"
+for lc in $("$WESIM" --workspaces $N --seed 3 --list | awk '{print $2}'); do
+	curl -sf "$WESIM_URL/_wesim/log?lc=$lc" |
+		jq -r '[.response.data.entries[] | select(.method == "POST") | .t_ms] | "\(.[1] - .[0])"' \
+		>>"$T_DIR/gaps"
+done
+[ "$(wc -l <"$T_DIR/gaps")" = $N ] || fail "missing gaps"
+short=$(awk '$1 < 900' "$T_DIR/gaps" | wc -l)
+[ "$short" = 0 ] || fail "$short workspaces were pulled again within half an interval of their first pull: $(sort -n "$T_DIR/gaps" | head -3 | tr '\n' ' ')"
+t_log "first-to-second pull gaps: $(sort -n "$T_DIR/gaps" | head -1) .. $(sort -n "$T_DIR/gaps" | tail -1) ms"
 
 # Phases from wesim's log: the stats request opens every pull. The first
 # pull of each workspace is immediate (never pulled before); the later ones

@@ -84,17 +84,52 @@ static void test_next_tick_skips_missed(void **state)
 {
 	(void)state;
 	struct {
-		int64_t prev, interval, now, want;
+		int64_t tick, interval, now, not_before, want;
 	} cases[] = {
-	        {1000, 1000, 1500, 2000}, /* on time */
-	        {1000, 1000, 1999, 2000}, /* late in the tick */
-	        {1000, 1000, 2000, 3000}, /* exactly at the next: it is taken, so the one after */
-	        {1000, 1000, 5500, 6000}, /* four ticks missed: skipped, not replayed */
-	        {1000, 1000, 500, 2000},  /* now before prev: just the next */
-	        {0, 3600000, 1, 3600000}, /* hourly */
+	        {1000, 1000, 1500, 0, 2000}, /* on time */
+	        {1000, 1000, 1999, 0, 2000}, /* late in the tick */
+	        {1000, 1000, 2000, 0,
+	         3000}, /* exactly at the next: it is taken, so the one after */
+	        {1000, 1000, 5500, 0, 6000}, /* four ticks missed: skipped, not replayed */
+	        {1000, 1000, 500, 0, 1000},  /* the tick is still ahead: kept */
+	        {0, 3600000, 1, 0, 3600000}, /* hourly */
+	        {1000, 1000, 1000, 0, 2000}, /* exactly at the tick: it is used */
+	        {0, 100, -250, 0, 0},        /* negative instants */
+	        {0, 0, 700, 0, 701},         /* no interval: right after now */
+	        {0, 0, 700, 900, 900},       /* ... or at not_before */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(sched_next_tick(cases[i].prev, cases[i].interval, cases[i].now),
+		assert_int_equal(sched_next_tick(cases[i].tick, cases[i].interval, cases[i].now,
+		                                 cases[i].not_before),
+		                 cases[i].want);
+}
+
+/*
+ * After a pull out of turn, the next regular pull waits for the first tick
+ * at least half an interval after the pull began.
+ */
+static void test_next_tick_settles_after_out_of_turn(void **state)
+{
+	(void)state;
+	struct {
+		int64_t tick, interval, now, not_before, want;
+	} cases[] = {
+	        /* pulled at 0 out of turn, its tick 5 min away in a 1 h interval: skip to 65 min */
+	        {300000, 3600000, 2000, 1800000, 3900000},
+	        /* tick 40 min away: half an interval after the pull, kept */
+	        {2400000, 3600000, 2000, 1800000, 2400000},
+	        /* tick exactly at not_before: kept */
+	        {1800000, 3600000, 2000, 1800000, 1800000},
+	        /* one ms short: the next one */
+	        {1799999, 3600000, 2000, 1800000, 5399999},
+	        /* an in-turn pull (tick used, jitter below half): the next tick as before */
+	        {1000, 1000, 1100, 1600, 2000},
+	        /* not_before in the past changes nothing */
+	        {1000, 1000, 5500, 10, 6000},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(sched_next_tick(cases[i].tick, cases[i].interval, cases[i].now,
+		                                 cases[i].not_before),
 		                 cases[i].want);
 }
 
@@ -226,6 +261,7 @@ int main(void)
 	        cmocka_unit_test(test_phase_spread),
 	        cmocka_unit_test(test_first_tick),
 	        cmocka_unit_test(test_next_tick_skips_missed),
+	        cmocka_unit_test(test_next_tick_settles_after_out_of_turn),
 	        cmocka_unit_test(test_jitter),
 	        cmocka_unit_test(test_failure_backoff),
 	        cmocka_unit_test(test_heap_order_and_remove),
