@@ -74,6 +74,7 @@ struct rowset_chunk;
 struct rowset {
 	enum stream stream;
 	size_t n, cap, max_rows;
+	size_t prior; /* rows held elsewhere that count against max_rows (rowset_adopt) */
 	size_t row_size;
 	void *rows;
 	struct rowset_chunk *chunks; /* the string arena */
@@ -94,6 +95,15 @@ void rowset_free(struct rowset *rs);
  * push (the array may move).
  */
 void *rowset_push(struct rowset *rs);
+/*
+ * Move every row and string of src to the end of dst (same stream); src is
+ * left empty. Strings move with their chunks, so the rows' pointers stay
+ * valid. 0, or -1 (nothing moved) when memory runs out or dst would pass
+ * its max_rows. This is how a page parsed off the loop (worker.h) joins
+ * its stream: the page's rowset is made with prior = dst->n, so its own
+ * max_rows check counts the stream's rows before it.
+ */
+int rowset_adopt(struct rowset *dst, struct rowset *src);
 /* Copy s (len bytes, not NUL-terminated) into the arena. NULL on OOM. */
 const char *rowset_strndup(struct rowset *rs, const char *s, size_t len);
 /* Copy the C string s into the arena; NULL in gives NULL out. */

@@ -71,7 +71,7 @@ void rowset_free(struct rowset *rs)
 
 void *rowset_push(struct rowset *rs)
 {
-	if (rs->n >= rs->max_rows)
+	if (rs->prior + rs->n >= rs->max_rows)
 		return NULL;
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -87,6 +87,47 @@ void *rowset_push(struct rowset *rs)
 	memset(row, 0, rs->row_size);
 	rs->n++;
 	return row;
+}
+
+int rowset_adopt(struct rowset *dst, struct rowset *src)
+{
+	if (dst->stream != src->stream || dst->row_size != src->row_size)
+		return -1;
+	if (src->n > dst->max_rows || dst->n > dst->max_rows - src->n)
+		return -1;
+	if (dst->n == 0 && !dst->chunks) {
+		/* The first page of a stream: take src whole. */
+		free(dst->rows);
+		dst->rows = src->rows;
+		dst->n = src->n;
+		dst->cap = src->cap;
+		dst->chunks = src->chunks;
+	} else {
+		if (dst->n + src->n > dst->cap) {
+			size_t cap = dst->n + src->n;
+			void *p = realloc(dst->rows, cap * dst->row_size);
+			if (!p)
+				return -1;
+			dst->rows = p;
+			dst->cap = cap;
+		}
+		if (src->n)
+			memcpy((char *)dst->rows + dst->n * dst->row_size, src->rows,
+			       src->n * src->row_size);
+		dst->n += src->n;
+		free(src->rows);
+		if (src->chunks) {
+			struct rowset_chunk *tail = src->chunks;
+			while (tail->next)
+				tail = tail->next;
+			tail->next = dst->chunks;
+			dst->chunks = src->chunks;
+		}
+	}
+	src->rows = NULL;
+	src->chunks = NULL;
+	src->n = src->cap = 0;
+	return 0;
 }
 
 const char *rowset_strndup(struct rowset *rs, const char *s, size_t len)

@@ -74,12 +74,102 @@ static void test_arena_large_and_small(void **state)
 	rowset_free(&rs);
 }
 
+/* A rowset of n seats "<tag>-<i>@x" (strings in its own arena). */
+static void fill_seats(struct rowset *rs, const char *tag, int n)
+{
+	char email[64];
+	for (int i = 0; i < n; i++) {
+		struct row_seat *r = rowset_push(rs);
+		assert_non_null(r);
+		snprintf(email, sizeof(email), "%s-%d@x", tag, i);
+		r->email = rowset_strdup(rs, email);
+		assert_non_null(r->email);
+	}
+}
+
+static void expect_seat(const struct rowset *rs, size_t idx, const char *tag, int i)
+{
+	char email[64];
+	snprintf(email, sizeof(email), "%s-%d@x", tag, i);
+	assert_string_equal(ROWSET_AT(rs, struct row_seat, idx)->email, email);
+}
+
+/* Adopting pages: the first is taken whole, later ones appended; strings stay valid. */
+static void test_adopt_appends_in_order(void **state)
+{
+	(void)state;
+	struct rowset stream, page;
+	rowset_init(&stream, STREAM_TEAM, 0);
+	for (int pg = 0; pg < 3; pg++) {
+		char tag[16];
+		snprintf(tag, sizeof(tag), "p%d", pg);
+		rowset_init(&page, STREAM_TEAM, stream.max_rows);
+		page.prior = stream.n;
+		fill_seats(&page, tag,
+		           70); /* more than one growth step, several chunks of strings */
+		assert_int_equal(rowset_adopt(&stream, &page), 0);
+		assert_int_equal(page.n, 0);
+		assert_null(page.rows);
+		assert_null(page.chunks);
+		rowset_free(&page); /* empty: frees nothing twice */
+	}
+	assert_int_equal(stream.n, 210);
+	for (int pg = 0; pg < 3; pg++) {
+		char tag[16];
+		snprintf(tag, sizeof(tag), "p%d", pg);
+		for (int i = 0; i < 70; i++)
+			expect_seat(&stream, (size_t)pg * 70 + (size_t)i, tag, i);
+	}
+	/* The stream's arena still takes strings after adopting others' chunks. */
+	assert_string_equal(rowset_strdup(&stream, "late"), "late");
+	rowset_free(&stream);
+}
+
+/* prior counts against max_rows; adopting past max_rows or across streams moves nothing. */
+static void test_adopt_bounds(void **state)
+{
+	(void)state;
+	struct rowset stream, page;
+	rowset_init(&stream, STREAM_TEAM, 10);
+	fill_seats(&stream, "a", 6);
+	rowset_init(&page, STREAM_TEAM, 10);
+	page.prior = stream.n;
+	fill_seats(&page, "b", 4);
+	assert_null(rowset_push(&page)); /* 6 + 4 = 10: full */
+	assert_int_equal(page.n, 4);
+
+	struct rowset over;
+	rowset_init(&over, STREAM_TEAM, 10);
+	fill_seats(&over, "c", 5);
+	assert_int_equal(rowset_adopt(&stream, &over), -1); /* 6 + 5 > 10 */
+	assert_int_equal(stream.n, 6);
+	assert_int_equal(over.n, 5);
+	expect_seat(&over, 4, "c", 4);
+
+	struct rowset other;
+	rowset_init(&other, STREAM_CAMPAIGNS, 10);
+	assert_non_null(rowset_push(&other));
+	assert_int_equal(rowset_adopt(&stream, &other), -1);
+	assert_int_equal(other.n, 1);
+
+	assert_int_equal(rowset_adopt(&stream, &page), 0);
+	assert_int_equal(stream.n, 10);
+	expect_seat(&stream, 5, "a", 5);
+	expect_seat(&stream, 9, "b", 3);
+	rowset_free(&stream);
+	rowset_free(&page);
+	rowset_free(&over);
+	rowset_free(&other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_stream_names),
 	        cmocka_unit_test(test_push_grows_and_zeroes),
 	        cmocka_unit_test(test_max_rows_bound),
+	        cmocka_unit_test(test_adopt_appends_in_order),
+	        cmocka_unit_test(test_adopt_bounds),
 	        cmocka_unit_test(test_arena_large_and_small),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
