@@ -48,6 +48,8 @@ struct http *daemon_http(struct daemon *d);
 const struct config *daemon_config(struct daemon *d);
 struct budget *daemon_budget(struct daemon *d);
 struct metrics *daemon_metrics(struct daemon *d);
+/* The thread that parses answers off the loop (worker.h). */
+struct worker *daemon_worker(struct daemon *d);
 
 /*
  * w's pull (pull_work) or only its row was written into the store's open

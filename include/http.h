@@ -114,6 +114,11 @@ int http_submit(struct http *h, struct http_req *r);
 void http_cancel(struct http *h, struct http_req *r);
 /* Free r's response buffer and make it reusable (state HTTP_IDLE). */
 void http_req_release(struct http_req *r);
+/*
+ * Take r's response body (NUL-terminated, *len bytes; NULL when there was
+ * none): the caller owns it and frees it with free(); r is released.
+ */
+char *http_req_take_body(struct http_req *r, size_t *len);
 
 void http_get_stats(const struct http *h, struct http_stats *out);
 

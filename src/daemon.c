@@ -27,6 +27,7 @@
 #include "rng.h"
 #include "sched.h"
 #include "store.h"
+#include "worker.h"
 #include "ws.h"
 
 /*
@@ -59,6 +60,7 @@ struct daemon {
 	struct config *cfg;
 	struct store *store;
 	struct http *http;
+	struct worker *worker; /* parses answers off the loop */
 	struct sched sched;
 	struct notify notify;
 	struct budget budget;
@@ -100,6 +102,11 @@ struct store *daemon_store(struct daemon *d)
 struct http *daemon_http(struct daemon *d)
 {
 	return d->http;
+}
+
+struct worker *daemon_worker(struct daemon *d)
+{
+	return d->worker;
 }
 
 const struct config *daemon_config(struct daemon *d)
@@ -1089,6 +1096,7 @@ static void daemon_cleanup(struct daemon *d)
 		sched_free(&d->sched);
 	metrics_server_free(d->msrv);
 	http_free(d->http);
+	worker_free(d->worker); /* after cancel_all: its jobs were let go */
 	store_close(d->store);
 	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup,
 	                       d->sig_usr1, d->grace,   d->flush};
@@ -1186,7 +1194,8 @@ int daemon_run(const struct daemon_args *args)
 	struct http_opts ho;
 	http_opts_from(d->cfg, &ho);
 	d->http = http_new(d->base, &ho);
-	if (!d->http || sched_init(&d->sched, d->base, on_due, d) != 0 ||
+	d->worker = worker_new(d->base);
+	if (!d->http || !d->worker || sched_init(&d->sched, d->base, on_due, d) != 0 ||
 	    start_workspaces(d) != 0) {
 		log_msg(LOGL_ERR, "out of memory starting up");
 		daemon_cleanup(d);

@@ -640,6 +640,15 @@ void http_req_release(struct http_req *r)
 	r->body_len = r->body_cap = 0;
 }
 
+char *http_req_take_body(struct http_req *r, size_t *len)
+{
+	char *b = r->body;
+	*len = b ? r->body_len : 0;
+	r->body = NULL;
+	r->body_len = r->body_cap = 0;
+	return b;
+}
+
 void http_free(struct http *h)
 {
 	if (!h)

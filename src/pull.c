@@ -29,6 +29,7 @@
 #include "rows.h"
 #include "store.h"
 #include "weapi.h"
+#include "worker.h"
 #include "ws.h"
 
 enum step { STEP_PROBE = 0, STEP_STATS, STEP_CAMPAIGNS, STEP_ACTIVE, STEP_TEAM, STEP_DONE };
@@ -46,10 +47,11 @@ struct pull {
 	int64_t id;
 	int64_t started_wall;
 	enum step step;
-	int channel;      /* STEP_CAMPAIGNS: index into weapi_channels */
-	int64_t page;     /* paginated steps: the page being fetched, from 1 */
-	int attempt;      /* retries of the current request so far */
-	struct rowset rs; /* rows of the current stream */
+	int channel;               /* STEP_CAMPAIGNS: index into weapi_channels */
+	int64_t page;              /* paginated steps: the page being fetched, from 1 */
+	int attempt;               /* retries of the current request so far */
+	struct rowset rs;          /* rows of the current stream */
+	struct parse_job *parsing; /* the answer being parsed off the loop, or NULL */
 	struct http_req req;
 	char *url;
 	char *post;
@@ -59,6 +61,28 @@ struct pull {
 	int64_t rows;
 	bool auth_failed, probe_failed;
 	char error[512]; /* the first error, for pull.error and the state reason */
+};
+
+/*
+ * One answer on its way through the worker thread. The job owns the body
+ * (taken from the request, whose connection is free again at once) and a
+ * rowset of its own, made with prior = the stream's rows so far so that
+ * max_rows counts the whole stream. The pull waits for it: a pull has one
+ * request, hence one answer, at a time. When the pull ends meanwhile
+ * (cancelled; its workspace removed or reconnected), pull_free lets go
+ * (p = NULL) and parse_done only frees the job.
+ */
+struct parse_job {
+	struct worker_job wj; /* first: the worker hands back this pointer */
+	struct pull *p;       /* loop side; NULL once the pull let go */
+	enum step step;
+	const char *channel; /* STEP_CAMPAIGNS: weapi_channels[].channel (static) */
+	char *body;
+	size_t len;
+	struct rowset rs;
+	struct weapi_page pg;
+	int rc;
+	char err[300];
 };
 
 static const char *const status_names[PULL_STATUS_COUNT] = {
@@ -154,6 +178,8 @@ static void goto_step(struct pull *p, enum step s)
 
 static void pull_free(struct pull *p)
 {
+	if (p->parsing)
+		p->parsing->p = NULL; /* parse_done frees it */
 	if (p->wait)
 		event_free(p->wait);
 	http_cancel(daemon_http(p->d), &p->req);
@@ -473,35 +499,102 @@ static bool transport_retryable(const struct http_req *r)
 	}
 }
 
-/* Parse one page (or the whole answer) of the current step and move on. */
-static void handle_body(struct pull *p)
+/* --- parsing, off the loop (worker.h) ------------------------------------------ */
+
+/* Worker thread: envelope and stream parser, into the job only. */
+static void parse_run(struct worker_job *wj)
 {
-	const struct config *cfg = daemon_config(p->d);
+	struct parse_job *j = (struct parse_job *)wj;
 	json_t *root = NULL, *data = NULL;
-	char err[300];
-	struct weapi_page pg = {0};
-	int rc = weapi_envelope(p->req.body, p->req.body_len, &root, &data, err, sizeof(err));
-	if (rc == 0) {
-		switch (p->step) {
+	j->rc = weapi_envelope(j->body, j->len, &root, &data, j->err, sizeof(j->err));
+	if (j->rc == 0) {
+		switch (j->step) {
 		case STEP_STATS:
-			rc = weapi_parse_stats(data, &p->rs, err, sizeof(err));
+			j->rc = weapi_parse_stats(data, &j->rs, j->err, sizeof(j->err));
 			break;
 		case STEP_CAMPAIGNS:
-			rc = weapi_parse_campaigns(data, weapi_channels[p->channel].channel, &p->rs,
-			                           &pg, err, sizeof(err));
+			j->rc = weapi_parse_campaigns(data, j->channel, &j->rs, &j->pg, j->err,
+			                              sizeof(j->err));
 			break;
 		case STEP_ACTIVE:
-			rc = weapi_parse_active_users(data, &p->rs, err, sizeof(err));
+			j->rc = weapi_parse_active_users(data, &j->rs, j->err, sizeof(j->err));
 			break;
 		case STEP_TEAM:
-			rc = weapi_parse_team(data, &p->rs, &pg, err, sizeof(err));
+			j->rc = weapi_parse_team(data, &j->rs, &j->pg, j->err, sizeof(j->err));
 			break;
 		default:
-			rc = 0;
+			j->rc = 0;
 		}
 		json_decref(root);
 	}
-	http_req_release(&p->req);
+	/* The body is freed on the loop (parse_job_free), the thread that allocated it. */
+}
+
+static void parse_job_free(struct parse_job *j)
+{
+	free(j->body);
+	rowset_free(&j->rs);
+	free(j);
+}
+
+static void page_parsed(struct pull *p, int rc, const char *err, const struct weapi_page *pg);
+
+/* Loop thread: the answer is parsed; the pull goes on from it. */
+static void parse_done(struct worker_job *wj, bool ran)
+{
+	struct parse_job *j = (struct parse_job *)wj;
+	struct pull *p = j->p;
+	if (!p) {
+		parse_job_free(j);
+		return;
+	}
+	p->parsing = NULL;
+	int rc = ran ? j->rc : -1;
+	const char *err = ran ? j->err : "not parsed: the daemon is stopping";
+	if (rc == 0 && rowset_adopt(&p->rs, &j->rs) != 0) {
+		rc = -1;
+		err = "out of memory keeping the rows";
+	}
+	struct weapi_page pg = j->pg;
+	char msg[sizeof(j->err)];
+	snprintf(msg, sizeof(msg), "%s", err);
+	parse_job_free(j);
+	page_parsed(p, rc, msg, &pg);
+}
+
+/* Hand the answer of the current step to the worker; the pull goes on in parse_done. */
+static void handle_body(struct pull *p)
+{
+	struct parse_job *j = calloc(1, sizeof(*j));
+	if (!j) {
+		http_req_release(&p->req);
+		stream_fail(p, "out of memory parsing the answer");
+		pull_advance(p);
+		return;
+	}
+	j->wj.run = parse_run;
+	j->wj.done = parse_done;
+	j->p = p;
+	j->step = p->step;
+	j->channel = p->step == STEP_CAMPAIGNS ? weapi_channels[p->channel].channel : NULL;
+	j->body = http_req_take_body(&p->req, &j->len);
+	if (p->step >= STEP_STATS && p->step <= STEP_TEAM) {
+		rowset_init(&j->rs, p->rs.stream, p->rs.max_rows);
+		j->rs.prior = p->rs.n;
+	}
+	p->parsing = j;
+	if (worker_submit(daemon_worker(p->d), &j->wj) != 0) {
+		p->parsing = NULL;
+		parse_job_free(j);
+		stream_fail(p, "too many answers waiting to be parsed");
+		pull_advance(p);
+	}
+}
+
+/* The current step's page was parsed (rc 0, its rows in p->rs) or not (err): move on. */
+static void page_parsed(struct pull *p, int rc, const char *err, const struct weapi_page *pg)
+{
+	const struct config *cfg = daemon_config(p->d);
 	if (rc != 0) {
 		stream_fail(p, "%s", err);
 		pull_advance(p);
@@ -509,10 +602,10 @@ static void handle_body(struct pull *p)
 	}
 	if (p->step == STEP_CAMPAIGNS || p->step == STEP_TEAM) {
 		/* The walk ends at numberOfPages (the latest value) or an empty page. */
-		bool last = pg.n_contents == 0 || p->page >= pg.number_of_pages;
+		bool last = pg->n_contents == 0 || p->page >= pg->number_of_pages;
 		if (!last && p->page >= cfg->max_pages) {
 			stream_fail(p, "numberOfPages %" PRId64 " passes max_pages %d",
-			            pg.number_of_pages, cfg->max_pages);
+			            pg->number_of_pages, cfg->max_pages);
 			pull_advance(p);
 			return;
 		}
