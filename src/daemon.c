@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "config.h"
 #include "http.h"
+#include "jarena.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -1124,6 +1125,7 @@ int daemon_run(const struct daemon_args *args)
 	struct daemon dd = {.args = args}, *d = &dd;
 	d->exit_code = 0;
 	signal(SIGPIPE, SIG_IGN);
+	jarena_install(); /* before jansson allocates anything */
 
 	/* Signals first: nothing below may be killed by an early SIGHUP. */
 	d->base = event_base_new();

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "http.h"
+#include "jarena.h"
 #include "log.h"
 #include "metrics.h"
 #include "retry.h"
@@ -506,6 +507,8 @@ static void parse_run(struct worker_job *wj)
 {
 	struct parse_job *j = (struct parse_job *)wj;
 	json_t *root = NULL, *data = NULL;
+	/* The tree lives in this thread's arena (jarena.h), about 4x the body. */
+	jarena_begin(j->len < SIZE_MAX / 8 ? j->len * 4 : 0);
 	j->rc = weapi_envelope(j->body, j->len, &root, &data, j->err, sizeof(j->err));
 	if (j->rc == 0) {
 		switch (j->step) {
@@ -525,8 +528,10 @@ static void parse_run(struct worker_job *wj)
 		default:
 			j->rc = 0;
 		}
-		json_decref(root);
+		if (!jarena_active())
+			json_decref(root);
 	}
+	jarena_end(); /* the whole tree at once */
 	/* The body is freed on the loop (parse_job_free), the thread that allocated it. */
 }
 
