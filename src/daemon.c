@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "budget.h"
 #include "clock.h"
 #include "config.h"
@@ -1126,6 +1128,12 @@ int daemon_run(const struct daemon_args *args)
 	d->exit_code = 0;
 	signal(SIGPIPE, SIG_IGN);
 	jarena_install(); /* before jansson allocates anything */
+	/*
+	 * SQLite's memory statistics (unused here) take a global mutex on
+	 * every allocation; off before SQLite initializes (fails harmlessly
+	 * if it already did).
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 
 	/* Signals first: nothing below may be killed by an early SIGHUP. */
 	d->base = event_base_new();

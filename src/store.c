@@ -398,7 +398,14 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 		errbuf_set(err, errlen, "store %s: out of memory", path);
 		return SQLITE_NOMEM;
 	}
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/*
+	 * NOMUTEX: one thread uses a connection (the loop; worker.c's thread
+	 * never touches the store), so SQLite's per-call mutex is pure cost
+	 * (4.5% of the instructions of the upserts in callgrind).
+	 */
+	rc = sqlite3_open_v2(path, &st->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		errbuf_set(err, errlen, "store %s: cannot open: %s", path,
 		           st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
