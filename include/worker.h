@@ -66,6 +66,9 @@ int worker_submit(struct worker *wk, struct worker_job *j);
  */
 bool worker_stopping(struct worker *wk);
 
+/* Jobs submitted and not yet handed back (queued, running or finished). */
+size_t worker_pending(struct worker *wk);
+
 /* True when jobs run on the thread (false: inline). */
 bool worker_threaded(const struct worker *wk);
 

@@ -44,8 +44,9 @@
 
 /*
  * Admission. A due pull starts only while fewer than PULL_ADMIT_FACTOR *
- * max_in_flight requests are in the HTTP engine (running or queued; a
- * pull has at most one there, and a pull waiting on a timer has none);
+ * max_in_flight requests are in the HTTP engine or answers in the worker
+ * (running or queued; a pull has at most one of either, and a pull
+ * waiting on a timer has none);
  * else it waits in the ready queue, first in first out, and starts when
  * a pull ends or parks on a timer. Without it, 10,000 pulls due at once
  * (the first start, --once) all begin together, each holding its rows
@@ -377,7 +378,8 @@ static bool pull_room(struct daemon *d)
 {
 	struct http_stats hs;
 	http_get_stats(d->http, &hs);
-	return (int64_t)hs.running + hs.queued < (int64_t)d->cfg->max_in_flight * PULL_ADMIT_FACTOR;
+	int64_t busy = (int64_t)hs.running + hs.queued + (int64_t)worker_pending(d->worker);
+	return busy < (int64_t)d->cfg->max_in_flight * PULL_ADMIT_FACTOR;
 }
 
 /* Hold w back until there is room. -1 when the ring cannot grow (w is then started anyway). */

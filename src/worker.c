@@ -142,6 +142,14 @@ bool worker_stopping(struct worker *wk)
 	return atomic_load(&wk->stopping);
 }
 
+size_t worker_pending(struct worker *wk)
+{
+	pthread_mutex_lock(&wk->mu);
+	size_t n = wk->queued;
+	pthread_mutex_unlock(&wk->mu);
+	return n;
+}
+
 bool worker_threaded(const struct worker *wk)
 {
 	return wk->threaded;

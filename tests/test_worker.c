@@ -84,6 +84,7 @@ static void test_jobs_run_off_the_loop_and_come_back_in_order(void **state)
 		assert_int_equal(worker_submit(wk, &jobs[i].wj), 0);
 	}
 	loop_until(base, &n, N_JOBS);
+	assert_int_equal(worker_pending(wk), 0);
 	for (int i = 0; i < N_JOBS; i++) {
 		assert_int_equal(order[i], i);
 		assert_true(jobs[i].ran);
@@ -121,6 +122,7 @@ static void test_free_hands_back_everything(void **state)
 		tjob_init(&queued[i], i + 1, order, &n);
 		assert_int_equal(worker_submit(wk, &queued[i].wj), 0);
 	}
+	assert_int_equal(worker_pending(wk), 3);
 	worker_free(wk);
 	assert_int_equal(n, 3);
 	assert_int_equal(order[0], 0);
