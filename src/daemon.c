@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ struct daemon {
 	struct store *store;
 	struct http *http;
 	struct worker *worker; /* parses answers off the loop */
+	int64_t trimmed_ms;    /* monotonic: the last malloc_trim (trim_when_idle); 0: never */
 	struct sched sched;
 	struct notify notify;
 	struct budget budget;
@@ -374,6 +376,30 @@ static void stop_loop(struct daemon *d)
 
 /* --- admission ---------------------------------------------------------------- */
 
+/*
+ * Memory back to the system after a burst. glibc keeps the heap that a
+ * burst of pulls grew (the first spread of 10,000 workspaces, a reload
+ * that adds many), fragmented by what outlives it, and the worker thread
+ * has an arena of its own. When the daemon falls idle (no request in the
+ * engine, no answer in the worker, no pull waiting for room), the free
+ * pages go back with malloc_trim, at most once per TRIM_EVERY_MS so that
+ * steady-state pulls (each one ending idle) do not pay it every time.
+ */
+#define TRIM_EVERY_MS 60000
+
+static void trim_when_idle(struct daemon *d)
+{
+	struct http_stats hs;
+	http_get_stats(d->http, &hs);
+	if (hs.running || hs.queued || d->ready_n || worker_pending(d->worker))
+		return;
+	int64_t now = clock_mono_ms();
+	if (d->trimmed_ms && now - d->trimmed_ms < TRIM_EVERY_MS)
+		return;
+	d->trimmed_ms = now;
+	malloc_trim(0);
+}
+
 static bool pull_room(struct daemon *d)
 {
 	struct http_stats hs;
@@ -474,6 +500,8 @@ void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, c
 	if (error && status != PULL_OK)
 		note_error(d, w->cfg->name, error);
 	daemon_pull_room(d);
+	if (!d->args->once)
+		trim_when_idle(d);
 
 	if (d->args->once) {
 		w->once_done = true;
