@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "fstamp.h"
+
 #define SECRET_MAX    4096 /* the longest key file accepted, in bytes */
 #define SECRET_FP_LEN 17   /* 16 hex digits and NUL (config.h FINGERPRINT_LEN) */
 
@@ -37,6 +39,15 @@ int secret_check_stat(const struct stat *st, const char *path, uid_t uid, char *
  * problem, and every byte read has been wiped.
  */
 int secret_read_file(const char *path, char **key, size_t *len, char *err, size_t errlen);
+
+/*
+ * secret_read_file, and on success also *stamp (fstamp.h): the fstat of the
+ * file read and the instant just before it was opened, so that the next
+ * load can tell an unchanged key file by a stat(). On failure *stamp is
+ * untouched.
+ */
+int secret_read_file_stamped(const char *path, char **key, size_t *len, struct fstamp *stamp,
+                             char *err, size_t errlen);
 
 /*
  * The path of credential name in $CREDENTIALS_DIRECTORY (systemd's

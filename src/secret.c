@@ -61,6 +61,13 @@ static ssize_t read_full(int fd, char *buf, size_t cap)
 
 int secret_read_file(const char *path, char **key, size_t *len, char *err, size_t errlen)
 {
+	return secret_read_file_stamped(path, key, len, NULL, err, errlen);
+}
+
+int secret_read_file_stamped(const char *path, char **key, size_t *len, struct fstamp *stamp,
+                             char *err, size_t errlen)
+{
+	int64_t read_ns = fstamp_now(); /* before the open: see fstamp.h */
 	/* O_NONBLOCK: a FIFO put in place of the key must not hang the load. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -128,6 +135,8 @@ int secret_read_file(const char *path, char **key, size_t *len, char *err, size_
 	free(buf);
 	*key = out;
 	*len = k;
+	if (stamp != NULL)
+		fstamp_set(stamp, &st, read_ns);
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 /*
  * test_secret.c: src/secret.c: the secrecy check (table-driven over modes,
  * owners and file types), reading key files (trimming, size bound, bad
- * content, never echoing content), credential paths and the fingerprint
- * (known answers computed with sha256sum).
+ * content, never echoing content), the stamp of a read (for reloads),
+ * credential paths and the fingerprint (known answers computed with
+ * sha256sum).
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
@@ -274,6 +275,50 @@ static void test_read_foreign_owner(void **state)
 	assert_string_equal(err, expect);
 }
 
+/*
+ * secret_read_file_stamped: on success the stamp is the file's own fstat()
+ * and an instant between the call and its return; on failure the stamp is
+ * left as it was.
+ */
+static void test_read_stamped(void **state)
+{
+	(void)state;
+	char path[4200], err[512] = "";
+	put("k", "abc123key\n", 10, 0600, path, sizeof(path));
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	struct fstamp stamp;
+	memset(&stamp, 0x5a, sizeof(stamp));
+	char *key = NULL;
+	size_t len = 0;
+	int64_t before = fstamp_now();
+	assert_int_equal(secret_read_file_stamped(path, &key, &len, &stamp, err, sizeof(err)), 0);
+	int64_t after = fstamp_now();
+	assert_string_equal(key, "abc123key");
+	assert_int_equal(len, 9);
+	assert_int_equal(stamp.dev, st.st_dev);
+	assert_int_equal(stamp.ino, st.st_ino);
+	assert_int_equal(stamp.size, 10);
+	assert_int_equal(stamp.mtime_ns,
+	                 (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec);
+	assert_int_equal(stamp.ctime_ns,
+	                 (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec);
+	assert_true(stamp.read_ns >= before && stamp.read_ns <= after);
+	secret_free(key, len);
+
+	struct fstamp untouched;
+	memset(&untouched, 0x5a, sizeof(untouched));
+	memcpy(&stamp, &untouched, sizeof(stamp));
+	put("k", "s3cret\n", 7, 0644, path, sizeof(path));
+	key = NULL;
+	assert_int_equal(secret_read_file_stamped(path, &key, &len, &stamp, err, sizeof(err)), -1);
+	assert_null(key);
+	assert_memory_equal(&stamp, &untouched, sizeof(stamp));
+	char want[4400];
+	snprintf(want, sizeof(want), "%s: mode 0644 is readable by others; chmod 600", path);
+	assert_string_equal(err, want);
+}
+
 static void test_credential_path(void **state)
 {
 	(void)state;
@@ -346,6 +391,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_read_size_bound, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_not_a_key_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_foreign_owner, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_read_stamped, setup, teardown),
 	        cmocka_unit_test(test_credential_path),
 	        cmocka_unit_test(test_fingerprint),
 	};
