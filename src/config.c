@@ -23,6 +23,10 @@
  * strcmp; they may hold workspace sections only. Then finalize() checks
  * what spans keys (missing license_code, key sources, inherited values),
  * and reads every API key. Nothing is returned unless all of it is right.
+ *
+ * The include files are opened relative to the open directory, which
+ * readdir's d_type spares a stat() for, and read with one read() into a
+ * buffer sized by fstat() and reused from file to file.
  */
 #include "config.h"
 #include "iniline.h"
@@ -69,10 +73,12 @@ struct parse {
 	bool oom;        /* an error message itself could not be stored */
 	size_t cap_ws;
 	struct sec_meta *ws_meta; /* parallel to cfg->ws */
-	size_t *names;            /* open-addressing table of cfg->ws by name: index + 1, 0 free */
-	size_t names_cap;         /* a power of two, at least twice cfg->n_ws; 0 before the first */
 	struct sec_meta daemon_meta;
 	int daemon_line; /* the [daemon] header's line; 0 before it */
+
+	/* The scratch buffer every file is read into (read_all), grown as needed. */
+	char *rbuf;
+	size_t rcap;
 
 	/* The file being parsed. */
 	const char *file;
@@ -164,11 +170,17 @@ static void errf(struct parse *p, const char *file, int line, const char *label,
 	push_msg(p, msg);
 }
 
-/* "[workspace \"NAME\"]" into buf. */
+/* "[workspace \"NAME\"]" of a name into buf (n bytes), for messages. */
+static const char *name_label(const char *name, char *buf, size_t n)
+{
+	snprintf(buf, n, "[workspace \"%s\"]", name);
+	return buf;
+}
+
+/* The same for ws. */
 static const char *ws_label(const struct ws_config *ws, char *buf, size_t n)
 {
-	snprintf(buf, n, "[workspace \"%s\"]", ws->name);
-	return buf;
+	return name_label(ws->name, buf, n);
 }
 
 /* The label of the current section, for messages. */
@@ -204,82 +216,84 @@ static uint64_t name_hash(const char *s)
 }
 
 /*
- * The index in cfg->ws of the workspace named name, or -1. The table
- * makes the duplicate check of n sections linear, not quadratic (10,000
- * workspaces: 5 * 10^7 string compares before).
+ * The index in cfg->ws of the workspace named name, or -1, from the table
+ * cfg->names (see config.h). The table makes the parser's duplicate check
+ * of n sections and config_find_ws linear in total, not quadratic (10,000
+ * workspaces: 5 * 10^7 string compares for the duplicate check alone).
  */
-static long name_find(const struct parse *p, const char *name)
+static long name_find(const struct config *cfg, const char *name)
 {
-	if (p->names_cap == 0)
+	if (cfg->names_cap == 0)
 		return -1;
-	size_t mask = p->names_cap - 1;
-	for (size_t i = name_hash(name) & mask; p->names[i]; i = (i + 1) & mask)
-		if (strcmp(p->cfg->ws[p->names[i] - 1].name, name) == 0)
-			return (long)(p->names[i] - 1);
+	size_t mask = cfg->names_cap - 1;
+	for (size_t i = name_hash(name) & mask; cfg->names[i]; i = (i + 1) & mask)
+		if (strcmp(cfg->ws[cfg->names[i] - 1].name, name) == 0)
+			return (long)(cfg->names[i] - 1);
 	return -1;
 }
 
 /* Enter cfg->ws[idx] in the table, growing it (to keep it at most half full). 0 or -1 (OOM). */
-static int name_add(struct parse *p, size_t idx)
+static int name_add(struct config *cfg, size_t idx)
 {
-	if (2 * (idx + 1) > p->names_cap) {
-		size_t cap = p->names_cap ? p->names_cap * 2 : 64;
+	if (2 * (idx + 1) > cfg->names_cap) {
+		size_t cap = cfg->names_cap ? cfg->names_cap * 2 : 64;
 		size_t *t = calloc(cap, sizeof(*t));
 		if (!t)
 			return -1;
-		for (size_t j = 0; j < p->names_cap; j++) {
-			if (!p->names[j])
+		for (size_t j = 0; j < cfg->names_cap; j++) {
+			if (!cfg->names[j])
 				continue;
-			size_t i = name_hash(p->cfg->ws[p->names[j] - 1].name) & (cap - 1);
+			size_t i = name_hash(cfg->ws[cfg->names[j] - 1].name) & (cap - 1);
 			while (t[i])
 				i = (i + 1) & (cap - 1);
-			t[i] = p->names[j];
+			t[i] = cfg->names[j];
 		}
-		free(p->names);
-		p->names = t;
-		p->names_cap = cap;
+		free(cfg->names);
+		cfg->names = t;
+		cfg->names_cap = cap;
 	}
-	size_t mask = p->names_cap - 1, i = name_hash(p->cfg->ws[idx].name) & mask;
-	while (p->names[i])
+	size_t mask = cfg->names_cap - 1, i = name_hash(cfg->ws[idx].name) & mask;
+	while (cfg->names[i])
 		i = (i + 1) & mask;
-	p->names[i] = idx + 1;
+	cfg->names[i] = idx + 1;
 	return 0;
 }
 
 /*
- * Start a workspace section named name (already checked) at the current
- * line: grow the arrays (bounded by CONFIG_MAX_WS), apply the defaults.
- * Sets p->sec to SEC_WS, or SEC_BAD after recording why not.
+ * Add a workspace named name (already checked) from p->file at p->lineno
+ * to the configuration: the duplicate check, the bound (CONFIG_MAX_WS),
+ * the arrays grown, the name table. Returns the zeroed entry with name,
+ * file, and line set, and its zeroed sec_meta in *meta, or NULL after
+ * recording why not.
  */
-static void ws_open(struct parse *p, const char *name)
+static struct ws_config *ws_add(struct parse *p, const char *name, struct sec_meta **meta)
 {
 	struct config *cfg = p->cfg;
 	char label[LABEL_MAX];
-	snprintf(label, sizeof(label), "[workspace \"%s\"]", name);
-	p->sec = SEC_BAD;
-	long dup = name_find(p, name);
+	long dup = name_find(cfg, name);
 	if (dup >= 0) {
-		errf(p, p->file, p->lineno, label, NULL,
+		errf(p, p->file, p->lineno, name_label(name, label, sizeof(label)), NULL,
 		     "duplicate workspace name; first defined at %s:%d", cfg->ws[dup].file,
 		     cfg->ws[dup].line);
-		return;
+		return NULL;
 	}
 	if (cfg->n_ws >= CONFIG_MAX_WS) {
-		errf(p, p->file, p->lineno, label, NULL, "expected at most %d workspaces",
-		     CONFIG_MAX_WS);
-		return;
+		errf(p, p->file, p->lineno, name_label(name, label, sizeof(label)), NULL,
+		     "expected at most %d workspaces", CONFIG_MAX_WS);
+		return NULL;
 	}
 	if (cfg->n_ws == p->cap_ws) {
 		size_t cap = p->cap_ws ? p->cap_ws * 2 : 8;
-		struct ws_config *ws = realloc(cfg->ws, cap * sizeof(*ws));
-		if (ws != NULL)
-			cfg->ws = ws;
-		struct sec_meta *meta = ws ? realloc(p->ws_meta, cap * sizeof(*meta)) : NULL;
-		if (meta == NULL) {
-			errf(p, p->file, p->lineno, label, NULL, "out of memory");
-			return;
+		struct ws_config *grown = realloc(cfg->ws, cap * sizeof(*grown));
+		if (grown != NULL)
+			cfg->ws = grown;
+		struct sec_meta *m = grown ? realloc(p->ws_meta, cap * sizeof(*m)) : NULL;
+		if (m == NULL) {
+			errf(p, p->file, p->lineno, name_label(name, label, sizeof(label)), NULL,
+			     "out of memory");
+			return NULL;
 		}
-		p->ws_meta = meta;
+		p->ws_meta = m;
 		p->cap_ws = cap;
 	}
 	struct ws_config *ws = &cfg->ws[cfg->n_ws];
@@ -289,12 +303,34 @@ static void ws_open(struct parse *p, const char *name)
 	ws->line = p->lineno;
 	cfg->n_ws++; /* from here on config_free() owns what ws holds */
 	ws->file = strdup(p->file);
-	if (ws->file == NULL || cfg_apply_defaults(CFG_WS, ws) != 0 ||
-	    name_add(p, cfg->n_ws - 1) != 0) {
-		errf(p, p->file, p->lineno, label, NULL, "out of memory");
+	if (ws->file == NULL || name_add(cfg, cfg->n_ws - 1) != 0) {
+		errf(p, p->file, p->lineno, name_label(name, label, sizeof(label)), NULL,
+		     "out of memory");
+		return NULL;
+	}
+	*meta = &p->ws_meta[cfg->n_ws - 1];
+	return ws;
+}
+
+/*
+ * Start a workspace section named name (already checked) at the current
+ * line: ws_add, then the defaults. Sets p->sec to SEC_WS, or SEC_BAD after
+ * recording why not.
+ */
+static void ws_open(struct parse *p, const char *name)
+{
+	char label[LABEL_MAX];
+	struct sec_meta *meta;
+	p->sec = SEC_BAD;
+	struct ws_config *ws = ws_add(p, name, &meta);
+	if (ws == NULL)
+		return;
+	if (cfg_apply_defaults(CFG_WS, ws) != 0) {
+		errf(p, p->file, p->lineno, name_label(name, label, sizeof(label)), NULL,
+		     "out of memory");
 		return;
 	}
-	p->ws_index = cfg->n_ws - 1;
+	p->ws_index = p->cfg->n_ws - 1;
 	p->sec = SEC_WS;
 }
 
@@ -470,11 +506,12 @@ static int handler(void *user, const char *section, const char *name, const char
 	(void)section;
 	if (p->sec == SEC_BAD)
 		return 1; /* the header's error is reported already */
-	const char *label = sec_label(p, label_buf, sizeof(label_buf));
+	/* The label is built only for a message: most lines have none. */
 	enum cfg_scope scope = p->sec == SEC_WS ? CFG_WS : CFG_DAEMON;
 	const struct cfg_opt *o = p->sec == SEC_NONE ? NULL : cfg_opt_find(scope, name);
 	if (o == NULL) {
 		char nq[ECHO_MAX * 4 + 8];
+		const char *label = sec_label(p, label_buf, sizeof(label_buf));
 		quote(name, nq, sizeof(nq));
 		/* Never the value: an unknown key may well be a misspelt secret. */
 		if (p->sec != SEC_NONE &&
@@ -496,18 +533,19 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct sec_meta *m = p->sec == SEC_WS ? &p->ws_meta[p->ws_index] : &p->daemon_meta;
 	void *base = p->sec == SEC_WS ? (void *)&p->cfg->ws[p->ws_index] : (void *)p->cfg;
 	if (m->seen & ((uint64_t)1 << idx)) {
-		errf(p, p->file, p->lineno, label, name, "duplicate key; first set at line %d",
-		     m->line[idx]);
+		errf(p, p->file, p->lineno, sec_label(p, label_buf, sizeof(label_buf)), name,
+		     "duplicate key; first set at line %d", m->line[idx]);
 		return 1;
 	}
 	m->seen |= (uint64_t)1 << idx;
 	m->line[idx] = p->lineno;
 	int rc = cfg_opt_set(o, base, value, p->dir, why, sizeof(why));
 	if (rc == CFG_BAD_RAW)
-		errf(p, p->file, p->lineno, label, name, "%s", why);
+		errf(p, p->file, p->lineno, sec_label(p, label_buf, sizeof(label_buf)), name, "%s",
+		     why);
 	else if (rc != CFG_OK)
-		errf(p, p->file, p->lineno, label, name, "%s, got '%s'", why,
-		     quote(value, q, sizeof(q)));
+		errf(p, p->file, p->lineno, sec_label(p, label_buf, sizeof(label_buf)), name,
+		     "%s, got '%s'", why, quote(value, q, sizeof(q)));
 	if (rc == CFG_OK)
 		m->set |= (uint64_t)1 << idx; /* a rejected value causes no follow-up errors */
 	return 1;
@@ -524,35 +562,87 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-/*
- * Read the regular file at path, at most CONFIG_MAX_FILE bytes, into a
- * malloc'd buffer (*buf, *len); *id gets its fstat(). Returns 0, or -1
- * after recording the error (file named, no line).
- */
-static int read_all(struct parse *p, const char *path, char **buf, size_t *len, struct stat *id)
+/* Grow p's scratch buffer to at least need bytes (need <= CONFIG_MAX_FILE + 1). 0 or -1 (OOM). */
+static int rbuf_reserve(struct parse *p, size_t need)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (need <= p->rcap)
+		return 0;
+	size_t cap = p->rcap ? p->rcap : 4096;
+	while (cap < need)
+		cap *= 2;
+	if (cap > CONFIG_MAX_FILE + 1)
+		cap = CONFIG_MAX_FILE + 1;
+	char *b = realloc(p->rbuf, cap);
+	if (b == NULL)
+		return -1;
+	p->rbuf = b;
+	p->rcap = cap;
+	return 0;
+}
+
+/*
+ * Read the regular file name (opened relative to the directory at_fd, or
+ * AT_FDCWD), at most CONFIG_MAX_FILE bytes, into p's scratch buffer (*buf,
+ * *len: valid until the next read_all); *id gets its fstat(). path is how
+ * messages name the file. With include (a *.conf of include_dir), a directory and the main
+ * file itself are not files to read: returns 1, quietly. Else returns 0,
+ * or -1 after recording the error (file named, no line).
+ *
+ * The size comes from fstat(), so a file is read with one read() into a
+ * buffer that is reused from file to file (10,000 workspace files used to
+ * cost a 1 MiB allocation and a second read() for the end of file each).
+ * A file is read up to the size fstat() gave: one that grows meanwhile is
+ * read as it was at the fstat(), as if read just before the write. A file
+ * that says size 0 (empty, or a pseudo-file) is read to its end.
+ */
+static int read_all(struct parse *p, int at_fd, const char *name, const char *path, bool include,
+                    const char **buf, size_t *len, struct stat *id)
+{
+	int fd = openat(at_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		errf(p, path, 0, NULL, NULL, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	bool stat_ok = fstat(fd, &st) == 0;
+	if (include && stat_ok &&
+	    (S_ISDIR(st.st_mode) || (st.st_dev == p->main_dev && st.st_ino == p->main_ino))) {
+		close(fd);
+		return 1;
+	}
+	if (!stat_ok || !S_ISREG(st.st_mode)) {
 		errf(p, path, 0, NULL, NULL, "expected a regular file");
 		close(fd);
 		return -1;
 	}
 	*id = st;
-	char *b = malloc(CONFIG_MAX_FILE + 1);
-	if (b == NULL) {
+	/* Known size: that many bytes. Else (0) to the end, one byte past the bound at most. */
+	size_t want = st.st_size > 0 ? (size_t)st.st_size : 0;
+	bool to_end = want == 0;
+	if (st.st_size > CONFIG_MAX_FILE) {
+		errf(p, path, 0, NULL, NULL, "expected at most %d bytes", CONFIG_MAX_FILE);
+		close(fd);
+		return -1;
+	}
+	if (rbuf_reserve(p, to_end ? 4096 : want + 1) != 0) {
 		errf(p, path, 0, NULL, NULL, "out of memory");
 		close(fd);
 		return -1;
 	}
 	size_t got = 0;
 	bool failed = false;
-	while (got <= CONFIG_MAX_FILE) {
-		ssize_t r = read(fd, b + got, CONFIG_MAX_FILE + 1 - got);
+	while (to_end || got < want) {
+		if (to_end && got == p->rcap) {
+			if (p->rcap > CONFIG_MAX_FILE)
+				break; /* one byte past the bound: too large */
+			if (rbuf_reserve(p, p->rcap + 1) != 0) {
+				errf(p, path, 0, NULL, NULL, "out of memory");
+				failed = true;
+				break;
+			}
+		}
+		size_t room = to_end ? p->rcap - got : want - got;
+		ssize_t r = read(fd, p->rbuf + got, room);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -561,7 +651,7 @@ static int read_all(struct parse *p, const char *path, char **buf, size_t *len, 
 			break;
 		}
 		if (r == 0)
-			break;
+			break; /* the end (a file that shrank ends early) */
 		got += (size_t)r;
 	}
 	close(fd);
@@ -569,22 +659,25 @@ static int read_all(struct parse *p, const char *path, char **buf, size_t *len, 
 		errf(p, path, 0, NULL, NULL, "expected at most %d bytes", CONFIG_MAX_FILE);
 		failed = true;
 	}
-	if (failed) {
-		free(b);
+	if (failed)
 		return -1;
-	}
-	*buf = b;
+	*buf = p->rbuf;
 	*len = got;
 	return 0;
 }
 
-/* Parse one configuration file; main_file allows [daemon]. Errors are recorded. */
-static void load_file(struct parse *p, const char *path, bool main_file)
+/*
+ * Parse one configuration file (name relative to at_fd, named path in
+ * messages); main_file allows [daemon], else it is a *.conf of include_dir
+ * (see read_all). Errors are recorded.
+ */
+static void load_file(struct parse *p, int at_fd, const char *name, const char *path,
+                      bool main_file)
 {
-	char *buf;
+	const char *buf;
 	size_t len;
 	struct stat id;
-	if (read_all(p, path, &buf, &len, &id) != 0)
+	if (read_all(p, at_fd, name, path, !main_file, &buf, &len, &id) != 0)
 		return;
 	if (main_file) {
 		p->main_dev = id.st_dev;
@@ -593,7 +686,6 @@ static void load_file(struct parse *p, const char *path, bool main_file)
 	p->dir = dir_of(path);
 	if (p->dir == NULL) {
 		errf(p, path, 0, NULL, NULL, "out of memory");
-		free(buf);
 		return;
 	}
 	p->file = path;
@@ -608,15 +700,9 @@ static void load_file(struct parse *p, const char *path, bool main_file)
 		errf(p, path, 0, NULL, NULL, "out of memory");
 	else if (rc != 0)
 		errf(p, path, rc, NULL, NULL, "cannot parse this line");
-	free(buf);
 	free(p->dir);
 	p->dir = NULL;
 	p->buf = NULL;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* True for a name include_dir takes: "*.conf", not hidden. */
@@ -626,9 +712,24 @@ static bool include_name(const char *name)
 	return name[0] != '.' && n > 5 && strcmp(name + n - 5, ".conf") == 0;
 }
 
+/* One *.conf of include_dir: its name and readdir's d_type. */
+struct include_ent {
+	char *name;
+	unsigned char type;
+};
+
+static int cmp_includes(const void *a, const void *b)
+{
+	return strcmp(((const struct include_ent *)a)->name, ((const struct include_ent *)b)->name);
+}
+
 /*
- * Parse every *.conf of include_dir (not hidden, not directories), in
- * strcmp order, at most CONFIG_MAX_INCLUDES of them.
+ * Parse every *.conf of include_dir (not hidden, not directories, not the
+ * main file), in strcmp order, at most CONFIG_MAX_INCLUDES of them. The
+ * files are opened relative to the open directory (no path walk per file),
+ * and what readdir says is a directory is skipped without a system call;
+ * anything else is opened and read_all tells a directory (a symlink to
+ * one, or a file system without d_type) or the main file from a file.
  */
 static void load_includes(struct parse *p)
 {
@@ -642,8 +743,8 @@ static void load_includes(struct parse *p)
 		     quote(dir, q, sizeof(q)));
 		return;
 	}
-	char **names = NULL;
-	size_t n = 0;
+	struct include_ent *ents = NULL;
+	size_t n = 0, cap = 0;
 	bool failed = false;
 	struct dirent *e;
 	while (!failed && (e = readdir(d)) != NULL) {
@@ -656,40 +757,43 @@ static void load_includes(struct parse *p)
 			failed = true;
 			break;
 		}
-		char **grown = realloc(names, (n + 1) * sizeof(char *));
-		char *name = grown ? strdup(e->d_name) : NULL;
-		if (grown != NULL)
-			names = grown;
-		if (name == NULL) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct include_ent *grown = realloc(ents, ncap * sizeof(*ents));
+			if (grown == NULL) {
+				errf(p, p->cfg->path, line, "[daemon]", "include_dir",
+				     "out of memory");
+				failed = true;
+				break;
+			}
+			ents = grown;
+			cap = ncap;
+		}
+		ents[n].name = strdup(e->d_name);
+		ents[n].type = e->d_type;
+		if (ents[n].name == NULL) {
 			errf(p, p->cfg->path, line, "[daemon]", "include_dir", "out of memory");
 			failed = true;
 			break;
 		}
-		names[n++] = name;
+		n++;
 	}
-	closedir(d);
 	if (!failed && n > 0)
-		qsort(names, n, sizeof(char *), cmp_names);
+		qsort(ents, n, sizeof(*ents), cmp_includes);
 	for (size_t i = 0; i < n; i++) {
-		char *path = failed ? NULL : cfg_path_join(dir, names[i]);
-		struct stat st;
-		if (!failed && path == NULL) {
+		char *path =
+		        failed || ents[i].type == DT_DIR ? NULL : cfg_path_join(dir, ents[i].name);
+		if (!failed && ents[i].type != DT_DIR && path == NULL) {
 			errf(p, p->cfg->path, line, "[daemon]", "include_dir", "out of memory");
 			failed = true;
 		}
-		/*
-		 * A directory named x.conf is not a file to include, nor is the main
-		 * file when include_dir is its own directory; anything else is tried.
-		 */
-		bool skip = path != NULL && stat(path, &st) == 0 &&
-		            (S_ISDIR(st.st_mode) ||
-		             (st.st_dev == p->main_dev && st.st_ino == p->main_ino));
-		if (path != NULL && !skip)
-			load_file(p, path, false);
+		if (path != NULL)
+			load_file(p, dirfd(d), ents[i].name, path, false);
 		free(path);
-		free(names[i]);
+		free(ents[i].name);
 	}
-	free(names);
+	free(ents);
+	closedir(d);
 }
 
 /*
@@ -703,26 +807,27 @@ static void read_key(struct parse *p, struct ws_config *ws, const struct sec_met
 	bool is_file = strncmp(ws->key_source, "file ", 5) == 0;
 	const char *key_name = is_file ? "api_key_file" : "api_key_credential";
 	int line = m->line[opt_index(CFG_WS, key_name)];
-	ws_label(ws, label, sizeof(label));
 	char *path = NULL;
 	if (is_file) {
 		path = strdup(ws->key_source + 5);
 		if (path == NULL) {
-			errf(p, ws->file, line, label, key_name, "out of memory");
+			errf(p, ws->file, line, ws_label(ws, label, sizeof(label)), key_name,
+			     "out of memory");
 			return;
 		}
 	} else {
 		const char *name = ws->key_source + strlen("credential ");
 		if (secret_credential_path(name, &path, err, sizeof(err)) != 0) {
-			errf(p, ws->file, line, label, key_name, "%s, got '%s'", err,
-			     quote(name, q, sizeof(q)));
+			errf(p, ws->file, line, ws_label(ws, label, sizeof(label)), key_name,
+			     "%s, got '%s'", err, quote(name, q, sizeof(q)));
 			return;
 		}
 	}
 	if (secret_read_file(path, &ws->key, &ws->key_len, err, sizeof(err)) != 0)
-		errf(p, ws->file, line, label, key_name, "%s", err);
+		errf(p, ws->file, line, ws_label(ws, label, sizeof(label)), key_name, "%s", err);
 	else if (secret_fingerprint(ws->key, ws->key_len, ws->fingerprint) != 0)
-		errf(p, ws->file, line, label, key_name, "cannot compute the key's fingerprint");
+		errf(p, ws->file, line, ws_label(ws, label, sizeof(label)), key_name,
+		     "cannot compute the key's fingerprint");
 	free(path);
 }
 
@@ -758,18 +863,18 @@ static void finalize(struct parse *p)
 	for (size_t w = 0; w < cfg->n_ws; w++) {
 		struct ws_config *ws = &cfg->ws[w];
 		const struct sec_meta *m = &p->ws_meta[w];
-		ws_label(ws, label, sizeof(label));
 		/* "seen", not "set": a rejected value is reported already, not missing. */
 		if (!(m->seen & lc_bit))
-			errf(p, ws->file, ws->line, label, "license_code",
-			     "missing; expected the workspace's license code");
+			errf(p, ws->file, ws->line, ws_label(ws, label, sizeof(label)),
+			     "license_code", "missing; expected the workspace's license code");
 		bool kf = m->seen & kf_bit, kc = m->seen & kc_bit;
 		if (!kf && !kc) {
-			errf(p, ws->file, ws->line, label, NULL,
+			errf(p, ws->file, ws->line, ws_label(ws, label, sizeof(label)), NULL,
 			     "expected api_key_file or api_key_credential, got neither");
 		} else if (kf && kc) {
 			bool cred_later = m->line[i_kc] > m->line[i_kf];
-			errf(p, ws->file, cred_later ? m->line[i_kc] : m->line[i_kf], label,
+			errf(p, ws->file, cred_later ? m->line[i_kc] : m->line[i_kf],
+			     ws_label(ws, label, sizeof(label)),
 			     cred_later ? "api_key_credential" : "api_key_file",
 			     "expected either api_key_file or api_key_credential, not both (the "
 			     "other is at line %d)",
@@ -783,7 +888,8 @@ static void finalize(struct parse *p)
 			free(ws->base_url);
 			ws->base_url = strdup(cfg_dc_url(ws->data_center));
 			if (ws->base_url == NULL)
-				errf(p, ws->file, ws->line, label, NULL, "out of memory");
+				errf(p, ws->file, ws->line, ws_label(ws, label, sizeof(label)),
+				     NULL, "out of memory");
 		}
 		if (kf != kc && (m->set & (kf_bit | kc_bit)) && ws->key_source != NULL)
 			read_key(p, ws, m);
@@ -803,7 +909,7 @@ int config_load(const char *path, struct config **out, struct config_errors *err
 	    cfg_apply_defaults(CFG_DAEMON, p.cfg) != 0) {
 		errf(&p, path, 0, NULL, NULL, "out of memory");
 	} else {
-		load_file(&p, path, true);
+		load_file(&p, AT_FDCWD, path, path, true);
 		if (p.cfg->include_dir != NULL)
 			load_includes(&p);
 		finalize(&p);
@@ -815,7 +921,7 @@ int config_load(const char *path, struct config **out, struct config_errors *err
 		push_msg(&p, msg);
 	}
 	free(p.ws_meta);
-	free(p.names);
+	free(p.rbuf);
 	if (p.n_errors > 0 || p.oom) {
 		config_free(p.cfg);
 		if (errs->n == 0) /* OOM even for the messages: try one short one */
@@ -841,6 +947,7 @@ void config_free(struct config *cfg)
 		free(ws->file);
 	}
 	free(cfg->ws);
+	free(cfg->names);
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->include_dir);
@@ -862,6 +969,10 @@ void config_errors_free(struct config_errors *errs)
 
 const struct ws_config *config_find_ws(const struct config *cfg, const char *name)
 {
+	if (cfg->names_cap > 0) {
+		long i = name_find(cfg, name);
+		return i >= 0 ? &cfg->ws[i] : NULL;
+	}
 	for (size_t i = 0; i < cfg->n_ws; i++)
 		if (strcmp(cfg->ws[i].name, name) == 0)
 			return &cfg->ws[i];

@@ -819,6 +819,43 @@ static void test_include_dir(void **state)
 	config_free(cfg);
 }
 
+/*
+ * Symbolic links in include_dir are followed: to a directory, skipped; to
+ * the main file, skipped; to a file elsewhere, read; dangling, an error.
+ */
+static void test_include_links(void **state)
+{
+	(void)state;
+	put("good.key", "abc123key\n", 0600);
+	mkdir_t("ws.d");
+	mkdir_t("dir");
+	mkdir_t("elsewhere");
+	put("elsewhere/x.conf",
+	    "[workspace \"x\"]\nlicense_code = lc\napi_key_file = ../good.key\n", 0644);
+	put("main.conf", WS_OK "[daemon]\ninclude_dir = ws.d\n", 0644);
+	assert_int_equal(symlink("../dir", tpath("ws.d/d.conf")), 0);
+	assert_int_equal(symlink("../main.conf", tpath("ws.d/m.conf")), 0);
+	assert_int_equal(symlink("../elsewhere/x.conf", tpath("ws.d/x.conf")), 0);
+	struct config *cfg = load_ok(main_path);
+	assert_int_equal(cfg->n_ws, 2);
+	assert_string_equal(cfg->ws[0].name, "w");
+	assert_string_equal(cfg->ws[1].name, "x");
+	char want[8800];
+	/* Named as included; relative key paths from the link's directory, as before. */
+	snprintf(want, sizeof(want), "%s/ws.d/x.conf", tmpdir);
+	assert_string_equal(cfg->ws[1].file, want);
+	config_free(cfg);
+
+	assert_int_equal(symlink("../absent", tpath("ws.d/y.conf")), 0);
+	struct config_errors errs;
+	load_bad(main_path, &errs);
+	snprintf(want, sizeof(want), "%s/ws.d/y.conf: cannot open: No such file or directory",
+	         tmpdir);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msg[0], want);
+	config_errors_free(&errs);
+}
+
 /* Included files hold workspace sections only; their errors name the included file. */
 static void test_include_errors(void **state)
 {
@@ -896,9 +933,24 @@ static void test_unreadable_files(void **state)
 	assert_string_equal(errs.msg[1], want);
 	config_errors_free(&errs);
 
-	/* More than 1 MiB. */
+	/*
+	 * A file whose size says 0 but that has content (a pseudo-file) is read
+	 * to its end: its first line is argv[0] and a NUL byte.
+	 */
+	load_bad("/proc/self/cmdline", &errs);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msg[0], "/proc/self/cmdline:1: expected text, got a NUL byte");
+	config_errors_free(&errs);
+
+	/* Exactly 1 MiB is fine. */
 	static char big[1048577 + 1];
 	memset(big, '\n', sizeof(big) - 1);
+	put_n("main.conf", big, sizeof(big) - 2, 0644);
+	struct config *cfg = load_ok(main_path);
+	assert_int_equal(cfg->n_ws, 0);
+	config_free(cfg);
+
+	/* More than 1 MiB. */
 	put_n("main.conf", big, sizeof(big) - 1, 0644);
 	load_bad(main_path, &errs);
 	snprintf(want, sizeof(want), "%s: expected at most 1048576 bytes", main_path);
@@ -994,19 +1046,11 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	        T(test_defaults_applied),
-	        T(test_layouts),
-	        T(test_full_fixture),
-	        T(test_errors_fixture),
-	        T(test_error_cases),
-	        T(test_key_modes),
-	        T(test_credentials_directory),
-	        T(test_include_dir),
-	        T(test_include_errors),
-	        T(test_unreadable_files),
-	        T(test_error_bound),
-	        T(test_inheritance),
-	        T(test_summary),
+	        T(test_defaults_applied),      T(test_layouts),          T(test_full_fixture),
+	        T(test_errors_fixture),        T(test_error_cases),      T(test_key_modes),
+	        T(test_credentials_directory), T(test_include_dir),      T(test_include_links),
+	        T(test_include_errors),        T(test_unreadable_files), T(test_error_bound),
+	        T(test_inheritance),           T(test_summary),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
