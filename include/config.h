@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fstamp.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/wegauge/wegauged.conf"
 #define WS_NAME_MAX         64
 #define FINGERPRINT_LEN     17 /* 16 hex digits and NUL */
@@ -53,6 +55,12 @@ enum api_path {
 #define PATH_DEFAULT_ACTIVE_USERS "/v1/accounts/{lc}/publisher-metrics"
 #define PATH_DEFAULT_TEAM         "/v1/accounts/{lc}/team-members"
 
+/*
+ * One workspace section. Every pointer in it is owned by the struct config
+ * that holds it. config.c's ws_copy duplicates a section for
+ * config_load_hint: a new pointer member needs a line there (and in
+ * config_free), a new value member is copied as it is.
+ */
 struct ws_config {
 	char name[WS_NAME_MAX + 1]; /* [A-Za-z0-9._-]{1,64} */
 	char *license_code;         /* [A-Za-z0-9~_-]{1,64}: safe in a URL path */
@@ -63,6 +71,7 @@ struct ws_config {
 	char *key;          /* the API key; secret */
 	size_t key_len;
 	char fingerprint[FINGERPRINT_LEN];
+	struct fstamp key_stamp; /* the key file as it was read (config_load_hint) */
 	char *key_source; /* "file /etc/wegauge/keys/x.key" or "credential NAME": never the key */
 	int64_t interval_ms; /* inherited from [daemon] unless set */
 	int64_t jitter_ms;   /* inherited from [daemon] unless set */
@@ -72,6 +81,20 @@ struct ws_config {
 	char *paths[PATH_COUNT]; /* templates, defaults as above */
 	char *file;              /* where the section was: file and line */
 	int line;
+	uint64_t set_opts; /* config.c's: bit i, cfg_opts[i] was given in the section */
+	int key_line;      /* config.c's: the line of api_key_file or api_key_credential */
+};
+
+/*
+ * config.c's own record of a *.conf file of include_dir that held
+ * workspaces: its stamp when read and its sections, cfg->ws[first_ws ..
+ * first_ws + n_ws) (their file names it). config_load_hint takes the
+ * sections of a file whose stamp is unchanged from the hint instead of
+ * reading and parsing the file again.
+ */
+struct config_file {
+	struct fstamp stamp;
+	size_t first_ws, n_ws;
 };
 
 struct config {
@@ -113,6 +136,8 @@ struct config {
 	 */
 	size_t *names;
 	size_t names_cap;
+	struct config_file *files; /* config.c's: the include files read, in load order */
+	size_t n_files;
 };
 
 /* A list of error messages, each naming file, line, key and what was expected. */
@@ -135,6 +160,25 @@ struct config_errors {
  * api_key_credential is looked up in $CREDENTIALS_DIRECTORY.
  */
 int config_load(const char *path, struct config **out, struct config_errors *errs);
+
+/*
+ * config_load with the configuration now in use (hint, may be NULL; only
+ * read, and it may be freed once this returns) as a cache of what did not
+ * change since hint was loaded, by fstamp_unchanged (fstamp.h: the same
+ * device, inode, size, mtime and ctime, not changed within FSTAMP_RACY_NS
+ * of that read):
+ *  - a *.conf of include_dir, stat()ed, not read: its workspace sections
+ *    are copied from hint as they were parsed; what depends on other files
+ *    is done again (duplicate names, the bound on workspaces, the values
+ *    inherited from [daemon], the data center's URL, the API key);
+ *  - a key file, stat()ed and its secrecy checked, not read: the key and
+ *    fingerprint of hint's workspace of the same name and key source.
+ * The main file is always read. Anything else (no such entry in hint, a
+ * changed or racy stamp, a failed check) is read as config_load reads it,
+ * with the same errors. The result is the one config_load would return.
+ */
+int config_load_hint(const char *path, const struct config *hint, struct config **out,
+                     struct config_errors *errs);
 void config_free(struct config *cfg);
 void config_errors_free(struct config_errors *errs);
 
