@@ -383,7 +383,8 @@ static void stop_loop(struct daemon *d)
  * has an arena of its own. When the daemon falls idle (no request in the
  * engine, no answer in the worker, no pull waiting for room), the free
  * pages go back with malloc_trim, at most once per TRIM_EVERY_MS so that
- * steady-state pulls (each one ending idle) do not pay it every time.
+ * steady-state pulls (each one ending idle) do not pay it every time. A
+ * reload trims once after READY=1, having freed the old configuration.
  */
 #define TRIM_EVERY_MS 60000
 
@@ -878,6 +879,9 @@ static void reload(struct daemon *d)
 	        (double)(t_end - t0) / 1000.0, (double)(t_load - t0) / 1000.0);
 	notify_ready(&d->notify);
 	status_update(d);
+	/* The old configuration is freed: its pages go back after READY=1 (trim_when_idle). */
+	d->trimmed_ms = clock_mono_ms();
+	malloc_trim(0);
 }
 
 /* --- metrics ---------------------------------------------------------------- */
