@@ -4,7 +4,9 @@
  * users -> team (paginated), skipping streams the workspace does not
  * enable. Each step is one request at a time; pull_send() issues the
  * current request (after any wait) and on_done() decides what follows:
- * parse and advance, retry after a delay, skip, or fail the stream.
+ * parse and advance, retry after a delay, skip, or fail the stream. An
+ * answer is parsed on the worker thread (worker.h) and the pull goes on
+ * in parse_done; everything else happens on the loop.
  */
 #include "pull.h"
 

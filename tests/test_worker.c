@@ -57,6 +57,20 @@ static void tjob_init(struct tjob *j, int id, int *order, int *n_order)
 	j->wj.done = tjob_done;
 }
 
+/*
+ * Submit j as a job that blocks the worker until worker_free begins, and
+ * wait (generous deadline) until the worker is running it.
+ */
+static void start_blocker(struct worker *wk, struct tjob *j, atomic_bool *started)
+{
+	j->wk = wk;
+	j->started = started;
+	assert_int_equal(worker_submit(wk, &j->wj), 0);
+	time_t end = time(NULL) + 30;
+	while (!atomic_load(started))
+		assert_true(time(NULL) < end);
+}
+
 /* Run the loop until *n reaches want; fail after a generous deadline. */
 static void loop_until(struct event_base *base, const int *n, int want)
 {
@@ -100,7 +114,7 @@ static void test_jobs_run_off_the_loop_and_come_back_in_order(void **state)
 /*
  * worker_free with one job running and two queued: the running one ends
  * (it returns once worker_stopping says so) and comes back ran, the queued
- * ones come back not ran, in order; a full queue refuses more.
+ * ones come back not ran, in order.
  */
 static void test_free_hands_back_everything(void **state)
 {
@@ -112,12 +126,7 @@ static void test_free_hands_back_everything(void **state)
 	int order[8], n = 0;
 	struct tjob first, queued[2];
 	tjob_init(&first, 0, order, &n);
-	first.wk = wk;
-	first.started = &started;
-	assert_int_equal(worker_submit(wk, &first.wj), 0);
-	time_t end = time(NULL) + 30;
-	while (!atomic_load(&started))
-		assert_true(time(NULL) < end);
+	start_blocker(wk, &first, &started);
 	for (int i = 0; i < 2; i++) {
 		tjob_init(&queued[i], i + 1, order, &n);
 		assert_int_equal(worker_submit(wk, &queued[i].wj), 0);
@@ -135,6 +144,7 @@ static void test_free_hands_back_everything(void **state)
 	event_base_free(base);
 }
 
+/* With the worker blocked, WORKER_MAX_QUEUE jobs are taken and the next is refused. */
 static void test_queue_bound(void **state)
 {
 	(void)state;
@@ -148,12 +158,7 @@ static void test_queue_bound(void **state)
 	assert_non_null(jobs);
 	int n = 0;
 	tjob_init(&jobs[0], 0, order, &n);
-	jobs[0].wk = wk;
-	jobs[0].started = &started;
-	assert_int_equal(worker_submit(wk, &jobs[0].wj), 0);
-	time_t end = time(NULL) + 30;
-	while (!atomic_load(&started))
-		assert_true(time(NULL) < end);
+	start_blocker(wk, &jobs[0], &started);
 	for (int i = 1; i < WORKER_MAX_QUEUE; i++) {
 		tjob_init(&jobs[i], i, order, &n);
 		assert_int_equal(worker_submit(wk, &jobs[i].wj), 0);
