@@ -192,6 +192,7 @@ static void group_lost(struct daemon *d, const char *err)
 		if (pull_work)
 			pull_work[i] = list[i]->group_pull;
 		list[i]->in_group = list[i]->group_pull = false;
+		list[i]->saved_hash = 0; /* its row went with the group */
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ws *w = list[i];
@@ -272,6 +273,47 @@ static void on_group_opened(void *arg)
 /* --- the workspace row and STATUS= ------------------------------------------ */
 
 /* Mirror w's state into its store row. */
+/* FNV-1a over s and its NUL (NULL hashes as one 0xff byte), onto h. */
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	if (!s)
+		return (h ^ 0xff) * 0x100000001b3ull;
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	} while (*s++);
+	return h;
+}
+
+static uint64_t hash_i64(uint64_t h, int64_t v)
+{
+	for (int i = 0; i < 8; i++) {
+		h ^= (uint64_t)v >> (8 * i) & 0xff;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static uint64_t ws_row_hash(const struct store_ws *r)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *strs[] = {r->name,        r->license_code,    r->data_center,
+	                      r->base_url,    r->key_fingerprint, r->state,
+	                      r->state_reason};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		h = hash_str(h, strs[i]);
+	h = hash_i64(h, r->last_pull_at);
+	h = hash_i64(h, r->last_success_at);
+	h = hash_i64(h, r->next_pull_at);
+	h = hash_i64(h, r->consecutive_failures);
+	return h ? h : 1;
+}
+
+/*
+ * Write w's row, unless it is the row this daemon last wrote and that
+ * write was not lost (group_lost forgets it): a stop, for one, would
+ * otherwise rewrite all 10,000 rows that the pulls had just written.
+ */
 static void ws_save(struct daemon *d, struct ws *w)
 {
 	char err[256];
@@ -289,8 +331,12 @@ static void ws_save(struct daemon *d, struct ws *w)
 	        .next_pull_at = w->next_pull_at,
 	        .consecutive_failures = w->consecutive_failures,
 	};
+	uint64_t h = ws_row_hash(&row);
+	if (h == w->saved_hash)
+		return;
 	int rc = store_ws_put(d->store, &row, err, sizeof(err));
 	metrics_store(&d->metrics, rc, err);
+	w->saved_hash = rc == 0 ? h : 0;
 	if (rc == 0)
 		daemon_group_note(d, w, false);
 	if (rc != 0)
