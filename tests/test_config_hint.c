@@ -288,6 +288,53 @@ static void test_unchanged_not_read(void **state)
 	config_free(cfg);
 }
 
+/* The workspace named name in cfg (which must have it), writable. */
+static struct ws_config *ws_named(struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_ws; i++)
+		if (strcmp(cfg->ws[i].name, name) == 0)
+			return &cfg->ws[i];
+	fail_msg("no workspace %s", name);
+	return NULL;
+}
+
+/*
+ * Key files in two directories, in turn (keys/, keys2/, a credential,
+ * keys/ again): the unchanged ones are still taken from the hint across
+ * the changes of directory, and a changed one is still read.
+ */
+static void test_key_dirs_in_turn(void **state)
+{
+	(void)state;
+	assert_int_equal(mkdir(tpath("keys2"), 0700), 0);
+	put("keys2/b1.key", "key-of-b1-002\n", 0600);
+	put("ws.d/b.conf",
+	    "[workspace \"b1\"]\nlicense_code = lcb1\napi_key_file = ../keys2/b1.key\n"
+	    "[workspace \"b2\"]\nlicense_code = lcb2\napi_key_credential = b2\n",
+	    0644);
+	put("ws.d/c.conf", "[workspace \"c\"]\nlicense_code = lcc\napi_key_file = ../keys/a.key\n",
+	    0644);
+	struct config *hint = load_ok(NULL);
+	assert_string_equal(ws_named(hint, "b1")->key, "key-of-b1-002");
+	age(hint);
+	plant_key(ws_named(hint, "a"), "planted-a", "aaaaaaaaaaaaaaaa");
+	plant_key(ws_named(hint, "b1"), "planted-b1", "bbbbbbbbbbbbbbbb");
+	plant_key(ws_named(hint, "c"), "planted-c", "cccccccccccccccc");
+	struct config *cfg = load_ok(hint);
+	assert_string_equal(ws_named(cfg, "a")->key, "planted-a");
+	assert_string_equal(ws_named(cfg, "b1")->key, "planted-b1");
+	assert_string_equal(ws_named(cfg, "c")->key, "planted-c");
+	config_free(cfg);
+
+	replace("keys2/b1.key", "key-of-b1-00003\n", 0600);
+	cfg = load_ok(hint);
+	assert_string_equal(ws_named(cfg, "a")->key, "planted-a");
+	assert_string_equal(ws_named(cfg, "b1")->key, "key-of-b1-00003");
+	assert_string_equal(ws_named(cfg, "c")->key, "planted-c");
+	config_free(cfg);
+	config_free(hint);
+}
+
 /* What depends on the main file is done again for sections taken from the hint. */
 static void test_inherited_again(void **state)
 {
@@ -520,6 +567,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        T(test_same_result),
 	        T(test_unchanged_not_read),
+	        T(test_key_dirs_in_turn),
 	        T(test_inherited_again),
 	        T(test_racy_rewrite_read_again),
 	        T(test_replaced_read_again),
