@@ -7,7 +7,6 @@
  */
 #include "worker.h"
 
-#include <errno.h>
 #include <event2/event.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,7 +21,6 @@ struct fifo {
 };
 
 struct worker {
-	struct event_base *base;
 	struct event *ev;
 	int efd;
 	bool threaded;
@@ -31,8 +29,7 @@ struct worker {
 	pthread_cond_t cv;
 	struct fifo todo, finished; /* under mu */
 	size_t queued;              /* jobs not yet handed back; under mu */
-	bool stop;                  /* under mu */
-	atomic_bool stopping;       /* stop, readable without mu (worker_stopping) */
+	atomic_bool stopping;       /* worker_free has begun; set under mu, read anywhere */
 };
 
 static void fifo_push(struct fifo *f, struct worker_job *j)
@@ -63,9 +60,9 @@ static void *worker_main(void *arg)
 	struct worker *wk = arg;
 	pthread_mutex_lock(&wk->mu);
 	for (;;) {
-		while (!wk->todo.head && !wk->stop)
+		while (!wk->todo.head && !atomic_load(&wk->stopping))
 			pthread_cond_wait(&wk->cv, &wk->mu);
-		if (wk->stop)
+		if (atomic_load(&wk->stopping))
 			break;
 		struct worker_job *j = fifo_pop(&wk->todo);
 		pthread_mutex_unlock(&wk->mu);
@@ -112,7 +109,6 @@ struct worker *worker_new(struct event_base *base)
 	struct worker *wk = calloc(1, sizeof(*wk));
 	if (!wk)
 		return NULL;
-	wk->base = base;
 	wk->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (wk->efd < 0) {
 		free(wk);
@@ -180,7 +176,6 @@ void worker_free(struct worker *wk)
 		return;
 	if (wk->threaded) {
 		pthread_mutex_lock(&wk->mu);
-		wk->stop = true;
 		atomic_store(&wk->stopping, true);
 		pthread_cond_signal(&wk->cv);
 		pthread_mutex_unlock(&wk->mu);
