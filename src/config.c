@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "fnv.h"
 #include "rows.h"
 #include "secret.h"
 #include "units.h"
@@ -228,15 +229,10 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* FNV-1a 64 of a workspace name, for the table of names. */
+/* The hash of a workspace name, for the table of names. */
 static uint64_t name_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return fnv1a_str(FNV1A_OFFSET, s);
 }
 
 /*

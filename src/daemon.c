@@ -22,6 +22,7 @@
 #include "budget.h"
 #include "clock.h"
 #include "config.h"
+#include "fnv.h"
 #include "http.h"
 #include "jarena.h"
 #include "log.h"
@@ -272,47 +273,33 @@ static void on_group_opened(void *arg)
 
 /* --- the workspace row and STATUS= ------------------------------------------ */
 
-/* Mirror w's state into its store row. */
-/* FNV-1a over s and its NUL (NULL hashes as one 0xff byte), onto h. */
+/* s and its NUL (NULL: one 0xff byte) onto h, so that adjacent strings cannot run together. */
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	if (!s)
-		return (h ^ 0xff) * 0x100000001b3ull;
-	do {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	} while (*s++);
-	return h;
+	static const unsigned char null_mark = 0xff;
+	return s ? fnv1a(h, s, strlen(s) + 1) : fnv1a(h, &null_mark, 1);
 }
 
-static uint64_t hash_i64(uint64_t h, int64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		h ^= (uint64_t)v >> (8 * i) & 0xff;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
+/* The row's hash, for ws_save (never 0, which means "nothing saved"). */
 static uint64_t ws_row_hash(const struct store_ws *r)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
 	const char *strs[] = {r->name,        r->license_code,    r->data_center,
 	                      r->base_url,    r->key_fingerprint, r->state,
 	                      r->state_reason};
+	const int64_t nums[] = {r->last_pull_at, r->last_success_at, r->next_pull_at,
+	                        r->consecutive_failures};
+	uint64_t h = FNV1A_OFFSET;
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		h = hash_str(h, strs[i]);
-	h = hash_i64(h, r->last_pull_at);
-	h = hash_i64(h, r->last_success_at);
-	h = hash_i64(h, r->next_pull_at);
-	h = hash_i64(h, r->consecutive_failures);
+	h = fnv1a(h, nums, sizeof(nums));
 	return h ? h : 1;
 }
 
 /*
- * Write w's row, unless it is the row this daemon last wrote and that
- * write was not lost (group_lost forgets it): a stop, for one, would
- * otherwise rewrite all 10,000 rows that the pulls had just written.
+ * Mirror w's state into its store row, unless it is the row this daemon
+ * last wrote and that write was not lost (group_lost forgets it): a stop,
+ * for one, would otherwise rewrite all 10,000 rows that the pulls had
+ * just written.
  */
 static void ws_save(struct daemon *d, struct ws *w)
 {

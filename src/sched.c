@@ -7,15 +7,11 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "fnv.h"
 
 uint64_t sched_hash(const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return fnv1a_str(FNV1A_OFFSET, name);
 }
 
 int64_t sched_phase(const char *name, int64_t interval_ms)
