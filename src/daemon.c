@@ -421,17 +421,21 @@ static void stop_loop(struct daemon *d)
  */
 #define TRIM_EVERY_MS 60000
 
+static void trim_now(struct daemon *d)
+{
+	d->trimmed_ms = clock_mono_ms();
+	malloc_trim(0);
+}
+
 static void trim_when_idle(struct daemon *d)
 {
 	struct http_stats hs;
 	http_get_stats(d->http, &hs);
 	if (hs.running || hs.queued || d->ready_n || worker_pending(d->worker))
 		return;
-	int64_t now = clock_mono_ms();
-	if (d->trimmed_ms && now - d->trimmed_ms < TRIM_EVERY_MS)
+	if (d->trimmed_ms && clock_mono_ms() - d->trimmed_ms < TRIM_EVERY_MS)
 		return;
-	d->trimmed_ms = now;
-	malloc_trim(0);
+	trim_now(d);
 }
 
 static bool pull_room(struct daemon *d)
@@ -479,13 +483,19 @@ static struct ws *ready_pop(struct daemon *d)
  */
 static void ready_drain(struct daemon *d, bool requeue);
 
+/* Start w's pull now, noting when it began (ws_schedule_next). */
+static void begin_pull(struct ws *w)
+{
+	w->began_ms = clock_mono_ms();
+	pull_start(w);
+}
+
 static void start_pull(struct daemon *d, struct ws *w)
 {
 	w->next_pull_at = 0;
 	if (!pull_room(d) && ready_push(d, w) == 0)
 		return;
-	w->began_ms = clock_mono_ms();
-	pull_start(w);
+	begin_pull(w);
 }
 
 void daemon_pull_room(struct daemon *d)
@@ -495,8 +505,7 @@ void daemon_pull_room(struct daemon *d)
 		/* Rescheduled or started meanwhile: the entry is stale. */
 		if (w->pull || w->item.heap_idx != SCHED_NONE)
 			continue;
-		w->began_ms = clock_mono_ms();
-		pull_start(w);
+		begin_pull(w);
 	}
 }
 
@@ -912,9 +921,7 @@ static void reload(struct daemon *d)
 	        (double)(t_end - t0) / 1000.0, (double)(t_load - t0) / 1000.0);
 	notify_ready(&d->notify);
 	status_update(d);
-	/* The old configuration is freed: its pages go back after READY=1 (trim_when_idle). */
-	d->trimmed_ms = clock_mono_ms();
-	malloc_trim(0);
+	trim_now(d); /* the old configuration is freed: its pages go back, after READY=1 */
 }
 
 /* --- metrics ---------------------------------------------------------------- */
