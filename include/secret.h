@@ -36,18 +36,13 @@ int secret_check_stat(const struct stat *st, const char *path, uid_t uid, char *
  * spaces. On success returns 0, *key is a malloc'd NUL-terminated copy
  * owned by the caller (release with secret_free) and *len its length. On
  * failure returns -1, *key is untouched, err names the file and the
- * problem, and every byte read has been wiped.
+ * problem, and every byte read has been wiped. stamp (may be NULL) gets,
+ * on success only, the fstat of the file read and the instant just before
+ * it was opened (fstamp.h), so that the next load can tell an unchanged
+ * key file by a stat().
  */
-int secret_read_file(const char *path, char **key, size_t *len, char *err, size_t errlen);
-
-/*
- * secret_read_file, and on success also *stamp (fstamp.h): the fstat of the
- * file read and the instant just before it was opened, so that the next
- * load can tell an unchanged key file by a stat(). On failure *stamp is
- * untouched.
- */
-int secret_read_file_stamped(const char *path, char **key, size_t *len, struct fstamp *stamp,
-                             char *err, size_t errlen);
+int secret_read_file(const char *path, char **key, size_t *len, struct fstamp *stamp, char *err,
+                     size_t errlen);
 
 /*
  * The path of credential name in $CREDENTIALS_DIRECTORY (systemd's

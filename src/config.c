@@ -1034,8 +1034,7 @@ static void read_key(struct parse *p, struct ws_config *ws, const struct sec_met
 		free(path);
 		return;
 	}
-	if (secret_read_file_stamped(path, &ws->key, &ws->key_len, &ws->key_stamp, err,
-	                             sizeof(err)) != 0)
+	if (secret_read_file(path, &ws->key, &ws->key_len, &ws->key_stamp, err, sizeof(err)) != 0)
 		errf(p, ws->file, line, ws_label(ws, label, sizeof(label)), key_name, "%s", err);
 	else if (secret_fingerprint(ws->key, ws->key_len, ws->fingerprint) != 0)
 		errf(p, ws->file, line, ws_label(ws, label, sizeof(label)), key_name,

@@ -59,13 +59,8 @@ static ssize_t read_full(int fd, char *buf, size_t cap)
 	return (ssize_t)got;
 }
 
-int secret_read_file(const char *path, char **key, size_t *len, char *err, size_t errlen)
-{
-	return secret_read_file_stamped(path, key, len, NULL, err, errlen);
-}
-
-int secret_read_file_stamped(const char *path, char **key, size_t *len, struct fstamp *stamp,
-                             char *err, size_t errlen)
+int secret_read_file(const char *path, char **key, size_t *len, struct fstamp *stamp, char *err,
+                     size_t errlen)
 {
 	int64_t read_ns = fstamp_now(); /* before the open: see fstamp.h */
 	/* O_NONBLOCK: a FIFO put in place of the key must not hang the load. */

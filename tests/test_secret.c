@@ -175,7 +175,7 @@ static void test_read_file(void **state)
 		    sizeof(path));
 		char *key = (char *)0x1;
 		size_t len = 99;
-		int rc = secret_read_file(path, &key, &len, err, sizeof(err));
+		int rc = secret_read_file(path, &key, &len, NULL, err, sizeof(err));
 		if (c->key != NULL) {
 			if (rc != 0)
 				fail_msg("case %zu: refused: %s", i, err);
@@ -204,20 +204,20 @@ static void test_read_size_bound(void **state)
 
 	memset(big, 'a', sizeof(big));
 	put("max", big, SECRET_MAX, 0600, path, sizeof(path));
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), 0);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), 0);
 	assert_int_equal(len, SECRET_MAX);
 	assert_int_equal(strlen(key), SECRET_MAX);
 	secret_free(key, len);
 
 	big[SECRET_MAX - 1] = '\n'; /* 4095 bytes of key and a newline */
 	put("max-nl", big, SECRET_MAX, 0600, path, sizeof(path));
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), 0);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), 0);
 	assert_int_equal(len, SECRET_MAX - 1);
 	secret_free(key, len);
 
 	memset(big, 'a', sizeof(big));
 	put("over", big, SECRET_MAX + 1, 0600, path, sizeof(path));
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), -1);
 	snprintf(expect, sizeof(expect), "%s: larger than 4096 bytes; expected one API key", path);
 	assert_string_equal(err, expect);
 }
@@ -230,20 +230,20 @@ static void test_read_not_a_key_file(void **state)
 	size_t len = 0;
 
 	snprintf(path, sizeof(path), "%s/missing", tmpdir);
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), -1);
 	snprintf(expect, sizeof(expect), "%s: cannot open: No such file or directory", path);
 	assert_string_equal(err, expect);
 
 	snprintf(path, sizeof(path), "%s/dir", tmpdir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), -1);
 	snprintf(expect, sizeof(expect), "%s: not a regular file", path);
 	assert_string_equal(err, expect);
 
 	/* A FIFO is refused without blocking on it. */
 	snprintf(path, sizeof(path), "%s/fifo", tmpdir);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), -1);
 	snprintf(expect, sizeof(expect), "%s: not a regular file", path);
 	assert_string_equal(err, expect);
 
@@ -251,11 +251,11 @@ static void test_read_not_a_key_file(void **state)
 	put("target", "linked-key\n", 11, 0600, target, sizeof(target));
 	snprintf(path, sizeof(path), "%s/link", tmpdir);
 	assert_int_equal(symlink(target, path), 0);
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), 0);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), 0);
 	assert_string_equal(key, "linked-key");
 	secret_free(key, len);
 	assert_int_equal(chmod(target, 0644), 0);
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), -1);
 	snprintf(expect, sizeof(expect), "%s: mode 0644 is readable by others; chmod 600", path);
 	assert_string_equal(err, expect);
 }
@@ -269,14 +269,14 @@ static void test_read_foreign_owner(void **state)
 	put("foreign", "abc\n", 4, 0600, path, sizeof(path));
 	if (geteuid() != 0 || chown(path, 4242, 4242) != 0)
 		skip(); /* only root can give a file away */
-	assert_int_equal(secret_read_file(path, &key, &len, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, NULL, err, sizeof(err)), -1);
 	snprintf(expect, sizeof(expect),
 	         "%s: owned by uid 4242; expected root or uid 0 (the daemon's user)", path);
 	assert_string_equal(err, expect);
 }
 
 /*
- * secret_read_file_stamped: on success the stamp is the file's own fstat()
+ * secret_read_file with a stamp: on success the stamp is the file's own fstat()
  * and an instant between the call and its return; on failure the stamp is
  * left as it was.
  */
@@ -292,7 +292,7 @@ static void test_read_stamped(void **state)
 	char *key = NULL;
 	size_t len = 0;
 	int64_t before = fstamp_now();
-	assert_int_equal(secret_read_file_stamped(path, &key, &len, &stamp, err, sizeof(err)), 0);
+	assert_int_equal(secret_read_file(path, &key, &len, &stamp, err, sizeof(err)), 0);
 	int64_t after = fstamp_now();
 	assert_string_equal(key, "abc123key");
 	assert_int_equal(len, 9);
@@ -311,7 +311,7 @@ static void test_read_stamped(void **state)
 	memcpy(&stamp, &untouched, sizeof(stamp));
 	put("k", "s3cret\n", 7, 0644, path, sizeof(path));
 	key = NULL;
-	assert_int_equal(secret_read_file_stamped(path, &key, &len, &stamp, err, sizeof(err)), -1);
+	assert_int_equal(secret_read_file(path, &key, &len, &stamp, err, sizeof(err)), -1);
 	assert_null(key);
 	assert_memory_equal(&stamp, &untouched, sizeof(stamp));
 	char want[4400];
