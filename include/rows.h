@@ -89,6 +89,8 @@ size_t rowset_row_size(enum stream s);
 void rowset_init(struct rowset *rs, enum stream s, size_t max_rows);
 /* Free every row and string; the rowset is empty and reusable after. */
 void rowset_free(struct rowset *rs);
+/* How many more rows rs takes before max_rows (counting prior). */
+size_t rowset_room(const struct rowset *rs);
 /*
  * Append a zeroed row and return it, or NULL when memory runs out or the
  * rowset already holds max_rows rows. The pointer is valid until the next

@@ -69,9 +69,15 @@ void rowset_free(struct rowset *rs)
 	rs->n = rs->cap = 0;
 }
 
+size_t rowset_room(const struct rowset *rs)
+{
+	size_t held = rs->prior + rs->n;
+	return held < rs->max_rows ? rs->max_rows - held : 0;
+}
+
 void *rowset_push(struct rowset *rs)
 {
-	if (rs->prior + rs->n >= rs->max_rows)
+	if (rowset_room(rs) == 0)
 		return NULL;
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 64;
@@ -93,7 +99,7 @@ int rowset_adopt(struct rowset *dst, struct rowset *src)
 {
 	if (dst->stream != src->stream || dst->row_size != src->row_size)
 		return -1;
-	if (src->n > dst->max_rows || dst->n > dst->max_rows - src->n)
+	if (src->n > rowset_room(dst))
 		return -1;
 	if (dst->n == 0 && !dst->chunks) {
 		/* The first page of a stream: take src whole. */

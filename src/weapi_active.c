@@ -198,8 +198,7 @@ int weapi_parse_active_users(const json_t *data, struct rowset *rs, char *err, s
 	if (wj_expect(&w, data, JSON_OBJECT))
 		return wj_done(&w, -1);
 	wj_pop(&w, 0); /* fields of data are named from the top: "DAU[0].stats[1]" */
-	size_t held = rs->prior + rs->n;
-	size_t room = held < rs->max_rows ? rs->max_rows - held : 0;
+	size_t room = rowset_room(rs);
 	vec.limit = room > AU_MAX_ENTRIES / AU_METRICS ? AU_MAX_ENTRIES : room * AU_METRICS;
 	int rc = au_collect(&w, data, &vec);
 	if (rc == 0) {

@@ -284,7 +284,7 @@ void *wj_push(struct wj *w)
 {
 	void *row = rowset_push(w->rs);
 	if (!row) {
-		if (w->rs->prior + w->rs->n >= w->rs->max_rows) {
+		if (rowset_room(w->rs) == 0) {
 			char msg[64];
 			snprintf(msg, sizeof(msg), "too many rows (limit %zu)", w->rs->max_rows);
 			plain_err(w, msg);
