@@ -671,6 +671,7 @@ static void on_done(struct http_req *r)
 		w->key_ok = true;
 		log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "key accepted (probe: HTTP %ld)",
 		       r->status);
+		daemon_pull_probed(p->d, w);
 		goto_step(p, STEP_STATS);
 		pull_advance(p);
 		return;
