@@ -24,8 +24,13 @@ DB="$T_DIR/cfg/wegauge.db"
 start_wegauged -c "$T_DIR/cfg/wegauged.conf"
 M="http://127.0.0.1:$MPORT"
 scrape() { curl -sf "$M/metrics" >"$T_DIR/metrics"; }
-connected() { scrape && grep -q "^wegauge_workspaces{state=\"connected\"} $N\$" "$T_DIR/metrics"; }
-wait_for 60 "$N workspaces connected in /metrics" connected
+# connected, and every first pull ended ok (a workspace is connected as soon
+# as the probe accepts its key, before its pull ends)
+connected() {
+	scrape && grep -q "^wegauge_workspaces{state=\"connected\"} $N\$" "$T_DIR/metrics" &&
+		grep -q "^wegauge_pulls_total{status=\"ok\"} $N\$" "$T_DIR/metrics"
+}
+wait_for 60 "$N workspaces connected and pulled in /metrics" connected
 
 promtool check metrics <"$T_DIR/metrics" >"$T_DIR/promtool.out" 2>&1 ||
 	fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
