@@ -1,5 +1,5 @@
 /*
- * config.h: the configuration of wegauged (operator.md, "Configuration").
+ * config.h: the configuration of wegauged (docs/operator.md, "Configuration").
  *
  * config_load() reads the main INI file and every *.conf of include_dir
  * (sorted by name) with inih, checks every key against the option table
@@ -34,10 +34,10 @@ enum sync_mode { SYNC_NORMAL = 0, SYNC_FULL };
 enum log_level { LOGL_ERR = 3, LOGL_WARNING = 4, LOGL_NOTICE = 5, LOGL_INFO = 6, LOGL_DEBUG = 7 };
 
 /*
- * The endpoint paths of api.md. Each is a template under the base URL and
+ * The endpoint paths of docs/api.md. Each is a template under the base URL and
  * may use {lc} (the license code) and, for campaigns, {channel} (the
  * channel's path, e.g. push-notifications). Overridable per workspace
- * because api.md's reporting endpoints are a stand-in (see api.md).
+ * because docs/api.md's reporting endpoints are a stand-in (see docs/api.md).
  */
 enum api_path {
 	PATH_PROBE = 0,
@@ -48,7 +48,7 @@ enum api_path {
 	PATH_COUNT
 };
 
-/* The defaults of api.md: the one place they are written. */
+/* The defaults of docs/api.md: the one place they are written. */
 #define PATH_DEFAULT_PROBE        "/v1/survey/response/wegauge-probe"
 #define PATH_DEFAULT_STATS        "/v2/accounts/{lc}/stats"
 #define PATH_DEFAULT_CAMPAIGNS    "/v1/accounts/{lc}/{channel}"

@@ -34,7 +34,7 @@ struct daemon_args {
 	size_t n_only;
 };
 
-/* Exit codes (operator.md). */
+/* Exit codes (docs/operator.md). */
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG  78
 

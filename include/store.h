@@ -1,5 +1,5 @@
 /*
- * store.h: the SQLite store (operator.md, "The store").
+ * store.h: the SQLite store (docs/operator.md, "The store").
  *
  * One struct store is one read-write connection, owned by the daemon's
  * loop thread. Every statement is prepared once at open and reused; all

@@ -5,7 +5,7 @@
  * into the daemon's current struct config (repointed on reload). While a
  * pull runs, ws->pull owns it; a workspace never has two pulls at once.
  *
- * States (operator.md): pending (not probed yet), connected (the probe
+ * States (docs/operator.md): pending (not probed yet), connected (the probe
  * accepted the key and no pull has failed since), auth_failed (401: not
  * polled until the key changes), failing (consecutive failed pulls, with
  * the reason), disabled (enabled = false), removed (gone from the

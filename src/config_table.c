@@ -1,5 +1,5 @@
 /*
- * config_table.c: every configuration key of operator.md, its section,
+ * config_table.c: every configuration key of docs/operator.md, its section,
  * type, bounds and default, as one table (config_int.h), and the parsers
  * that turn an operator's text into a typed value.
  *

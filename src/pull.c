@@ -479,7 +479,7 @@ static void pull_advance(struct pull *p)
 	send_after(p, 0);
 }
 
-/* Transport failures worth another attempt (api.md: timeouts, resets, truncated bodies). */
+/* Transport failures worth another attempt (docs/api.md: timeouts, resets, truncated bodies). */
 static bool transport_retryable(const struct http_req *r)
 {
 	if (r->too_large)
@@ -689,7 +689,7 @@ static void on_done(struct http_req *r)
 
 	if (p->step == STEP_PROBE && !transport_failed &&
 	    (r->status == 200 || r->status == 400 || r->status == 404)) {
-		/* api.md: any 404 or 400 means the key was accepted. */
+		/* docs/api.md: any 404 or 400 means the key was accepted. */
 		http_req_release(r);
 		w->key_ok = true;
 		log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "key accepted (probe: HTTP %ld)",
@@ -718,7 +718,7 @@ static void on_done(struct http_req *r)
 	case RV_NOT_FOUND:
 		http_req_release(r);
 		if (p->step == STEP_CAMPAIGNS) {
-			/* api.md: the channel is not enabled for the account; skip it. */
+			/* docs/api.md: the channel is not enabled for the account; skip it. */
 			log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id,
 			       "%s: HTTP 404, channel not enabled; skipped", at);
 			p->attempt = 0;

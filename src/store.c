@@ -1,5 +1,5 @@
 /*
- * store.c: the SQLite store of operator.md ("The store"): opening and
+ * store.c: the SQLite store of docs/operator.md ("The store"): opening and
  * closing it, the workspace and pull rows, and the per-stream commit of a
  * pull's rows.
  *

@@ -4,7 +4,7 @@
 #  1. `cmake --install` into a DESTDIR puts every file where
 #     cmake/wegauge_install.cmake says, and the installed unit differs from
 #     systemd/wegauged.service only in ExecStart's path.
-#  2. The unit has the settings operator.md requires.
+#  2. The unit has the settings docs/operator.md requires.
 #  3. `systemd-analyze verify` accepts the installed unit (ExecStart pointed
 #     at the DESTDIR's wegauged, Documentation= at the build's man pages)
 #     without a word about it, and `systemd-analyze security --offline=true`
@@ -96,7 +96,7 @@ else
 	fail "installed unit differs from systemd/wegauged.service beyond ExecStart"
 fi
 
-# --- 2. what operator.md and the issue require of the unit -----------------
+# --- 2. what docs/operator.md and the issue require of the unit -----------------
 required=(
 	"Type=notify"
 	"ExecReload=/bin/kill -HUP \$MAINPID"

@@ -280,7 +280,7 @@ static void test_schema_embedded(void **state)
 	}
 }
 
-/* The columns operator.md requires of each table and the views' columns. */
+/* The columns docs/operator.md requires of each table and the views' columns. */
 static const struct {
 	const char *table;
 	const char *type; /* "table" or "view" */
@@ -352,7 +352,7 @@ static void test_schema_fresh(void **state)
 	            "active_users_daily.dau\nactive_users_daily.mau\nactive_users_daily.wau\n"
 	            "campaign.clicks\ncampaign.conversions\ncampaign.delivered\ncampaign.revenue\n"
 	            "campaign.sent\nfeature_usage_daily.value\n");
-	/* The foreign keys of operator.md. */
+	/* The foreign keys of docs/operator.md. */
 	assert_rows(db,
 	            "SELECT m.name || '.' || f.\"from\" || '>' || f.\"table\" || '.' || f.\"to\""
 	            " FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f"

@@ -1,5 +1,5 @@
 /*
- * cli_args.h: the command line of the wegauge tool (operator.md).
+ * cli_args.h: the command line of the wegauge tool (docs/operator.md).
  *
  *   wegauge [-d DB | -c CONFIG] COMMAND [OPTIONS]
  *   COMMAND: status | report | seats | pulls
@@ -80,7 +80,7 @@ struct cli_opts {
  */
 int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
 
-/* True for a workspace name of operator.md: [A-Za-z0-9._-]{1,64}. */
+/* True for a workspace name of docs/operator.md: [A-Za-z0-9._-]{1,64}. */
 bool cli_ws_name_ok(const char *s);
 
 /* The usage text printed by -h. */

@@ -1,6 +1,6 @@
 /*
  * wegauge.c: main() of `wegauge`, the operator's tool over the store
- * (operator.md): find the store, open it read-only, run one command,
+ * (docs/operator.md): find the store, open it read-only, run one command,
  * print its result, exit.
  *
  * Exit status: 0 success; 1 a runtime failure (no such database, not a
