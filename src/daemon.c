@@ -1070,6 +1070,8 @@ static void render_metrics(struct evbuffer *b, void *arg)
 		metrics_label(b, d->ws[i]->cfg->name);
 		evbuffer_add_printf(b, "\"} %d\n", d->ws[i]->consecutive_failures);
 	}
+	metrics_render_workspaces(b, d->ws, d->n_ws); /* the alert rules' families */
+	metrics_render_store_ok(b, m);
 }
 
 /* GET /healthz: the loop answered (or this would not run) and the last store write worked. */

@@ -64,6 +64,7 @@ expect_files=(
 	"etc/wegauge/wegauged.conf"
 	"usr/share/doc/wegauge/examples/wegauged.conf"
 	"usr/share/doc/wegauge/examples/notify-reload.conf.example"
+	"usr/share/wegauge/prometheus/wegauge-alerts.yml"
 )
 for f in "$SOURCE_DIR"/schema/*.sql; do
 	expect_files+=("usr/share/wegauge/schema/$(basename "$f")")
