@@ -2,14 +2,18 @@
  * metrics.h: the daemon's counters and its Prometheus endpoint.
  *
  * struct metrics is a plain set of counters the loop increments (pull.c,
- * daemon.c). When metrics_listen is set, a libevent evhttp server on that
- * loopback address serves GET /metrics (Prometheus text exposition
- * format 0.0.4, rendered by the daemon's callback into the reply) and
- * GET /healthz (200 "ok" while the loop turns and the store is writable,
- * else 503 with the reason). The server runs on the daemon's own loop:
- * a scrape costs one callback and never touches the store, so it cannot
- * block the collector; a loop that stopped turning cannot answer at all,
- * which is what a health check should see.
+ * daemon.c). When metrics_listen is set, a bounded HTTP server (httpd.h)
+ * on that loopback address serves GET (and HEAD) /metrics (Prometheus
+ * text exposition format 0.0.4, rendered by the daemon's callback into the
+ * reply, then the listener's own families) and /healthz (200 "ok" while
+ * the loop turns and the store is writable, else 503 with the reason);
+ * any other method gets 405 "only GET", any other path 404. The server
+ * runs on the daemon's own loop: a scrape costs one callback and never
+ * touches the store, so it cannot block the collector; a loop that
+ * stopped turning cannot answer at all, which is what a health check
+ * should see. Its bounds (METRICS_MAX_CONNECTIONS, METRICS_DEADLINE_MS,
+ * METRICS_MAX_REQUEST) keep a hostile local client from taking more than
+ * that from the daemon.
  */
 #ifndef WEGAUGE_METRICS_H
 #define WEGAUGE_METRICS_H
@@ -83,7 +87,12 @@ void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m);
 
 struct metrics_server;
 
-/* Render the whole /metrics reply into b. */
+/* The listener's bounds (httpd.h); part of the descriptor budget (fdbudget.h). */
+#define METRICS_MAX_CONNECTIONS 32    /* connections at once; more are refused */
+#define METRICS_DEADLINE_MS     10000 /* from accept to the end of the answer */
+#define METRICS_MAX_REQUEST     16384 /* request line and headers, bytes */
+
+/* Render the daemon's part of the /metrics reply into b (the listener's families follow). */
 typedef void (*metrics_render_fn)(struct evbuffer *b, void *arg);
 /* 1 healthy; 0 not, with the reason in why. */
 typedef int (*metrics_health_fn)(char *why, size_t len, void *arg);
@@ -98,5 +107,14 @@ struct metrics_server *metrics_server_start(struct event_base *base, const char 
 void metrics_server_free(struct metrics_server *s);
 /* The listen address it serves ("127.0.0.1:9464"). */
 const char *metrics_server_listen(const struct metrics_server *s);
+/*
+ * Append the listener's families: wegauge_metrics_connections (open now),
+ * wegauge_metrics_connections_max (the cap),
+ * wegauge_metrics_connections_refused_total (closed at accept, cap reached),
+ * wegauge_metrics_connections_timed_out_total (cut at the deadline) and
+ * wegauge_metrics_accept_paused_total (accepting paused for want of
+ * descriptors or memory). Every /metrics answer ends with them.
+ */
+void metrics_render_listener(struct evbuffer *b, const struct metrics_server *s);
 
 #endif

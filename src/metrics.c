@@ -1,26 +1,26 @@
 /*
- * metrics.c: counters, the text-format helpers and the evhttp server of
+ * metrics.c: counters, the text-format helpers and the endpoints of
  * metrics.h. What is exported is decided by the daemon's render callback,
- * which calls the per-workspace and store helpers here.
+ * which calls the per-workspace and store helpers here; the listener's own
+ * families (metrics_render_listener) follow it in every /metrics answer.
+ * The HTTP server itself, with its bounds, is httpd.c.
  */
 #include "metrics.h"
 
 #include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "httpd.h"
 #include "ws.h"
 
 const double metrics_bucket_le[METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1,
                                                    0.25,  0.5,  1,     5,    30};
 
 struct metrics_server {
-	struct evhttp *http;
+	struct httpd *httpd;
 	char *listen;
 	metrics_render_fn render;
 	metrics_health_fn health;
@@ -110,79 +110,67 @@ void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m)
 	evbuffer_add_printf(b, "wegauge_store_ok %d\n", m->store_rc == 0 ? 1 : 0);
 }
 
-static void reply_text(struct evhttp_request *req, int code, const char *reason,
-                       struct evbuffer *body, const char *ctype)
-{
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
-	evhttp_send_reply(req, code, reason, body);
-}
-
-static void on_request(struct evhttp_request *req, void *arg)
+/* The answer of method on path: the bodies and statuses of metrics.h. */
+static void on_request(const char *method, const char *path, struct httpd_reply *r, void *arg)
 {
 	struct metrics_server *s = arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	struct evbuffer *b = evbuffer_new();
-	if (!b) {
-		evhttp_send_error(req, 500, "out of memory");
-		return;
-	}
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+	struct evbuffer *b = r->body;
+	r->ctype = "text/plain; charset=utf-8";
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		evbuffer_add_printf(b, "only GET\n");
-		reply_text(req, 405, "Method Not Allowed", b, "text/plain; charset=utf-8");
-	} else if (path && strcmp(path, "/metrics") == 0) {
+		r->status = 405;
+		r->reason = "Method Not Allowed";
+	} else if (strcmp(path, "/metrics") == 0) {
 		s->render(b, s->arg);
-		reply_text(req, 200, "OK", b, "text/plain; version=0.0.4; charset=utf-8");
-	} else if (path && strcmp(path, "/healthz") == 0) {
+		metrics_render_listener(b, s);
+		r->status = 200;
+		r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	} else if (strcmp(path, "/healthz") == 0) {
 		char why[256] = "";
 		if (s->health(why, sizeof(why), s->arg)) {
 			evbuffer_add_printf(b, "ok\n");
-			reply_text(req, 200, "OK", b, "text/plain; charset=utf-8");
+			r->status = 200;
 		} else {
 			evbuffer_add_printf(b, "unhealthy: %s\n", why);
-			reply_text(req, 503, "Service Unavailable", b, "text/plain; charset=utf-8");
+			r->status = 503;
+			r->reason = "Service Unavailable";
 		}
 	} else {
 		evbuffer_add_printf(b, "not found: try /metrics or /healthz\n");
-		reply_text(req, 404, "Not Found", b, "text/plain; charset=utf-8");
+		r->status = 404;
+		r->reason = "Not Found";
 	}
-	evbuffer_free(b);
 }
 
-/* Split "host:port" / "[v6]:port" into host and port. 0 or -1. */
-static int split_listen(const char *listen, char *host, size_t hlen, unsigned *port)
+void metrics_render_listener(struct evbuffer *b, const struct metrics_server *s)
 {
-	const char *colon = strrchr(listen, ':');
-	if (!colon || colon == listen)
-		return -1;
-	size_t n = (size_t)(colon - listen);
-	const char *h = listen;
-	if (h[0] == '[' && n >= 2 && h[n - 1] == ']') {
-		h++;
-		n -= 2;
-	}
-	if (n == 0 || n >= hlen)
-		return -1;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || p > 65535 || end == colon + 1)
-		return -1;
-	*port = (unsigned)p;
-	return 0;
+	struct httpd_stats st;
+	httpd_get_stats(s->httpd, &st);
+	metrics_head(b, "wegauge_metrics_connections", "gauge",
+	             "Connections open on the metrics listener now (this scrape's included).");
+	evbuffer_add_printf(b, "wegauge_metrics_connections %d\n", st.conns);
+	metrics_head(b, "wegauge_metrics_connections_max", "gauge",
+	             "The metrics listener's connection cap.");
+	evbuffer_add_printf(b, "wegauge_metrics_connections_max %d\n", st.max_conns);
+	metrics_head(b, "wegauge_metrics_connections_refused_total", "counter",
+	             "Connections closed at accept because the cap was reached.");
+	evbuffer_add_printf(b, "wegauge_metrics_connections_refused_total %" PRIu64 "\n",
+	                    st.refused);
+	metrics_head(b, "wegauge_metrics_connections_timed_out_total", "counter",
+	             "Connections cut at the deadline before their answer was out.");
+	evbuffer_add_printf(b, "wegauge_metrics_connections_timed_out_total %" PRIu64 "\n",
+	                    st.timed_out);
+	metrics_head(b, "wegauge_metrics_accept_paused_total", "counter",
+	             "Pauses of accepting because the process ran out of descriptors or "
+	             "memory.");
+	evbuffer_add_printf(b, "wegauge_metrics_accept_paused_total %" PRIu64 "\n",
+	                    st.accept_paused);
 }
 
 struct metrics_server *metrics_server_start(struct event_base *base, const char *listen,
                                             metrics_render_fn render, metrics_health_fn health,
                                             void *arg, char *err, size_t errlen)
 {
-	char host[128];
-	unsigned port;
-	if (split_listen(listen, host, sizeof(host), &port) != 0) {
-		snprintf(err, errlen, "metrics_listen %s: expected host:port", listen);
-		return NULL;
-	}
 	struct metrics_server *s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -192,19 +180,21 @@ struct metrics_server *metrics_server_start(struct event_base *base, const char 
 	s->health = health;
 	s->arg = arg;
 	s->listen = strdup(listen);
-	s->http = evhttp_new(base);
-	if (!s->listen || !s->http) {
+	if (!s->listen) {
 		snprintf(err, errlen, "out of memory");
 		metrics_server_free(s);
 		return NULL;
 	}
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
-	evhttp_set_max_body_size(s->http, 4096);
-	evhttp_set_max_headers_size(s->http, 16384);
-	evhttp_set_timeout(s->http, 10);
-	evhttp_set_gencb(s->http, on_request, s);
-	if (evhttp_bind_socket(s->http, host, (ev_uint16_t)port) != 0) {
-		snprintf(err, errlen, "metrics_listen %s: cannot listen (address in use?)", listen);
+	const struct httpd_opts o = {
+	        .name = "metrics",
+	        .max_conns = METRICS_MAX_CONNECTIONS,
+	        .deadline_ms = METRICS_DEADLINE_MS,
+	        .max_request = METRICS_MAX_REQUEST,
+	};
+	char herr[192];
+	s->httpd = httpd_start(base, listen, &o, on_request, s, herr, sizeof(herr));
+	if (!s->httpd) {
+		snprintf(err, errlen, "metrics_listen %s", herr);
 		metrics_server_free(s);
 		return NULL;
 	}
@@ -215,8 +205,7 @@ void metrics_server_free(struct metrics_server *s)
 {
 	if (!s)
 		return;
-	if (s->http)
-		evhttp_free(s->http);
+	httpd_free(s->httpd);
 	free(s->listen);
 	free(s);
 }

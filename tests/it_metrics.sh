@@ -4,7 +4,8 @@
 # exposition, and the figures agree with the store and with wesim (pulls by
 # status, workspaces by state, rows by stream, 2xx answers); the alert
 # rules' gauges have one series per workspace with its state and interval,
-# and wegauge_store_ok is 1; /healthz is 200, and an unknown path 404.
+# and wegauge_store_ok is 1; HEAD /metrics has GET's Content-Length and no
+# body; /healthz is 200, and an unknown path 404.
 . "$(dirname "$0")/lib.sh"
 t_init it_metrics
 
@@ -67,6 +68,25 @@ for f in wegauge_workspace_state wegauge_workspace_interval_seconds; do
 	[ "$(grep -c "^$f{" "$T_DIR/metrics")" = $N ] || fail "$f: not exactly one series per workspace"
 done
 [ "$(metric wegauge_store_ok)" = 1 ] || fail "wegauge_store_ok is not 1"
+
+# HEAD /metrics: GET's headers, Content-Length equal to GET's body, and no
+# body (raw, over bash's /dev/tcp: curl -I would hide a body). GET says its
+# Content-Length too. Nothing changes between the two: every pull is over
+# and the next is an hour away.
+curl -sf -D "$T_DIR/get.hdr" -o "$T_DIR/get.body" "$M/metrics" || fail "GET /metrics"
+get_len=$(wc -c <"$T_DIR/get.body")
+hdr_len() { tr -d '\r' <"$1" | sed -n 's/^[Cc]ontent-[Ll]ength: *\([0-9]*\)$/\1/p'; }
+[ "$(hdr_len "$T_DIR/get.hdr")" = "$get_len" ] || fail "GET /metrics: Content-Length $(hdr_len "$T_DIR/get.hdr"), body $get_len bytes"
+exec 3<>"/dev/tcp/127.0.0.1/$MPORT"
+printf 'HEAD /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+timeout 10 cat <&3 >"$T_DIR/head.raw" || fail "HEAD /metrics: no answer, or the connection was not closed"
+exec 3<&-
+sed -n '1,/^\r$/p' "$T_DIR/head.raw" >"$T_DIR/head.hdr"
+head -n 1 "$T_DIR/head.hdr" | grep -q '^HTTP/1\.[01] 200 ' || fail "HEAD /metrics: $(head -n 1 "$T_DIR/head.hdr")"
+[ "$(hdr_len "$T_DIR/head.hdr")" = "$get_len" ] ||
+	fail "HEAD /metrics: Content-Length '$(hdr_len "$T_DIR/head.hdr")', GET's body is $get_len bytes"
+body=$(($(wc -c <"$T_DIR/head.raw") - $(wc -c <"$T_DIR/head.hdr")))
+[ "$body" = 0 ] || fail "HEAD /metrics sent a body of $body bytes"
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$M/healthz")" = 200 ] || fail "/healthz not 200"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$M/nope")" = 404 ] || fail "unknown path not 404"
