@@ -48,6 +48,15 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_ws(struct log_rl *rl, enum log_level level, const char *ws, int64_t pull_id,
             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * libevent's own messages (install with event_set_log_callback): each at
+ * the matching level (debug, notice, warning, err), every one but debug
+ * through a rate limit of their own (LOG_RL_BURST per LOG_RL_WINDOW_MS,
+ * whatever the level), so that a library stuck in a failing loop cannot
+ * flood the log. Loop thread only, like the rest of this file.
+ */
+void log_libevent(int severity, const char *msg);
+
 /* Name of a level: "err", "warning", ... */
 const char *log_level_name(enum log_level level);
 

@@ -1272,6 +1272,7 @@ int daemon_run(const struct daemon_args *args)
 	 */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 
+	event_set_log_callback(log_libevent); /* rate-limited, into our log */
 	/* Signals first: nothing below may be killed by an early SIGHUP. */
 	d->base = event_base_new();
 	if (!d->base) {

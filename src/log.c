@@ -1,6 +1,7 @@
 /*
  * log.c: journal or stderr, one entry per call, with the per-workspace rate
- * limit described in log.h. The loop thread is the only caller.
+ * limit described in log.h, and libevent's messages routed through the
+ * same (log_libevent). The loop thread is the only caller.
  */
 #include "log.h"
 
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <event2/event.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
@@ -153,4 +156,20 @@ void log_ws(struct log_rl *rl, enum log_level level, const char *ws, int64_t pul
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_emit(level, ws, pull_id, msg);
+}
+
+void log_libevent(int severity, const char *msg)
+{
+	static struct log_rl rl; /* libevent's own: one limit for all its messages */
+	enum log_level level = severity == EVENT_LOG_DEBUG  ? LOGL_DEBUG
+	                       : severity == EVENT_LOG_MSG  ? LOGL_NOTICE
+	                       : severity == EVENT_LOG_WARN ? LOGL_WARNING
+	                                                    : LOGL_ERR;
+	if (level > log_level)
+		return;
+	if (level != LOGL_DEBUG && !log_rl_admit(&rl, level, NULL))
+		return;
+	char line[LOG_MSG_MAX];
+	snprintf(line, sizeof(line), "libevent: %s", msg ? msg : "?");
+	log_emit(level, NULL, 0, line);
 }
