@@ -22,6 +22,7 @@
 #include "budget.h"
 #include "clock.h"
 #include "config.h"
+#include "fdlimit.h"
 #include "fnv.h"
 #include "http.h"
 #include "jarena.h"
@@ -836,6 +837,26 @@ static void reload_match(struct daemon *d, const struct config *nc, struct ws **
 }
 
 /*
+ * Whether this process may open the descriptors configuration c needs
+ * (fdlimit.h), raising the soft limit when only it is short. Logs the
+ * raise, or the refusal (prefixed with what) naming every number.
+ */
+static bool descriptors_ok(struct daemon *d, const struct config *c, const char *what)
+{
+	struct fdlimit_budget b;
+	char err[512];
+	long old = 0;
+	fdlimit_budget_of(c, c->metrics_listen && !d->args->once, &b);
+	int rc = fdlimit_check(&b, true, &old, err, sizeof(err));
+	if (rc < 0)
+		log_msg(LOGL_ERR, "%s%s (`wegauged -t` checks the same)", what, err);
+	else if (rc > 0)
+		log_msg(LOGL_INFO, "open files: soft limit raised from %ld to %d, the budget", old,
+		        b.total);
+	return rc >= 0;
+}
+
+/*
  * SIGHUP: parse, validate, diff, apply. An invalid configuration changes
  * nothing. Signals that arrive meanwhile are queued by libevent and run
  * this again once it returns: coalesced, never lost.
@@ -871,6 +892,15 @@ static void reload(struct daemon *d)
 		        d->cfg->database, nc->database);
 		snprintf(d->last_error, sizeof(d->last_error),
 		         "reload refused: database changed, restart needed");
+		config_free(nc);
+		notify_ready(&d->notify);
+		status_update(d);
+		return;
+	}
+	if (!descriptors_ok(d, nc, "reload: ")) {
+		d->reloads_failed++;
+		snprintf(d->last_error, sizeof(d->last_error),
+		         "reload refused: not enough descriptors, old configuration kept");
 		config_free(nc);
 		notify_ready(&d->notify);
 		status_update(d);
@@ -1306,6 +1336,11 @@ int daemon_run(const struct daemon_args *args)
 		}
 	}
 	log_init(d->cfg->log_level);
+	/* Exit 78: a restart cannot help, the limit or the configuration must change. */
+	if (!descriptors_ok(d, d->cfg, "")) {
+		daemon_cleanup(d);
+		return EXIT_CONFIG;
+	}
 	rng_seed();
 	budget_init(&d->budget, d->cfg->retry_budget_pct);
 	if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))

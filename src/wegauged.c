@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "fdlimit.h"
 
 static void usage(FILE *f)
 {
@@ -27,7 +28,12 @@ static void usage(FILE *f)
 	           "See wegauged(8) and wegauged.conf(5).\n");
 }
 
-/* -t: load, print the summary or the errors. */
+/*
+ * -t: load, print the summary or the errors. A configuration whose
+ * descriptor budget (fdlimit.h) exceeds this process's hard limit on open
+ * files is refused as the start would refuse it (exit 78, the message on
+ * stderr).
+ */
 static int check_config(const char *path)
 {
 	struct config *cfg = NULL;
@@ -36,6 +42,15 @@ static int check_config(const char *path)
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
 		config_errors_free(&errs);
+		return EXIT_CONFIG;
+	}
+	/* As the start would: the descriptor budget against this process's hard limit. */
+	struct fdlimit_budget b;
+	char err[512];
+	fdlimit_budget_of(cfg, cfg->metrics_listen != NULL, &b);
+	if (fdlimit_check(&b, false, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(cfg);
 		return EXIT_CONFIG;
 	}
 	config_print_summary(cfg, stdout);
