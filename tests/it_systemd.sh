@@ -99,7 +99,7 @@ fi
 # --- 2. what operator.md and the issue require of the unit -----------------
 required=(
 	"Type=notify"
-	"ExecReload=/bin/kill -HUP \$MAINPID"
+	"ExecReload=/bin/sh -c 'kill -HUP \$\$MAINPID'"
 	"WatchdogSec=30s"
 	"Restart=on-failure"
 	"RestartPreventExitStatus=78"
