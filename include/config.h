@@ -1,5 +1,5 @@
 /*
- * config.h: the configuration of wegauged (operator.md, "Configuration").
+ * config.h: the configuration of wegauged (docs/operator.md, "Configuration").
  *
  * config_load() reads the main INI file and every *.conf of include_dir
  * (sorted by name) with inih, checks every key against the option table
@@ -34,10 +34,10 @@ enum sync_mode { SYNC_NORMAL = 0, SYNC_FULL };
 enum log_level { LOGL_ERR = 3, LOGL_WARNING = 4, LOGL_NOTICE = 5, LOGL_INFO = 6, LOGL_DEBUG = 7 };
 
 /*
- * The endpoint paths of api.md. Each is a template under the base URL and
+ * The endpoint paths of docs/api.md. Each is a template under the base URL and
  * may use {lc} (the license code) and, for campaigns, {channel} (the
  * channel's path, e.g. push-notifications). Overridable per workspace
- * because api.md's reporting endpoints are a stand-in (see api.md).
+ * because docs/api.md's reporting endpoints are a stand-in (see docs/api.md).
  */
 enum api_path {
 	PATH_PROBE = 0,
@@ -48,7 +48,7 @@ enum api_path {
 	PATH_COUNT
 };
 
-/* The defaults of api.md: the one place they are written. */
+/* The defaults of docs/api.md: the one place they are written. */
 #define PATH_DEFAULT_PROBE        "/v1/survey/response/wegauge-probe"
 #define PATH_DEFAULT_STATS        "/v2/accounts/{lc}/stats"
 #define PATH_DEFAULT_CAMPAIGNS    "/v1/accounts/{lc}/{channel}"
@@ -98,26 +98,27 @@ struct config_file {
 };
 
 struct config {
-	char *path;                         /* the main file */
-	char *database;                     /* default /var/lib/wegauge/wegauge.db */
-	char *include_dir;                  /* NULL when unset */
-	int64_t interval_ms;                /* 1h */
-	int64_t jitter_ms;                  /* 30s */
-	int lookback_days;                  /* 7 */
-	int max_in_flight;                  /* 64, 1..4096 */
-	int max_per_host;                   /* 16, 1..4096 */
-	int64_t connect_timeout_ms;         /* 10s */
-	int64_t request_timeout_ms;         /* 60s */
-	uint64_t max_response;              /* 32MiB, 1KiB..1GiB */
-	uint64_t low_speed_limit;           /* 100 bytes/s: a body slower than this ... */
-	int64_t low_speed_time_ms;          /* ... for 30s is cut (0 = off) */
-	int page_size;                      /* 100, 1..10000 */
-	int max_pages;                      /* 1000, 1..1000000 */
-	int retry_max;                      /* 5, 0..100 */
-	int64_t retry_base_ms;              /* 1s */
-	int64_t retry_cap_ms;               /* 5m */
-	int retry_budget_pct;               /* 10: retries at most this % of requests per minute */
-	int64_t shutdown_grace_ms;          /* 10s */
+	char *path;                 /* the main file */
+	char *database;             /* default /var/lib/wegauge/wegauge.db */
+	char *include_dir;          /* NULL when unset */
+	char *key_dir;              /* /etc/wegauge/keys: where `wegauge connect` puts keys */
+	int64_t interval_ms;        /* 1h */
+	int64_t jitter_ms;          /* 30s */
+	int lookback_days;          /* 7 */
+	int max_in_flight;          /* 64, 1..4096 */
+	int max_per_host;           /* 16, 1..4096 */
+	int64_t connect_timeout_ms; /* 10s */
+	int64_t request_timeout_ms; /* 60s */
+	uint64_t max_response;      /* 32MiB, 1KiB..1GiB */
+	uint64_t low_speed_limit;   /* 100 bytes/s: a body slower than this ... */
+	int64_t low_speed_time_ms;  /* ... for 30s is cut (0 = off) */
+	int page_size;              /* 100, 1..10000 */
+	int max_pages;              /* 1000, 1..1000000 */
+	int retry_max;              /* 5, 0..100 */
+	int64_t retry_base_ms;      /* 1s */
+	int64_t retry_cap_ms;       /* 5m */
+	int retry_budget_pct;       /* 10: retries at most this % of requests per minute */
+	int64_t shutdown_grace_ms;  /* 10s */
 	enum sync_mode sqlite_synchronous;  /* normal */
 	int64_t sqlite_busy_timeout_ms;     /* 1s: how long one statement may wait for a lock */
 	uint64_t sqlite_journal_size_limit; /* 64MiB: WAL size kept after a checkpoint */

@@ -34,7 +34,7 @@ struct daemon_args {
 	size_t n_only;
 };
 
-/* Exit codes (operator.md). */
+/* Exit codes (docs/operator.md). */
 #define EXIT_RUNTIME 1
 #define EXIT_CONFIG  78
 
@@ -59,6 +59,14 @@ struct worker *daemon_worker(struct daemon *d);
  * applies). Called by pull.c after each store write that succeeded.
  */
 void daemon_group_note(struct daemon *d, struct ws *w, bool pull_work);
+
+/*
+ * Called by pull.c when the credential probe of w's pull accepted the key:
+ * a pending workspace is connected from now on (its row says so at once,
+ * so that `wegauge connect` need not wait for the whole first pull); the
+ * pull's end decides the state after that.
+ */
+void daemon_pull_probed(struct daemon *d, struct ws *w);
 
 /*
  * Called by pull.c when w's pull ended with status (never PULL_CANCELLED)

@@ -64,6 +64,23 @@ void metrics_head(struct evbuffer *b, const char *name, const char *type, const 
 /* Append a label value escaped as the exposition format wants (\\, \", \n). */
 void metrics_label(struct evbuffer *b, const char *value);
 
+struct ws;
+
+/*
+ * Append the per-workspace families the alert rules use, one series per
+ * workspace in each (ws[0..n-1], in that order):
+ *   wegauge_workspace_state{workspace,state} 1: its current state (the
+ *     series of a former state is gone from the next scrape);
+ *   wegauge_workspace_interval_seconds{workspace}: its configured interval.
+ * Only names, states and intervals: nothing of a key.
+ */
+void metrics_render_workspaces(struct evbuffer *b, struct ws *const *ws, size_t n);
+/*
+ * Append wegauge_store_ok: 1 while the last store write succeeded, 0 from
+ * a failed one until a commit works again (what /healthz says of the store).
+ */
+void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m);
+
 struct metrics_server;
 
 /* Render the whole /metrics reply into b. */

@@ -7,7 +7,7 @@
  * rows accumulate in memory over its pages and are committed in one store
  * transaction when the stream is complete; a stream that fails commits
  * nothing and the pull moves to the next stream. Retries, Retry-After and
- * rate-limit holds are handled per request as api.md says.
+ * rate-limit holds are handled per request as docs/api.md says.
  *
  * When the pull ends, it writes its pull row and calls
  * daemon_pull_done(); the daemon updates the workspace's state and

@@ -1,5 +1,5 @@
 /*
- * retry.h: when to retry a request and how long to wait (api.md, "Rate
+ * retry.h: when to retry a request and how long to wait (docs/api.md, "Rate
  * limits and retries").
  *
  * Pure functions. Random numbers come from the caller (rng.h), so tests
@@ -18,7 +18,7 @@
  */
 #define RETRY_DEADLINE_MARGIN_MS 20
 
-/* Retry-After is clamped to this range (api.md). */
+/* Retry-After is clamped to this range (docs/api.md). */
 #define RETRY_AFTER_MIN_MS 1000
 #define RETRY_AFTER_MAX_MS 3600000
 
@@ -41,7 +41,7 @@ int retry_after_parse(const char *value, int64_t now_wall_ms, int64_t *delay_ms)
 /* Milliseconds from now_wall_ms to the next wall-clock minute boundary (1..60000). */
 int64_t retry_until_next_minute_ms(int64_t now_wall_ms);
 
-/* What a finished request means for the next step (api.md). */
+/* What a finished request means for the next step (docs/api.md). */
 enum retry_verdict {
 	RV_OK = 0,       /* 200: parse the body */
 	RV_RETRY,        /* transient: backoff and retry, bounded */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The four utilization streams of api.md, in the order a pull runs them. */
+/* The four utilization streams of docs/api.md, in the order a pull runs them. */
 enum stream { STREAM_STATS = 0, STREAM_CAMPAIGNS, STREAM_ACTIVE_USERS, STREAM_TEAM, STREAM_COUNT };
 #define STREAM_ALL ((1u << STREAM_COUNT) - 1)
 

@@ -29,6 +29,15 @@
 int secret_check_stat(const struct stat *st, const char *path, uid_t uid, char *err, size_t errlen);
 
 /*
+ * The shape check of a key read from anywhere: *len bytes of buf, trailing
+ * whitespace dropped (*len is set to what is left), must be non-empty
+ * printable ASCII without spaces. NULL when it is, else what is wrong, as
+ * a phrase to follow the source's name ("is empty; expected one API key").
+ * Never quotes the key.
+ */
+const char *secret_key_shape(const char *buf, size_t *len);
+
+/*
  * Read the key in the file at path: open it (following symlinks; the check
  * applies to the file itself), run secret_check_stat() with the effective
  * uid on the open descriptor, read at most SECRET_MAX bytes, strip trailing

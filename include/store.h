@@ -1,5 +1,5 @@
 /*
- * store.h: the SQLite store (operator.md, "The store").
+ * store.h: the SQLite store (docs/operator.md, "The store").
  *
  * One struct store is one read-write connection, owned by the daemon's
  * loop thread. Every statement is prepared once at open and reused; all
@@ -121,12 +121,23 @@ struct store_ws {
 /* Insert or replace every column of the workspace row w->name. */
 int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen);
 
+/* The longest base URL and state reason store_ws_get returns (bytes, without the NUL). */
+#define STORE_URL_MAX    2048
+#define STORE_REASON_MAX 255
+
 /*
- * What the store remembers of a workspace across restarts. Strings are
- * copied into the fixed buffers.
+ * What the store remembers of a workspace across restarts: enough to tell
+ * whether the license code, base URL and key it was last settled with are
+ * still the configured ones, and what that settled state was. Strings are
+ * copied into the fixed buffers; a NULL column is "". The state reason is
+ * cut at STORE_REASON_MAX bytes; any other value that does not fit is an
+ * error.
  */
 struct store_ws_saved {
 	char state[16];
+	char state_reason[STORE_REASON_MAX + 1];
+	char license_code[65];
+	char base_url[STORE_URL_MAX + 1];
 	char key_fingerprint[FINGERPRINT_LEN];
 	int64_t last_pull_at, last_success_at;
 	int consecutive_failures;

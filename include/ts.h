@@ -11,7 +11,7 @@
 #include "rows.h" /* TS_LEN, DAY_LEN */
 
 /*
- * Parse a loose ISO 8601 instant of api.md into seconds since the Unix
+ * Parse a loose ISO 8601 instant of docs/api.md into seconds since the Unix
  * epoch, UTC. Accepted: YYYY-MM-DDTHH:MM, optional :SS, optional .fff
  * (any number of digits, dropped), then Z, +hhmm, -hhmm, +hh:mm or -hh:mm.
  * Fields are range-checked (month 1..12, day within its month, hour 0..23,

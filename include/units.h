@@ -1,6 +1,6 @@
 /*
  * units.h: durations and sizes as operators write them in the
- * configuration (operator.md): "250ms", "90" (seconds), "90s", "15m",
+ * configuration (docs/operator.md): "250ms", "90" (seconds), "90s", "15m",
  * "1h", "1d"; "4096", "64KiB", "32MiB", "1GiB".
  */
 #ifndef WEGAUGE_UNITS_H

@@ -1,5 +1,5 @@
 /*
- * weapi.h: the WebEngage API of api.md as bytes: the URLs and request
+ * weapi.h: the WebEngage API of docs/api.md as bytes: the URLs and request
  * bodies the collector sends, and the mapping of each answer to rows.
  *
  * Pure functions: no I/O, no clock (the caller passes wall time), no
@@ -24,7 +24,7 @@
 #define WEAPI_MAX_STRING 4096    /* bytes of any one string value */
 #define WEAPI_MAX_PAGES  1000000 /* pageNo and numberOfPages (config's max_pages is at most this) */
 
-/* The campaign channel paths of api.md, stream 2, in order. */
+/* The campaign channel paths of docs/api.md, stream 2, in order. */
 struct weapi_channel {
 	const char *path;    /* "push-notifications" */
 	const char *channel; /* "PUSH_NOTIFICATION" */

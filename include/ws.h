@@ -5,10 +5,12 @@
  * into the daemon's current struct config (repointed on reload). While a
  * pull runs, ws->pull owns it; a workspace never has two pulls at once.
  *
- * States (operator.md): pending (not probed yet), connected (probe and
- * last pull good), auth_failed (401: not polled until the key changes),
- * failing (consecutive failed pulls, with the reason), disabled
- * (enabled = false), removed (gone from the configuration; history kept).
+ * States (docs/operator.md): pending (not probed yet), connected (the probe
+ * accepted the key and no pull has failed since), auth_failed (401: not
+ * polled until the key changes), failing (consecutive failed pulls, with
+ * the reason), disabled (enabled = false), removed (gone from the
+ * configuration; history kept). A restart keeps a settled state whose
+ * license code, base URL and key are unchanged (daemon.c, ws_create).
  */
 #ifndef WEGAUGE_WS_H
 #define WEGAUGE_WS_H

@@ -1,4 +1,4 @@
--- 001-initial.sql: the first schema of the wegauge store (operator.md, "The store").
+-- 001-initial.sql: the first schema of the wegauge store (docs/operator.md, "The store").
 --
 -- Applied by src/store_migrate.c in one transaction together with
 -- PRAGMA user_version = 1; never edit a released file, add NNN-name.sql.

@@ -1,6 +1,6 @@
 /*
  * config_out.c: wesim --write-config DIR. Once the server listens, it
- * writes a configuration wegauged can run with as is (operator.md's INI):
+ * writes a configuration wegauged can run with as is (docs/operator.md's INI):
  *
  *   DIR/wegauged.conf              [daemon] database, include_dir, --config-extra lines
  *   DIR/workspaces.d/ws-NNNN.conf  [workspace "ws-NNNN"] license_code, base_url, api_key_file

@@ -12,7 +12,7 @@
  *   POST /_wesim/reload          re-read the accounts file (as SIGHUP)
  *   GET  /_wesim/accounts        every account without its key (describe_account)
  *
- * Answers use api.md's envelope. docs/wesim.md documents every field.
+ * Answers use docs/api.md's envelope. docs/wesim.md documents every field.
  */
 #include "wesim.h"
 

@@ -295,7 +295,7 @@ static void fill_dim(const struct wsim_account *a, struct wsim_dim *d, const cha
  * the channels of mask requested (bit per enum wsim_channel), in serving
  * order: OVERALL (when requested; the sum of every enabled active channel,
  * requested or not), then each requested, enabled channel active that day,
- * in api.md's order, then VIBER for accounts with TRAIT_VIBER on its active
+ * in docs/api.md's order, then VIBER for accounts with TRAIT_VIBER on its active
  * days (served although never requested). Returns the count.
  */
 int data_stats_dims(uint64_t seed, const struct wsim_account *a, int64_t day, uint16_t requested,

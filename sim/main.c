@@ -13,7 +13,7 @@
 #define WESIM_VERSION "0.1.0"
 
 static const char usage[] =
-        "Usage: wesim [OPTIONS]                 serve the WebEngage API of api.md\n"
+        "Usage: wesim [OPTIONS]                 serve the WebEngage API of docs/api.md\n"
         "       wesim --list [--show-keys]       print \"name license_code [key]\" per account\n"
         "       wesim --describe                 print each account's traits (JSON lines)\n"
         "       wesim --expect LC|all --from DAY --to DAY\n"

@@ -1,7 +1,7 @@
 /*
- * render.c: the JSON bodies of api.md, written straight into a jb buffer
+ * render.c: the JSON bodies of docs/api.md, written straight into a jb buffer
  * from the data function (no intermediate JSON tree: the server renders
- * thousands of pages a second). Key order follows api.md; fields the data
+ * thousands of pages a second). Key order follows docs/api.md; fields the data
  * function marks absent are left out, null ones are written as null, and
  * accounts with TRAIT_EXTRA get unknown extra fields a client must ignore.
  * Every function appends to b; the caller checks b->oom.
@@ -171,7 +171,7 @@ void render_campaign_page(struct jb *b, uint64_t seed, const struct wsim_account
 	render_envelope_close(b);
 }
 
-/* GET /v1/accounts/{lc}/team-members: as render_campaign_page, without pageSize (api.md). */
+/* GET /v1/accounts/{lc}/team-members: as render_campaign_page, without pageSize (docs/api.md). */
 void render_team_page(struct jb *b, uint64_t seed, const struct wsim_account *a, uint32_t page_no,
                       uint32_t page_size, int64_t pages_override)
 {

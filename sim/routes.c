@@ -1,5 +1,5 @@
 /*
- * routes.c: the API endpoints of api.md. routes_api() turns one request
+ * routes.c: the API endpoints of docs/api.md. routes_api() turns one request
  * into a struct wsim_answer (status, body, rate-limit numbers, fault) in
  * this order:
  *

@@ -1,5 +1,5 @@
 /*
- * timefmt.c: days and instants as api.md writes them. Pure functions on
+ * timefmt.c: days and instants as docs/api.md writes them. Pure functions on
  * the proleptic Gregorian calendar (Howard Hinnant's civil algorithms), no
  * time zone database, no locale; only wsim_now_ms() reads the clock.
  *
@@ -95,7 +95,7 @@ void wsim_format_day(int64_t day, char out[16])
 }
 
 /*
- * The loose ISO 8601 of api.md: YYYY-MM-DDTHH:MM, optional :SS, optional
+ * The loose ISO 8601 of docs/api.md: YYYY-MM-DDTHH:MM, optional :SS, optional
  * .fraction (1..9 digits, dropped), then Z, +hhmm, -hhmm, +hh:mm or -hh:mm.
  * Exactly n bytes must be consumed. Fields are range-checked (hour 0..23,
  * minute 0..59, second 0..60, offset hour 0..18). Returns 0 with *epoch the
@@ -182,7 +182,7 @@ void wsim_format_utc(int64_t epoch, char out[32])
 }
 
 /*
- * epoch in one of the three styles of api.md, shown in the time zone
+ * epoch in one of the three styles of docs/api.md, shown in the time zone
  * offset_min minutes east of UTC (style 1 always shows UTC with "Z").
  * Style 0 has no seconds: the caller passes an epoch whose local second is
  * 0. millis (0..999) is shown by style 2 only.

@@ -196,9 +196,9 @@ static int want_string_array(json_t *o, const char *key, bool non_empty, char *e
 }
 
 /*
- * The body of POST /v2/accounts/{lc}/stats (api.md, stream 1): a JSON
+ * The body of POST /v2/accounts/{lc}/stats (docs/api.md, stream 1): a JSON
  * object with campaignStatType "CHANNEL_STATS_OVERVIEW", splitBy
- * "CAMPAIGN_CHANNEL", granularity "DAY", startTime and endTime in api.md's
+ * "CAMPAIGN_CHANNEL", granularity "DAY", startTime and endTime in docs/api.md's
  * timestamp form with start <= end and at most WSIM_MAX_WINDOW UTC days
  * from the day of start to the day of end, channels a non-empty array of
  * strings, containerTypes an array of strings, isFunnelView a boolean,

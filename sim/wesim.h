@@ -1,12 +1,12 @@
 /*
- * wesim.h: the WebEngage API simulator of api.md, shared declarations.
+ * wesim.h: the WebEngage API simulator of docs/api.md, shared declarations.
  *
- * wesim is written against /work/shared/spec/api.md alone and shares no
+ * wesim is written against docs/api.md alone and shares no
  * code with the collector in src/, so that neither can be tuned to the
  * other. Its modules, each in its own file:
  *
  *   hash.c          splitmix64 / FNV-1a, the only source of "randomness"
- *   timefmt.c       days, instants, the three timestamp styles of api.md
+ *   timefmt.c       days, instants, the three timestamp styles of docs/api.md
  *   accounts.c      accounts generated from the seed, lookups
  *   accounts_file.c the --accounts override file (read and written)
  *   data.c          the data function: every served value
@@ -55,7 +55,7 @@
 #define WSIM_LOG_PATH_MAX     160         /* request target bytes kept per log entry */
 #define WSIM_MAX_EXTRA        32          /* --config-extra lines */
 
-/* The ten channels of api.md's stats request, in api.md's order. */
+/* The ten channels of docs/api.md's stats request, in docs/api.md's order. */
 enum wsim_channel {
 	CH_OVERALL,
 	CH_PUSH,
@@ -95,7 +95,7 @@ enum wsim_endpoint {
 /* Short names used in /_wesim/stats ("probe", "push-notifications", ...). */
 extern const char *const wsim_endpoint_names[EP_COUNT];
 #define WSIM_CAMPAIGN_PATHS 6
-/* The campaign list paths of api.md with their channel and endpoint. */
+/* The campaign list paths of docs/api.md with their channel and endpoint. */
 struct wsim_campaign_path {
 	const char *path;
 	enum wsim_channel channel;
@@ -126,7 +126,7 @@ int wsim_parse_day(const char *s, size_t n, int64_t *day);
 void wsim_format_day(int64_t day, char out[16]);
 int wsim_parse_instant(const char *s, size_t n, int64_t *epoch);
 void wsim_format_utc(int64_t epoch, char out[32]);
-/* The three styles of api.md: 0 "2013-01-26T07:31+0000", 1 "2026-11-20T08:01:00Z",
+/* The three styles of docs/api.md: 0 "2013-01-26T07:31+0000", 1 "2026-11-20T08:01:00Z",
  * 2 "2025-10-01T00:00:00.000+05:30". */
 #define WSIM_TS_STYLES 3
 void wsim_format_api(int64_t epoch, int style, int offset_min, int millis, char out[40]);

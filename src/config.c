@@ -1177,6 +1177,7 @@ void config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->include_dir);
+	free(cfg->key_dir);
 	free(cfg->metrics_listen);
 	free(cfg->ca_file);
 	free(cfg);

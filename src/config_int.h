@@ -88,7 +88,7 @@ int cfg_apply_defaults(enum cfg_scope scope, void *base);
 /* Copy the [daemon] value of an inherited option o into ws. */
 void cfg_inherit(const struct cfg_opt *o, const struct config *cfg, struct ws_config *ws);
 
-/* The base URL of a data center (api.md). */
+/* The base URL of a data center (docs/api.md). */
 const char *cfg_dc_url(enum data_center dc);
 
 /*

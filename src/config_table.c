@@ -1,5 +1,5 @@
 /*
- * config_table.c: every configuration key of operator.md, its section,
+ * config_table.c: every configuration key of docs/operator.md, its section,
  * type, bounds and default, as one table (config_int.h), and the parsers
  * that turn an operator's text into a typed value.
  *
@@ -43,6 +43,7 @@ const struct cfg_opt cfg_opts[] = {
         /* {name, type, scope and offset, min, max, default, flags, inherit} */
         {"database", CT_STRING, D(database), 0, 0, "/var/lib/wegauge/wegauge.db", 0, NONE},
         {"include_dir", CT_DIR, D(include_dir), 0, 0, NULL, CFG_EMPTY_UNSET, NONE},
+        {"key_dir", CT_DIR, D(key_dir), 0, 0, "/etc/wegauge/keys", 0, NONE},
         {"interval", CT_DURATION, D(interval_ms), 100, 30 * MS_D, "1h", 0, NONE},
         {"jitter", CT_DURATION, D(jitter_ms), 0, MS_D, "30s", 0, NONE},
         {"lookback_days", CT_INT, D(lookback_days), 1, 90, "7", 0, NONE},

@@ -519,6 +519,15 @@ static void on_due(struct sched_item *item, void *arg)
 	start_pull(d, w);
 }
 
+void daemon_pull_probed(struct daemon *d, struct ws *w)
+{
+	if (w->state != WS_PENDING)
+		return;
+	ws_set_state(w, WS_CONNECTED, NULL);
+	ws_save(d, w);
+	status_update(d);
+}
+
 void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
 {
 	int64_t now = clock_wall_s();
@@ -600,6 +609,11 @@ static void ws_schedule_first(struct daemon *d, struct ws *w, bool now)
 		ws_unschedule(d, w);
 		return;
 	}
+	if (w->state == WS_AUTH_FAILED) {
+		/* kept from before a restart: not polled until its key changes */
+		ws_unschedule(d, w);
+		return;
+	}
 	int64_t age_ms = (clock_wall_s() - w->last_success_at) * 1000;
 	if (now || w->last_success_at == 0 || age_ms >= w->interval_ms)
 		ws_schedule_at(d, w, clock_mono_ms());
@@ -607,23 +621,58 @@ static void ws_schedule_first(struct daemon *d, struct ws *w, bool now)
 		ws_schedule_at(d, w, sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next()));
 }
 
-/* Create the runtime workspace for c, restoring what the store remembers. */
-static struct ws *ws_create(struct daemon *d, const struct ws_config *c)
+/*
+ * The settled state a workspace had before this process started, when it
+ * still holds: the row was written by a daemon that probed the same
+ * license code at the same base URL with the same key (fingerprint), and
+ * it ended in connected, failing or auth_failed. Anything else (never
+ * settled, removed, disabled, or any of the three changed) starts pending.
+ * Paths are not stored, so a changed path is not seen here; the next pull
+ * probes and pulls with the configured ones anyway. Why this is safe:
+ * docs/architecture.md, "What a restart keeps".
+ */
+static enum ws_state saved_settled_state(const struct store_ws_saved *s, const struct ws_config *c)
+{
+	if (strcmp(s->license_code, c->license_code) != 0 ||
+	    strcmp(s->base_url, c->base_url) != 0 ||
+	    strcmp(s->key_fingerprint, c->fingerprint) != 0)
+		return WS_PENDING;
+	static const enum ws_state kept[] = {WS_CONNECTED, WS_FAILING, WS_AUTH_FAILED};
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (strcmp(s->state, ws_state_name(kept[i])) == 0)
+			return kept[i];
+	return WS_PENDING;
+}
+
+/*
+ * Create the runtime workspace for c, restoring what the store remembers:
+ * its pull times and failures always, and, at start (restart true), its
+ * settled state and reason (saved_settled_state). A workspace added by a
+ * reload is a connect: it starts pending and is probed at once.
+ */
+static struct ws *ws_create(struct daemon *d, const struct ws_config *c, bool restart)
 {
 	struct ws *w = ws_new(d, c);
 	if (!w)
 		return NULL;
 	struct store_ws_saved saved;
 	char err[256];
+	enum ws_state st = c->enabled ? WS_PENDING : WS_DISABLED;
+	const char *reason = NULL;
 	int rc = store_ws_get(d->store, c->name, &saved, err, sizeof(err));
 	if (rc == 1) {
 		w->last_pull_at = saved.last_pull_at;
 		w->last_success_at = saved.last_success_at;
 		w->consecutive_failures = saved.consecutive_failures;
+		if (restart && c->enabled) {
+			st = saved_settled_state(&saved, c);
+			reason = st != WS_PENDING && saved.state_reason[0] ? saved.state_reason
+			                                                   : NULL;
+		}
 	} else if (rc < 0) {
 		log_ws(NULL, LOGL_WARNING, c->name, 0, "could not read the saved state: %s", err);
 	}
-	ws_set_state(w, c->enabled ? WS_PENDING : WS_DISABLED, NULL);
+	ws_set_state(w, st, reason);
 	return w;
 }
 
@@ -648,7 +697,7 @@ static int start_workspaces(struct daemon *d)
 		return -1;
 	for (size_t i = 0; i < d->cfg->n_ws; i++) {
 		const struct ws_config *c = &d->cfg->ws[i];
-		struct ws *w = ws_create(d, c);
+		struct ws *w = ws_create(d, c, true);
 		if (!w)
 			return -1;
 		d->ws[d->n_ws++] = w;
@@ -885,7 +934,7 @@ static void reload(struct daemon *d)
 		if (w) {
 			changed = reload_one(d, w, c);
 		} else {
-			w = ws_create(d, c);
+			w = ws_create(d, c, false);
 			if (!w) {
 				log_ws(NULL, LOGL_ERR, c->name, 0,
 				       "out of memory adding the workspace");
@@ -1021,6 +1070,8 @@ static void render_metrics(struct evbuffer *b, void *arg)
 		metrics_label(b, d->ws[i]->cfg->name);
 		evbuffer_add_printf(b, "\"} %d\n", d->ws[i]->consecutive_failures);
 	}
+	metrics_render_workspaces(b, d->ws, d->n_ws); /* the alert rules' families */
+	metrics_render_store_ok(b, m);
 }
 
 /* GET /healthz: the loop answered (or this would not run) and the last store write worked. */

@@ -1,6 +1,7 @@
 /*
  * metrics.c: counters, the text-format helpers and the evhttp server of
- * metrics.h. What is exported is decided by the daemon's render callback.
+ * metrics.h. What is exported is decided by the daemon's render callback,
+ * which calls the per-workspace and store helpers here.
  */
 #include "metrics.h"
 
@@ -8,9 +9,12 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ws.h"
 
 const double metrics_bucket_le[METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1,
                                                    0.25,  0.5,  1,     5,    30};
@@ -73,6 +77,37 @@ void metrics_label(struct evbuffer *b, const char *value)
 		else
 			evbuffer_add(b, p, 1);
 	}
+}
+
+void metrics_render_workspaces(struct evbuffer *b, struct ws *const *ws, size_t n)
+{
+	metrics_head(b, "wegauge_workspace_state", "gauge",
+	             "Each workspace's current state, as the label state (always 1).");
+	for (size_t i = 0; i < n; i++) {
+		evbuffer_add_printf(b, "wegauge_workspace_state{workspace=\"");
+		metrics_label(b, ws[i]->cfg->name);
+		evbuffer_add_printf(b, "\",state=\"%s\"} 1\n", ws_state_name(ws[i]->state));
+	}
+	metrics_head(b, "wegauge_workspace_interval_seconds", "gauge",
+	             "Each workspace's configured pull interval.");
+	for (size_t i = 0; i < n; i++) {
+		int64_t ms = ws[i]->cfg->interval_ms;
+		evbuffer_add_printf(b, "wegauge_workspace_interval_seconds{workspace=\"");
+		metrics_label(b, ws[i]->cfg->name);
+		if (ms % 1000 == 0)
+			evbuffer_add_printf(b, "\"} %" PRId64 "\n", ms / 1000);
+		else
+			evbuffer_add_printf(b, "\"} %" PRId64 ".%03" PRId64 "\n", ms / 1000,
+			                    ms % 1000);
+	}
+}
+
+void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m)
+{
+	metrics_head(b, "wegauge_store_ok", "gauge",
+	             "1 while the last store write succeeded, 0 from a failed one until a "
+	             "commit works.");
+	evbuffer_add_printf(b, "wegauge_store_ok %d\n", m->store_rc == 0 ? 1 : 0);
 }
 
 static void reply_text(struct evhttp_request *req, int code, const char *reason,

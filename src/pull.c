@@ -479,7 +479,7 @@ static void pull_advance(struct pull *p)
 	send_after(p, 0);
 }
 
-/* Transport failures worth another attempt (api.md: timeouts, resets, truncated bodies). */
+/* Transport failures worth another attempt (docs/api.md: timeouts, resets, truncated bodies). */
 static bool transport_retryable(const struct http_req *r)
 {
 	if (r->too_large)
@@ -646,6 +646,29 @@ static int64_t retry_delay(struct pull *p, enum retry_verdict v)
 	return retry_backoff_ms(p->attempt, cfg->retry_base_ms, cfg->retry_cap_ms, rng_next());
 }
 
+#define SAID_BODY_MAX 4096 /* the largest error body whose message is read */
+#define SAID_MAX      1024 /* " (server said: ...)", cut to fit */
+
+/*
+ * " (server said: MESSAGE)" from the envelope of an error answer's body,
+ * for the reason an operator reads (e.g. why a key was refused); "" when
+ * the body is not such an envelope. Only a small body is parsed, here on
+ * the loop: an error envelope is a few dozen bytes, and a larger body is
+ * not worth the loop's time.
+ */
+static void server_said(const struct http_req *r, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	if (r->body == NULL || r->body_len > SAID_BODY_MAX)
+		return;
+	json_t *root = NULL, *data = NULL;
+	char e[SAID_MAX];
+	if (weapi_envelope(r->body, r->body_len, &root, &data, e, sizeof(e)) != 0 &&
+	    strncmp(e, "server said: ", 13) == 0)
+		snprintf(out, outlen, " (%.*s)", (int)(outlen > 4 ? outlen - 4 : 0), e);
+	json_decref(root);
+}
+
 static void on_done(struct http_req *r)
 {
 	struct pull *p = r->user;
@@ -666,11 +689,12 @@ static void on_done(struct http_req *r)
 
 	if (p->step == STEP_PROBE && !transport_failed &&
 	    (r->status == 200 || r->status == 400 || r->status == 404)) {
-		/* api.md: any 404 or 400 means the key was accepted. */
+		/* docs/api.md: any 404 or 400 means the key was accepted. */
 		http_req_release(r);
 		w->key_ok = true;
 		log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "key accepted (probe: HTTP %ld)",
 		       r->status);
+		daemon_pull_probed(p->d, w);
 		goto_step(p, STEP_STATS);
 		pull_advance(p);
 		return;
@@ -679,19 +703,22 @@ static void on_done(struct http_req *r)
 	case RV_OK:
 		handle_body(p);
 		return;
-	case RV_AUTH:
+	case RV_AUTH: {
+		char said[SAID_MAX];
+		server_said(r, said, sizeof(said));
 		http_req_release(r);
 		p->auth_failed = true;
 		w->key_ok = false;
-		pull_error(p, "%s: HTTP 401: the API key (fingerprint %s) was not accepted", at,
-		           w->cfg->fingerprint);
+		pull_error(p, "%s: HTTP 401%s: the API key (fingerprint %s) was not accepted", at,
+		           said, w->cfg->fingerprint);
 		goto_step(p, STEP_DONE);
 		pull_advance(p);
 		return;
+	}
 	case RV_NOT_FOUND:
 		http_req_release(r);
 		if (p->step == STEP_CAMPAIGNS) {
-			/* api.md: the channel is not enabled for the account; skip it. */
+			/* docs/api.md: the channel is not enabled for the account; skip it. */
 			log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id,
 			       "%s: HTTP 404, channel not enabled; skipped", at);
 			p->attempt = 0;

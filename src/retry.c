@@ -1,5 +1,5 @@
 /*
- * retry.c: backoff, Retry-After and the classification of api.md's
+ * retry.c: backoff, Retry-After and the classification of docs/api.md's
  * statuses. See retry.h for the contracts.
  */
 #include "retry.h"

@@ -59,6 +59,25 @@ static ssize_t read_full(int fd, char *buf, size_t cap)
 	return (ssize_t)got;
 }
 
+const char *secret_key_shape(const char *buf, size_t *len)
+{
+	size_t k = *len;
+	while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t' || buf[k - 1] == '\n' ||
+	                 buf[k - 1] == '\r' || buf[k - 1] == '\f' || buf[k - 1] == '\v'))
+		k--;
+	*len = k;
+	if (k == 0)
+		return "is empty; expected one API key";
+	for (size_t i = 0; i < k; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c <= 0x20 || c >= 0x7f)
+			return "contains spaces, control characters or non-ASCII bytes; expected "
+			       "one "
+			       "API key on one line";
+	}
+	return NULL;
+}
+
 int secret_read_file(const char *path, char **key, size_t *len, struct fstamp *stamp, char *err,
                      size_t errlen)
 {
@@ -95,20 +114,8 @@ int secret_read_file(const char *path, char **key, size_t *len, struct fstamp *s
 	else if ((size_t)n > SECRET_MAX)
 		why = "larger than 4096 bytes; expected one API key";
 	size_t k = n > 0 ? (size_t)n : 0;
-	if (why == NULL) {
-		while (k > 0 && (buf[k - 1] == ' ' || buf[k - 1] == '\t' || buf[k - 1] == '\n' ||
-		                 buf[k - 1] == '\r' || buf[k - 1] == '\f' || buf[k - 1] == '\v'))
-			k--;
-		if (k == 0)
-			why = "is empty; expected one API key";
-		for (size_t i = 0; i < k && why == NULL; i++) {
-			unsigned char c = (unsigned char)buf[i];
-			if (c <= 0x20 || c >= 0x7f)
-				why = "contains spaces, control characters or non-ASCII bytes; "
-				      "expected "
-				      "one API key on one line";
-		}
-	}
+	if (why == NULL)
+		why = secret_key_shape(buf, &k);
 	if (why != NULL) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		explicit_bzero(buf, SECRET_MAX + 2);

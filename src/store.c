@@ -1,5 +1,5 @@
 /*
- * store.c: the SQLite store of operator.md ("The store"): opening and
+ * store.c: the SQLite store of docs/operator.md ("The store"): opening and
  * closing it, the workspace and pull rows, and the per-stream commit of a
  * pull's rows.
  *
@@ -587,14 +587,22 @@ int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out,
 	memset(out, 0, sizeof(*out));
 	const char *state = (const char *)sqlite3_column_text(s, 0);
 	const char *fp = (const char *)sqlite3_column_text(s, 1);
+	const char *reason = (const char *)sqlite3_column_text(s, 5);
 	rc = 1;
 	if (copy_bounded(out->state, sizeof(out->state), state) != 0 ||
-	    copy_bounded(out->key_fingerprint, sizeof(out->key_fingerprint), fp) != 0) {
-		errbuf_set(err, errlen,
-		           "store: workspace %.64s: stored state or key fingerprint is too long",
-		           name);
+	    copy_bounded(out->key_fingerprint, sizeof(out->key_fingerprint), fp) != 0 ||
+	    copy_bounded(out->license_code, sizeof(out->license_code),
+	                 (const char *)sqlite3_column_text(s, 6)) != 0 ||
+	    copy_bounded(out->base_url, sizeof(out->base_url),
+	                 (const char *)sqlite3_column_text(s, 7)) != 0) {
+		errbuf_set(
+		        err, errlen,
+		        "store: workspace %.64s: a stored state, key fingerprint, license code or"
+		        " base URL is too long",
+		        name);
 		rc = -SQLITE_TOOBIG;
 	}
+	snprintf(out->state_reason, sizeof(out->state_reason), "%s", reason ? reason : "");
 	out->last_pull_at = sqlite3_column_int64(s, 2);
 	out->last_success_at = sqlite3_column_int64(s, 3);
 	out->consecutive_failures = sqlite3_column_int(s, 4);

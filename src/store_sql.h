@@ -65,10 +65,14 @@
 	" next_pull_at = excluded.next_pull_at,"                                                   \
 	" consecutive_failures = excluded.consecutive_failures"
 
-/* ?1 name -> state, key_fingerprint, last_pull_at, last_success_at (epoch), failures. */
+/*
+ * ?1 name -> state, key_fingerprint, last_pull_at, last_success_at (epoch), failures,
+ * state_reason, license_code, base_url.
+ */
 #define SQL_WS_GET                                                                                 \
 	"SELECT state, key_fingerprint, unixepoch(last_pull_at), unixepoch(last_success_at),"      \
-	" consecutive_failures FROM workspace WHERE name = ?1"
+	" consecutive_failures, state_reason, license_code, base_url"                              \
+	" FROM workspace WHERE name = ?1"
 
 /* The names of every workspace not removed, by name. */
 #define SQL_WS_ACTIVE "SELECT name FROM workspace WHERE state <> 'removed' ORDER BY name"

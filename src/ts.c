@@ -1,5 +1,5 @@
 /*
- * ts.c: instants and days as the WebEngage API sends them (api.md, "Hosts,
+ * ts.c: instants and days as the WebEngage API sends them (docs/api.md, "Hosts,
  * auth, envelope": loose ISO 8601 with its own offset), as HTTP sends them
  * (RFC 9110 HTTP-dates, for Retry-After) and as the store keeps them (UTC
  * text "YYYY-MM-DDTHH:MM:SSZ" and days "YYYY-MM-DD").
@@ -133,7 +133,7 @@ static bool civil_to_epoch(int y, int mo, int d, int h, int mi, int s, int64_t *
  *        ( "Z" / ("+" / "-") hh [":"] mm )
  *
  * Lowercase 't' and 'z' are refused on purpose although RFC 3339 allows
- * them: api.md only ever shows uppercase, and a strict parser makes a
+ * them: docs/api.md only ever shows uppercase, and a strict parser makes a
  * server that drifts from it visible instead of silently accepted. The
  * fraction is dropped (the store keeps whole seconds); its length is
  * unbounded but it is part of s, which the caller has bounded. "-00:00"

@@ -1,5 +1,5 @@
 /*
- * weapi.c: the request side of the WebEngage API of api.md: the channel
+ * weapi.c: the request side of the WebEngage API of docs/api.md: the channel
  * and path tables, URL building from the configurable path templates, the
  * window of days of streams 1 and 3, and the POST body of stream 1.
  *
@@ -146,8 +146,8 @@ void weapi_window(int64_t now, int lookback_days, char from[DAY_LEN], char to[DA
 }
 
 /*
- * The body of api.md stream 1, key for key and in its order, with the ten
- * channels in api.md's order, compact: jansson keeps insertion order (2.8
+ * The body of docs/api.md stream 1, key for key and in its order, with the ten
+ * channels in docs/api.md's order, compact: jansson keeps insertion order (2.8
  * and later) and JSON_COMPACT writes "," and ":" without spaces.
  */
 char *weapi_stats_body(int64_t now, int lookback_days)

@@ -1,5 +1,5 @@
 /*
- * weapi_active.c: the answer of api.md stream 3 (active users) to rows.
+ * weapi_active.c: the answer of docs/api.md stream 3 (active users) to rows.
  *
  * The answer lists each metric separately:
  *   {"DAU":[{"name":"android","stats":[{"2026-11-22":1200},...]},...],

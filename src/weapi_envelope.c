@@ -1,5 +1,5 @@
 /*
- * weapi_envelope.c: every answer of api.md is one JSON envelope,
+ * weapi_envelope.c: every answer of docs/api.md is one JSON envelope,
  * {"response":{"status":"success","message":...,"data":...}} or
  * {"response":{"status":"error","message":"..."}}. This file parses the
  * body and unwraps it; the stream parsers take the data from here.

@@ -1,5 +1,5 @@
 /*
- * weapi_parse.c: the answers of api.md streams 1 (channel statistics), 2
+ * weapi_parse.c: the answers of docs/api.md streams 1 (channel statistics), 2
  * (campaigns) and 4 (team members) to rows. Active users (stream 3), which
  * need a merge, are in weapi_active.c.
  *

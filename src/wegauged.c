@@ -1,5 +1,5 @@
 /*
- * wegauged.c: the collector daemon's command line (operator.md,
+ * wegauged.c: the collector daemon's command line (docs/operator.md,
  * "Programs"). Everything else is in daemon.c.
  */
 #include <getopt.h>

@@ -2,8 +2,9 @@
 # it_metrics.sh: the Prometheus endpoint (issue 6). wegauged with
 # metrics_listen on loopback, scraped during a run: promtool accepts the
 # exposition, and the figures agree with the store and with wesim (pulls by
-# status, workspaces by state, rows by stream, 2xx answers); /healthz is
-# 200, and an unknown path 404.
+# status, workspaces by state, rows by stream, 2xx answers); the alert
+# rules' gauges have one series per workspace with its state and interval,
+# and wegauge_store_ok is 1; /healthz is 200, and an unknown path 404.
 . "$(dirname "$0")/lib.sh"
 t_init it_metrics
 
@@ -24,8 +25,13 @@ DB="$T_DIR/cfg/wegauge.db"
 start_wegauged -c "$T_DIR/cfg/wegauged.conf"
 M="http://127.0.0.1:$MPORT"
 scrape() { curl -sf "$M/metrics" >"$T_DIR/metrics"; }
-connected() { scrape && grep -q "^wegauge_workspaces{state=\"connected\"} $N\$" "$T_DIR/metrics"; }
-wait_for 60 "$N workspaces connected in /metrics" connected
+# connected, and every first pull ended ok (a workspace is connected as soon
+# as the probe accepts its key, before its pull ends)
+connected() {
+	scrape && grep -q "^wegauge_workspaces{state=\"connected\"} $N\$" "$T_DIR/metrics" &&
+		grep -q "^wegauge_pulls_total{status=\"ok\"} $N\$" "$T_DIR/metrics"
+}
+wait_for 60 "$N workspaces connected and pulled in /metrics" connected
 
 promtool check metrics <"$T_DIR/metrics" >"$T_DIR/promtool.out" 2>&1 ||
 	fail "promtool check metrics: $(cat "$T_DIR/promtool.out")"
@@ -48,6 +54,19 @@ reqs=$(awk '$1 ~ /^wegauge_requests_total/ { s += $2 } END { print s }' "$T_DIR/
 grep -q '^wegauge_build_info{version="[0-9.]*"} 1$' "$T_DIR/metrics" || fail "no build_info"
 [ "$(grep -c '^wegauge_last_success_timestamp_seconds{workspace="ws-' "$T_DIR/metrics")" = $N ] ||
 	fail "last success per workspace missing"
+# The alert rules' families: one series per workspace, exact values (every
+# workspace connected, the default interval of 1h); the store writable.
+for i in $(seq 1 $N); do
+	ws=$(printf 'ws-%04d' "$i")
+	[ "$(metric "wegauge_workspace_state{workspace=\"$ws\",state=\"connected\"}")" = 1 ] ||
+		fail "wegauge_workspace_state of $ws is not connected"
+	[ "$(metric "wegauge_workspace_interval_seconds{workspace=\"$ws\"}")" = 3600 ] ||
+		fail "wegauge_workspace_interval_seconds of $ws is not 3600"
+done
+for f in wegauge_workspace_state wegauge_workspace_interval_seconds; do
+	[ "$(grep -c "^$f{" "$T_DIR/metrics")" = $N ] || fail "$f: not exactly one series per workspace"
+done
+[ "$(metric wegauge_store_ok)" = 1 ] || fail "wegauge_store_ok is not 1"
 
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$M/healthz")" = 200 ] || fail "/healthz not 200"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$M/nope")" = 404 ] || fail "unknown path not 404"

@@ -211,6 +211,7 @@ installed=(
 	/etc/wegauge/wegauged.conf
 	/usr/share/doc/wegauge/examples/wegauged.conf
 	/usr/share/doc/wegauge/examples/notify-reload.conf.example
+	/usr/share/wegauge/prometheus/wegauge-alerts.yml
 )
 for f in "$SOURCE_DIR"/schema/*.sql; do
 	installed+=("/usr/share/wegauge/schema/$(basename "$f")")

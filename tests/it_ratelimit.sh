@@ -1,5 +1,5 @@
 #!/bin/bash
-# it_ratelimit.sh: rate limits as api.md says (issue 5), proven with
+# it_ratelimit.sh: rate limits as docs/api.md says (issue 5), proven with
 # wesim's own counters and request log:
 #  - X-RateLimit-Remaining: 0 holds that workspace's requests to that
 #    endpoint until the next minute: wesim's limiter (3 requests a minute

@@ -1,6 +1,6 @@
 #!/bin/bash
 # it_reload.sh: connect, reconnect and disconnect by editing configuration
-# and sending SIGHUP (operator.md; issue 4), against wesim, with a 2 s
+# and sending SIGHUP (docs/operator.md; issue 4), against wesim, with a 2 s
 # interval so that pulls keep happening:
 #  1. add a workspace: pulled at once, connected;
 #  2. wesim revokes a key (rotates it): the workspace goes auth_failed;

@@ -4,10 +4,10 @@
 #  1. `cmake --install` into a DESTDIR puts every file where
 #     cmake/wegauge_install.cmake says, and the installed unit differs from
 #     systemd/wegauged.service only in ExecStart's path.
-#  2. The unit has the settings operator.md requires, and every program of
-#     its Exec*= lines is the package's own or comes from a package that
-#     is Essential or in the package's Depends (so it exists on a minimal
-#     Debian: tests/it_boot.sh boots one).
+#  2. The unit has the settings docs/operator.md requires, and every
+#     program of its Exec*= lines is the package's own or comes from a
+#     package that is Essential or in the package's Depends (so it exists
+#     on a minimal Debian: tests/it_boot.sh boots one).
 #  3. `systemd-analyze verify` accepts the installed unit (ExecStart pointed
 #     at the DESTDIR's wegauged, Documentation= at the build's man pages)
 #     without a word about it, and `systemd-analyze security --offline=true`
@@ -68,6 +68,7 @@ expect_files=(
 	"etc/wegauge/wegauged.conf"
 	"usr/share/doc/wegauge/examples/wegauged.conf"
 	"usr/share/doc/wegauge/examples/notify-reload.conf.example"
+	"usr/share/wegauge/prometheus/wegauge-alerts.yml"
 )
 for f in "$SOURCE_DIR"/schema/*.sql; do
 	expect_files+=("usr/share/wegauge/schema/$(basename "$f")")
@@ -100,7 +101,7 @@ else
 	fail "installed unit differs from systemd/wegauged.service beyond ExecStart"
 fi
 
-# --- 2. what operator.md and the issue require of the unit -----------------
+# --- 2. what docs/operator.md and the issue require of the unit -----------------
 required=(
 	"Type=notify"
 	"ExecReload=/bin/sh -c 'kill -HUP \$\$MAINPID'"

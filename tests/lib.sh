@@ -146,7 +146,7 @@ WHERE s.removed_at IS NULL;
 " | LC_ALL=C sort
 }
 
-# window DAYS: sets FROM and TO to the collector's window of api.md (the
+# window DAYS: sets FROM and TO to the collector's window of docs/api.md (the
 # last DAYS UTC days, today included). window_now narrows them to the days
 # every pull since `window` has read: if UTC midnight passed meanwhile,
 # pulls before it read one window and pulls after it the next, and only

@@ -11,7 +11,7 @@
 # oversized bodies, lying page counts), with the daemon-wide retry budget
 # at its default (10%), for SOAK_SECONDS. Then the faults are switched off
 # (/_wesim/control?fault_rate=0), and within two intervals (counted once
-# the waits api.md imposes on the requests pending at that moment are
+# the waits docs/api.md imposes on the requests pending at that moment are
 # over: see DEADLINE_MS) the store must equal wesim --expect exactly for
 # every workspace: nothing missing, nothing duplicated; after a stop no
 # pull is left running.
@@ -81,7 +81,7 @@ kill -USR1 "$WEGAUGED_PID"
 exact_now() {
 	store_rows "$DB" "$FROM" "$TO" >"$T_DIR/store.jsonl" && cmp -s "$T_DIR/expect.jsonl" "$T_DIR/store.jsonl"
 }
-# The deadline: two intervals, counted from when the waits that api.md
+# The deadline: two intervals, counted from when the waits that docs/api.md
 # makes a pull keep at faults off have run out. A request answered 429
 # without Retry-After waits until the next minute boundary plus up to 3 s
 # of jitter (and a 250 ms margin), and its workspace's next pull cannot

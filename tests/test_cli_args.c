@@ -10,7 +10,7 @@
 
 #include "cli/cli_args.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 32
 
 /* Split line at spaces into argv (argv[0] = "wegauge"); returns argc. */
 static int split(const char *line, char *buf, size_t len, char **argv)
@@ -96,9 +96,12 @@ static void test_refused(void **state)
 	static const struct {
 		const char *line, *err;
 	} cases[] = {
-	        {"", "expected a command: status, report, seats or pulls"},
-	        {"-d x.db", "expected a command: status, report, seats or pulls"},
-	        {"stats", "unknown command 'stats': expected status, report, seats or pulls"},
+	        {"", "expected a command: status, report, seats, pulls, connect, reconnect or "
+	             "disconnect"},
+	        {"-d x.db", "expected a command: status, report, seats, pulls"},
+	        {"stats",
+	         "unknown command 'stats': expected status, report, seats, pulls, connect, "
+	         "reconnect or disconnect"},
 	        {"status pulls", "unexpected argument 'pulls'"},
 	        {"status --verbose", "unknown option '--verbose'"},
 	        {"status --verbose=1", "unknown option '--verbose'"},
@@ -138,6 +141,37 @@ static void test_refused(void **state)
 	        {"status -d a -c b", "give either --database or --config, not both"},
 	        {"report --html -", "--html: expected a file name"},
 	        {"report --html=", "--html: expected a file name"},
+	        /* connect, reconnect, disconnect */
+	        {"connect", "connect: expected the workspace's name"},
+	        {"connect a", "connect: expected --license-code LC"},
+	        {"connect a/b --license-code x",
+	         "connect: expected a workspace name (1 to 64 of A-Z a-z 0-9 . _ -), got 'a/b'"},
+	        {"connect a b --license-code x", "unexpected argument 'b'"},
+	        {"connect a --license-code 'x'", "--license-code: expected a license code"},
+	        {"connect a --license-code a;b", "--license-code: expected a license code"},
+	        {"connect a --license-code x --data-center eu",
+	         "--data-center: expected global, in or ksa, got 'eu'"},
+	        {"connect a --license-code x --data-center in --base-url http://h",
+	         "give either --data-center or --base-url, not both"},
+	        {"connect a --license-code x --base-url=", "--base-url: expected a URL"},
+	        {"connect a --license-code x --interval 15x", "--interval: expected a duration"},
+	        {"connect a --license-code x --streams stats;x", "--streams: expected a list"},
+	        {"connect a --license-code x --wait 2h",
+	         "--wait: expected a duration of at most 1h"},
+	        {"connect a --license-code x --pid 1", "--pid: expected a process id"},
+	        {"connect a --license-code x --unit a/b", "--unit: expected a systemd unit name"},
+	        {"connect a --license-code x --no-reload --pid 9",
+	         "--no-reload takes neither --pid nor --unit"},
+	        {"connect a --license-code x --pid 9 --unit w", "give either --pid or --unit"},
+	        {"connect a --license-code x --keep-key", "connect does not take --keep-key"},
+	        {"connect a --license-code x -d x.db", "connect does not take --database"},
+	        {"connect a --license-code x --format csv", "connect does not take --format"},
+	        {"reconnect a --keep-key --key-file k",
+	         "give either --keep-key or --key-file, not both"},
+	        {"reconnect a --interval 1h", "reconnect does not take --interval"},
+	        {"disconnect a --license-code x", "disconnect does not take --license-code"},
+	        {"status --license-code x", "status does not take --license-code"},
+	        {"pulls --wait 1s", "pulls does not take --wait"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char buf[256], err[256] = "";
@@ -148,6 +182,59 @@ static void test_refused(void **state)
 			fail_msg("'%s' was accepted", cases[i].line);
 		if (strncmp(err, cases[i].err, strlen(cases[i].err)) != 0)
 			fail_msg("'%s': got '%s', expected '%s'", cases[i].line, err, cases[i].err);
+	}
+}
+
+static void test_connect_accepted(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *line;
+		enum cli_cmd cmd;
+		const char *name, *lc, *dc, *url, *key_file, *interval, *streams, *unit;
+		int64_t wait_ms;
+		long pid;
+		bool no_reload, keep_key;
+	} cases[] = {
+	        {"connect acme --license-code 311c48b3", CLI_CMD_CONNECT, "acme", "311c48b3", NULL,
+	         NULL, NULL, NULL, NULL, "wegauged.service", 30000, 0, false, false},
+	        {"-c /e/w.conf connect --license-code=~a_b-9 acme --data-center ksa --interval 15m "
+	         "--streams stats,team --key-file /k --wait 0 --no-reload",
+	         CLI_CMD_CONNECT, "acme", "~a_b-9", "ksa", NULL, "/k", "15m", "stats,team",
+	         "wegauged.service", 0, 0, true, false},
+	        {"connect x --license-code l --base-url http://127.0.0.1:9/ --pid 4242 --wait 90s",
+	         CLI_CMD_CONNECT, "x", "l", NULL, "http://127.0.0.1:9/", NULL, NULL, NULL,
+	         "wegauged.service", 90000, 4242, false, false},
+	        {"reconnect x --keep-key --unit wegauged@eu.service", CLI_CMD_RECONNECT, "x", NULL,
+	         NULL, NULL, NULL, NULL, NULL, "wegauged@eu.service", 30000, 0, false, true},
+	        {"reconnect x --license-code l2 --data-center in", CLI_CMD_RECONNECT, "x", "l2",
+	         "in", NULL, NULL, NULL, NULL, "wegauged.service", 30000, 0, false, false},
+	        {"disconnect x --keep-key --wait=5s", CLI_CMD_DISCONNECT, "x", NULL, NULL, NULL,
+	         NULL, NULL, NULL, "wegauged.service", 5000, 0, false, true},
+	        {"disconnect -- -x", CLI_CMD_DISCONNECT, "-x", NULL, NULL, NULL, NULL, NULL, NULL,
+	         "wegauged.service", 30000, 0, false, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[256], err[256] = "";
+		char *argv[MAX_ARGS + 1];
+		int argc = split(cases[i].line, buf, sizeof(buf), argv);
+		struct cli_opts o;
+		if (cli_args_parse(argc, argv, &o, err, sizeof(err)) != 0)
+			fail_msg("'%s': %s", cases[i].line, err);
+		assert_int_equal(o.cmd, cases[i].cmd);
+		assert_true(CLI_CMD_WRITES(o.cmd));
+		STR_EQ(cases[i].name, o.name);
+		STR_EQ(cases[i].lc, o.license_code);
+		STR_EQ(cases[i].dc, o.data_center);
+		STR_EQ(cases[i].url, o.base_url);
+		STR_EQ(cases[i].key_file, o.key_file);
+		STR_EQ(cases[i].interval, o.interval);
+		STR_EQ(cases[i].streams, o.streams);
+		STR_EQ(cases[i].unit, o.unit);
+		assert_int_equal(o.wait_ms, cases[i].wait_ms);
+		assert_int_equal(o.pid, cases[i].pid);
+		assert_int_equal(o.no_reload, cases[i].no_reload);
+		assert_int_equal(o.keep_key, cases[i].keep_key);
 	}
 }
 
@@ -201,9 +288,8 @@ static void test_ws_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_accepted),
-	        cmocka_unit_test(test_refused),
-	        cmocka_unit_test(test_help_version),
+	        cmocka_unit_test(test_accepted),         cmocka_unit_test(test_refused),
+	        cmocka_unit_test(test_connect_accepted), cmocka_unit_test(test_help_version),
 	        cmocka_unit_test(test_ws_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /*
  * test_retry.c: src/retry.c: full-jitter backoff bounds, Retry-After in
  * both forms with clamping and garbage, the minute boundary, and the
- * classification of api.md's statuses.
+ * classification of docs/api.md's statuses.
  */
 #include <setjmp.h>
 #include <stdarg.h>

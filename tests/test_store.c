@@ -280,7 +280,7 @@ static void test_schema_embedded(void **state)
 	}
 }
 
-/* The columns operator.md requires of each table and the views' columns. */
+/* The columns docs/operator.md requires of each table and the views' columns. */
 static const struct {
 	const char *table;
 	const char *type; /* "table" or "view" */
@@ -352,7 +352,7 @@ static void test_schema_fresh(void **state)
 	            "active_users_daily.dau\nactive_users_daily.mau\nactive_users_daily.wau\n"
 	            "campaign.clicks\ncampaign.conversions\ncampaign.delivered\ncampaign.revenue\n"
 	            "campaign.sent\nfeature_usage_daily.value\n");
-	/* The foreign keys of operator.md. */
+	/* The foreign keys of docs/operator.md. */
 	assert_rows(db,
 	            "SELECT m.name || '.' || f.\"from\" || '>' || f.\"table\" || '.' || f.\"to\""
 	            " FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f"
@@ -697,6 +697,9 @@ static void test_workspace_rows(void **state)
 	struct store_ws_saved saved;
 	assert_int_equal(store_ws_get(st, "acme-prod", &saved, errbuf, sizeof(errbuf)), 1);
 	assert_string_equal(saved.state, "failing");
+	assert_string_equal(saved.state_reason, "HTTP 503");
+	assert_string_equal(saved.license_code, "311c48b3");
+	assert_string_equal(saved.base_url, "https://api.in.webengage.com");
 	assert_string_equal(saved.key_fingerprint, "0011223344556677");
 	assert_int_equal(saved.last_pull_at, 1764321123);
 	assert_int_equal(saved.last_success_at, 0);
@@ -715,6 +718,7 @@ static void test_workspace_rows(void **state)
 	            "2025-11-28T09:12:03Z|0001-01-01T00:00:00Z|9999-12-31T23:59:59Z|0\n");
 	assert_int_equal(store_ws_get(st, "acme-prod", &saved, errbuf, sizeof(errbuf)), 1);
 	assert_string_equal(saved.key_fingerprint, "");
+	assert_string_equal(saved.state_reason, "");
 	assert_int_equal(saved.last_success_at, -62135596800LL);
 
 	/* Instants outside years 1..9999 and invalid values are refused, nothing changes. */

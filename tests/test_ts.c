@@ -23,7 +23,7 @@ struct good {
 };
 
 static const struct good iso_good[] = {
-        /* the three examples of api.md */
+        /* the three examples of docs/api.md */
         {"2013-01-26T07:31+0000", 1359185460},
         {"2026-11-20T08:01:00Z", 1795161660},
         {"2025-10-01T00:00:00.000+05:30", 1759257000},

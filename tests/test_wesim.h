@@ -708,7 +708,7 @@ static inline json_int_t jint(json_t *root, const char *path)
 	return json_integer_value(v);
 }
 
-/* ---- api.md's loose ISO 8601, parsed independently of sim/ and src/ ---- */
+/* ---- docs/api.md's loose ISO 8601, parsed independently of sim/ and src/ ---- */
 
 /* "2013-01-26T07:31+0000", "...:00Z", "...:00.000+05:30" to UTC seconds; 0 or -1. */
 static inline int t_parse_iso(const char *s, int64_t *out)

@@ -1,6 +1,6 @@
 /*
  * test_wesim_api.c: the endpoints of sim/ (routes.c, render.c, validate.c,
- * ratelimit.c) over HTTP, as api.md describes them: envelope and shape of
+ * ratelimit.c) over HTTP, as docs/api.md describes them: envelope and shape of
  * every endpoint, pagination, the 400/401/404/405 answers (the stats body
  * and query parameters table-driven), rate-limit headers and 429, and
  * determinism across servers and seeds.
@@ -18,7 +18,7 @@ static const char *const camp_paths[6] = {"push-notifications", "in-app-notifica
 static const char *const camp_channels[6] = {
         "PUSH_NOTIFICATION", "IN_APP_NOTIFICATION", "SMS", "EMAIL", "WEB_PUSH", "WHATSAPP"};
 
-/* api.md's stats body with the given window and channels (malloc'd). */
+/* docs/api.md's stats body with the given window and channels (malloc'd). */
 static char *stats_body(const char *start, const char *end, const char *channels)
 {
 	size_t n = strlen(start) + strlen(end) + strlen(channels) + 256;
@@ -202,7 +202,7 @@ static void test_shapes(void **state)
 		json_int_t team = jint(d, "team");
 		assert_int_equal(jint(data, "pageNo"), 1);
 		assert_int_equal(jint(data, "numberOfPages"), team ? 1 : 0);
-		assert_null(json_object_get(data, "pageSize")); /* api.md's team shape */
+		assert_null(json_object_get(data, "pageSize")); /* docs/api.md's team shape */
 		json_t *members = json_object_get(data, "contents");
 		assert_int_equal(json_array_size(members), team);
 		size_t mi;

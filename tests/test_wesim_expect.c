@@ -4,7 +4,7 @@
  * trait (click, unknown fields, the unknown channel, integer-printed
  * reals, disabled channels), the test fetches every endpoint over HTTP,
  * rebuilds the rows a correct collector stores exactly as the brief and
- * api.md define them (its own timestamp parser, its own sort), and
+ * docs/api.md define them (its own timestamp parser, its own sort), and
  * compares them byte for byte with --expect.
  */
 #include "test_wesim.h"
@@ -100,7 +100,7 @@ static void account_rows(const struct ws *w, const struct ws_acct *a, struct row
 {
 	char url[512], key[300];
 	long status;
-	/* feature_usage_daily from the stats of api.md's ten channels */
+	/* feature_usage_daily from the stats of docs/api.md's ten channels */
 	size_t from = out->n;
 	const char *body =
 	        "{\"campaignStatType\":\"CHANNEL_STATS_OVERVIEW\",\"splitBy\":\"CAMPAIGN_CHANNEL\","

@@ -54,7 +54,7 @@ int cli_check_workspace(sqlite3 *db, const struct cli_opts *o, char *err, size_t
 	return rc;
 }
 
-/* The states of operator.md, in the order the summary lists them. */
+/* The states of docs/operator.md, in the order the summary lists them. */
 static const char *const states[] = {"pending", "connected", "auth_failed",
                                      "failing", "disabled",  "removed"};
 #define N_STATES (sizeof(states) / sizeof(states[0]))

@@ -1,5 +1,5 @@
 /*
- * cli_cmd.h: the commands of the wegauge tool (operator.md): each reads
+ * cli_cmd.h: the commands of the wegauge tool (docs/operator.md): each reads
  * the store through an open read-only connection (cli_db.h) into a result
  * (cli_out.h) that the caller prints in the chosen format and frees.
  *

@@ -1,15 +1,16 @@
 /*
- * cli_conf.c: the database path from wegauged's configuration (cli_conf.h).
+ * cli_conf.c: single [daemon] keys of wegauged's configuration (cli_conf.h).
  *
  * The file is read whole (at most CLI_CONF_MAX bytes) and handed to inih
  * one line at a time through our own reader, for the reasons wegauged has
  * (src/config.c): it strips leading blanks, so that the Debian build of
  * inih, whose multi-line mode is on, never takes an indented line for the
  * continuation of the previous value; and it counts lines, so that an
- * error can name one. Everything but [daemon] database is ignored; the
- * daemon itself validates the rest.
+ * error can name one. Everything but the [daemon] key asked for is
+ * ignored; the daemon itself validates the rest.
  */
 #include "cli_conf.h"
+#include "cli_db.h"
 #include "errbuf.h"
 #include "iniline.h"
 
@@ -25,9 +26,10 @@ struct conf_parse {
 	const char *buf;
 	size_t len, pos;
 	int lineno;
-	int bad_line; /* first line too long for inih, 0 when none */
-	int db_line;  /* the line of the database key, 0 when absent */
-	char *out;    /* the caller's buffer */
+	int bad_line;    /* first line too long for inih, 0 when none */
+	int db_line;     /* the line of the wanted key, 0 when absent */
+	const char *key; /* the [daemon] key wanted */
+	char *out;       /* the caller's buffer */
 	size_t outlen;
 	bool too_long; /* the value does not fit in out */
 };
@@ -51,11 +53,11 @@ static char *conf_reader(char *str, int num, void *stream)
 	return str;
 }
 
-/* inih's handler: keep [daemon] database. Always 1: errors are ours to report. */
+/* inih's handler: keep [daemon] p->key. Always 1: errors are ours to report. */
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct conf_parse *p = user;
-	if (strcmp(section, "daemon") != 0 || strcmp(name, "database") != 0)
+	if (strcmp(section, "daemon") != 0 || strcmp(name, p->key) != 0)
 		return 1;
 	p->db_line = p->lineno;
 	size_t n = strlen(value);
@@ -101,12 +103,47 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 
 int cli_conf_database(const char *path, char *out, size_t outlen, char *err, size_t errlen)
 {
+	return cli_conf_get(path, "database", CLI_DEFAULT_DATABASE, out, outlen, err, errlen);
+}
+
+/* dir/value into out when value is relative (as wegauged reads paths), else value. */
+static int resolve(const char *path, char *out, size_t outlen)
+{
+	if (out[0] == '/' || out[0] == '\0')
+		return 0;
+	const char *slash = strrchr(path, '/');
+	char joined[CLI_PATH_MAX + 1];
+	int n = slash ? snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - path), path, out)
+	              : snprintf(joined, sizeof(joined), "%s", out);
+	if (n < 0 || (size_t)n >= outlen || (size_t)n >= sizeof(joined))
+		return -1;
+	memcpy(out, joined, (size_t)n + 1);
+	return 0;
+}
+
+int cli_conf_dirs(const char *path, char *include_dir, char *key_dir, size_t outlen, char *err,
+                  size_t errlen)
+{
+	if (cli_conf_get(path, "include_dir", "", include_dir, outlen, err, errlen) != 0 ||
+	    cli_conf_get(path, "key_dir", CLI_DEFAULT_KEY_DIR, key_dir, outlen, err, errlen) != 0)
+		return -1;
+	if (resolve(path, include_dir, outlen) != 0 || resolve(path, key_dir, outlen) != 0) {
+		errbuf_set(err, errlen, "configuration %s: a directory path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_conf_get(const char *path, const char *key, const char *def, char *out, size_t outlen,
+                 char *err, size_t errlen)
+{
 	char *buf = NULL;
 	size_t len = 0;
 	if (outlen < 2 || read_file(path, &buf, &len, err, errlen) != 0)
 		return -1;
 	out[0] = '\0';
-	struct conf_parse p = {.path = path, .buf = buf, .len = len, .out = out, .outlen = outlen};
+	struct conf_parse p = {
+	        .path = path, .buf = buf, .len = len, .key = key, .out = out, .outlen = outlen};
 	int rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
 	free(buf);
 	if (rc == -2) {
@@ -114,8 +151,8 @@ int cli_conf_database(const char *path, char *out, size_t outlen, char *err, siz
 		return -1;
 	}
 	/*
-	 * A line the parser could not read matters only when no database key
-	 * was found: it might have been that key. Other errors are the
+	 * A line the parser could not read matters only when the key was not
+	 * found: it might have been that key. Other errors are the
 	 * daemon's to report; the tool is most needed when the daemon refused
 	 * a reload, so it does not refuse the same file.
 	 */
@@ -130,12 +167,12 @@ int cli_conf_database(const char *path, char *out, size_t outlen, char *err, siz
 		return -1;
 	}
 	if (p.db_line == 0) {
-		snprintf(out, outlen, "%s", CLI_DEFAULT_DATABASE);
+		snprintf(out, outlen, "%s", def);
 		return 0;
 	}
-	if (p.too_long || out[0] == '\0') {
-		errbuf_set(err, errlen, "configuration %s:%d: [daemon] database: expected a path",
-		           path, p.db_line);
+	if (p.too_long || (out[0] == '\0' && *def != '\0')) {
+		errbuf_set(err, errlen, "configuration %s:%d: [daemon] %s: expected a path", path,
+		           p.db_line, key);
 		out[0] = '\0';
 		return -1;
 	}

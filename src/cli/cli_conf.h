@@ -1,11 +1,13 @@
 /*
  * cli_conf.h: where the store is, as the daemon's configuration says.
  *
- * The tool reads only the `database` key of the [daemon] section of the
- * main configuration file, with inih, the way wegauged reads it (leading
- * blanks stripped, "; comments" after a blank, a BOM allowed). It never
- * opens include_dir, key files or credentials: an operator who may read
- * the configuration need not be allowed to read API keys.
+ * The reading commands read only the `database` key of the [daemon]
+ * section of the main configuration file, with inih, the way wegauged
+ * reads it (leading blanks stripped, "; comments" after a blank, a BOM
+ * allowed). They never open include_dir, key files or credentials: an
+ * operator who may read the configuration need not be allowed to read API
+ * keys. (connect, reconnect and disconnect, which write them, load the
+ * whole configuration with the daemon's own config_load.)
  */
 #ifndef WEGAUGE_CLI_CONF_H
 #define WEGAUGE_CLI_CONF_H
@@ -14,6 +16,7 @@
 
 #define CLI_DEFAULT_CONFIG   "/etc/wegauge/wegauged.conf"
 #define CLI_DEFAULT_DATABASE "/var/lib/wegauge/wegauge.db"
+#define CLI_DEFAULT_KEY_DIR  "/etc/wegauge/keys"
 /* The largest configuration file read (as wegauged: 1 MiB). */
 #define CLI_CONF_MAX 1048576
 
@@ -28,5 +31,23 @@
  * report: the tool is most needed when the daemon refused a reload.
  */
 int cli_conf_database(const char *path, char *out, size_t outlen, char *err, size_t errlen);
+
+/*
+ * The value of [daemon] key in the file at path into out, or def when the
+ * file does not set it; the rules and errors of cli_conf_database, which
+ * is this with "database". An empty value is an error unless def is "".
+ */
+int cli_conf_get(const char *path, const char *key, const char *def, char *out, size_t outlen,
+                 char *err, size_t errlen);
+
+/*
+ * include_dir (or "" when unset) and key_dir (default CLI_DEFAULT_KEY_DIR)
+ * of the file at path, each into an outlen-byte buffer, a relative path
+ * taken relative to the file's directory as wegauged takes it. For
+ * connect and friends to check, before anything else, that the user may
+ * write there: the whole configuration is validated by config_load later.
+ */
+int cli_conf_dirs(const char *path, char *include_dir, char *key_dir, size_t outlen, char *err,
+                  size_t errlen);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * cli_out.h: the results of the wegauge tool and the three ways it prints
- * them (operator.md, `wegauge`): aligned tables for people, RFC 4180 CSV
+ * them (docs/operator.md, `wegauge`): aligned tables for people, RFC 4180 CSV
  * and JSON for machines, the same rows in each.
  *
  * A result is one or more sections; a section is a named table of typed

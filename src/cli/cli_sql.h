@@ -14,6 +14,13 @@
 /* ?1: workspace name. One row when it is in the store. */
 #define CLI_SQL_WS_EXISTS "SELECT 1 FROM workspace WHERE name = ?1"
 
+/* connect, reconnect, disconnect: ?1 workspace name. Its row, when there is one. */
+#define CLI_SQL_SEEN_WS "SELECT state, state_reason, key_fingerprint FROM workspace WHERE name = ?1"
+
+/* ... and its newest pull, when there is one. */
+#define CLI_SQL_SEEN_PULL                                                                          \
+	"SELECT id, status, rows, error FROM pull WHERE workspace = ?1 ORDER BY id DESC LIMIT 1"
+
 /* status. ?1: workspace name or NULL for all. */
 #define CLI_SQL_STATUS                                                                             \
 	"SELECT workspace, state, state_reason AS reason, last_success_at AS last_success,"        \

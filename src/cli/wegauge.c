@@ -1,12 +1,14 @@
 /*
  * wegauge.c: main() of `wegauge`, the operator's tool over the store
- * (operator.md): find the store, open it read-only, run one command,
+ * (docs/operator.md): find the store, open it read-only, run one command,
  * print its result, exit.
  *
  * Exit status: 0 success; 1 a runtime failure (no such database, not a
  * wegauge store, schema too new or too old, a query or write failed), and
  * for `status` also "some enabled workspace is not connected"; 2 a usage
- * error. Every failure is one line on stderr starting "wegauge: ".
+ * error; 78 for connect, reconnect and disconnect, whose configuration
+ * would be invalid (cli_connect.h). Every failure is one line on stderr
+ * starting "wegauge: ".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "cli_args.h"
 #include "cli_cmd.h"
 #include "cli_conf.h"
+#include "cli_connect.h"
 #include "cli_db.h"
 #include "cli_out.h"
 #include "store.h"
@@ -127,6 +130,11 @@ int main(int argc, char **argv)
 	if (o.version) {
 		printf("wegauge %s (store schema %d)\n", WEGAUGE_VERSION, store_schema_version());
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+	if (CLI_CMD_WRITES(o.cmd)) {
+		setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it happens, also in a log */
+		int rc = cli_connect_run(&o, stdin, stdout, stderr);
+		return fflush(stdout) == 0 ? rc : EXIT_FAILURE;
 	}
 
 	char path[CLI_PATH_MAX + 1];

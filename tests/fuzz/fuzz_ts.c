@@ -1,6 +1,6 @@
 /*
  * fuzz_ts.c: libFuzzer harness for the timestamp parsers of include/ts.h:
- * ts_parse (api.md's loose ISO 8601), ts_parse_day (YYYY-MM-DD) and
+ * ts_parse (docs/api.md's loose ISO 8601), ts_parse_day (YYYY-MM-DD) and
  * ts_parse_http_date (RFC 9110 HTTP-dates). The input, cut at MAX_INPUT
  * bytes and NUL-terminated, goes to all three. Seeds: corpus/fuzz_ts/.
  *

@@ -1,5 +1,5 @@
 /*
- * fuzz_weapi_active_users.c: libFuzzer harness for api.md stream 3 (active users): an
+ * fuzz_weapi_active_users.c: libFuzzer harness for docs/api.md stream 3 (active users): an
  * untrusted HTTP body through weapi_envelope and weapi_parse_active_users, with the
  * properties of fuzz_weapi.c. Seeds: corpus/fuzz_weapi_active_users/.
  */

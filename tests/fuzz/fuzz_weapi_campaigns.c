@@ -1,5 +1,5 @@
 /*
- * fuzz_weapi_campaigns.c: libFuzzer harness for api.md stream 2 (campaigns, one page of
+ * fuzz_weapi_campaigns.c: libFuzzer harness for docs/api.md stream 2 (campaigns, one page of
  * one channel): an untrusted HTTP body through weapi_envelope and weapi_parse_campaigns,
  * with the properties of fuzz_weapi.c. Seeds: corpus/fuzz_weapi_campaigns/.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz_weapi_stats.c: libFuzzer harness for api.md stream 1 (channel statistics): an
+ * fuzz_weapi_stats.c: libFuzzer harness for docs/api.md stream 1 (channel statistics): an
  * untrusted HTTP body through weapi_envelope and weapi_parse_stats, with the properties
  * of fuzz_weapi.c. Seeds: corpus/fuzz_weapi_stats/.
  */

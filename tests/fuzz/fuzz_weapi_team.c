@@ -1,5 +1,5 @@
 /*
- * fuzz_weapi_team.c: libFuzzer harness for api.md stream 4 (team members, one page): an
+ * fuzz_weapi_team.c: libFuzzer harness for docs/api.md stream 4 (team members, one page): an
  * untrusted HTTP body through weapi_envelope and weapi_parse_team, with the properties of
  * fuzz_weapi.c. Seeds: corpus/fuzz_weapi_team/.
  */
