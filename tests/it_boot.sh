@@ -22,7 +22,8 @@
 # what `cmake --install` installs): otherwise it exits 77, which ctest
 # reports as skipped. It never touches the host's /etc or packages. The
 # trap stops the container and removes the copied root, also on failure;
-# the results directory is kept when the test failed.
+# the rest of the run's directory (the scenario's log, the journal, the
+# console) is kept when the test failed.
 set -euo pipefail
 
 : "${BIN_DIR:?}" "${SOURCE_DIR:?}" "${TEST_TMP:?}"
