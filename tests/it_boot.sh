@@ -186,7 +186,7 @@ else
 	# The packages debootstrap fetched are not needed again; the package
 	# lists stay, so apt can resolve the .deb's Depends offline when the
 	# archives below hold them.
-	rm -f "$BUILD_TMP"/root/var/cache/apt/archives/*.deb
+	rm -f "$BUILD_TMP/root/var/cache/apt/archives"/*.deb
 	echo it-boot >"$BUILD_TMP/root/etc/hostname"
 	mv "$BUILD_TMP/root" "$CACHE/root"
 	mv "$BUILD_TMP/debootstrap.log" "$CACHE/debootstrap.log"
