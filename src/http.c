@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "loopstat.h"
 
 #define POOL_MAX 4096 /* idle easy handles kept for reuse, at most */
 
@@ -342,8 +343,10 @@ static void event_cb(evutil_socket_t fd, short kind, void *arg)
 	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
+	int64_t t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, fd, action, &running);
 	check_multi_info(h);
+	loopstat_end(t0, "http socket");
 }
 
 static void timer_cb(evutil_socket_t fd, short kind, void *arg)
@@ -352,8 +355,10 @@ static void timer_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)kind;
 	struct http *h = arg;
 	int running;
+	int64_t t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_multi_info(h);
+	loopstat_end(t0, "http timer");
 }
 
 /* CURLMOPT_TIMERFUNCTION: (re)arm or stop the one timer; never act here. */
@@ -499,6 +504,7 @@ static void deferred_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)fd;
 	(void)kind;
 	struct http *h = arg;
+	int64_t t0 = loopstat_begin();
 	while (h->failed_head) {
 		struct http_req *r = h->failed_head;
 		h->failed_head = r->qnext;
@@ -507,6 +513,7 @@ static void deferred_cb(evutil_socket_t fd, short kind, void *arg)
 		r->finished_ms = clock_mono_ms();
 		r->done(r);
 	}
+	loopstat_end(t0, "http failures");
 }
 
 /*
