@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include <event2/event.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -129,6 +130,39 @@ static void queue_unlink(struct http_host *x, struct http_req *r)
 		q->qnext = NULL;
 		return;
 	}
+}
+
+/* --- process-wide -------------------------------------------------------- */
+
+/* free() after overwriting the whole block (curl's memory may hold a key). */
+static void wipe_free(void *ptr)
+{
+	if (ptr) {
+		explicit_bzero(ptr, malloc_usable_size(ptr));
+		free(ptr);
+	}
+}
+
+/* realloc() that leaves no copy behind: a new block, the old one wiped and freed. */
+static void *wipe_realloc(void *ptr, size_t size)
+{
+	if (!ptr)
+		return malloc(size);
+	size_t old = malloc_usable_size(ptr);
+	void *q = malloc(size ? size : 1);
+	if (!q)
+		return NULL;
+	memcpy(q, ptr, old < size ? old : size);
+	wipe_free(ptr);
+	return q;
+}
+
+int http_global_init(void)
+{
+	return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free, wipe_realloc, strdup,
+	                            calloc) == CURLE_OK
+	               ? 0
+	               : -1;
 }
 
 /* --- easy handle pool ----------------------------------------------------- */

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 
 static void usage(FILE *f)
 {
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 	if (check) {
 		rc = check_config(args.config_path);
 	} else {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (http_global_init() != 0) {
 			fprintf(stderr, "wegauged: libcurl failed to initialise\n");
 			free(only);
 			return EXIT_RUNTIME;
