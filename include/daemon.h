@@ -50,6 +50,8 @@ struct budget *daemon_budget(struct daemon *d);
 struct metrics *daemon_metrics(struct daemon *d);
 /* The thread that parses answers off the loop (worker.h). */
 struct worker *daemon_worker(struct daemon *d);
+/* Whether the store may be written now (storegate.h). */
+struct storegate *daemon_gate(struct daemon *d);
 
 /*
  * w's pull (pull_work) or only its row was written into the store's open

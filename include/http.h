@@ -98,6 +98,15 @@ struct http_stats {
 };
 
 /* A new engine on base. NULL on failure (curl or libevent could not start). */
+/*
+ * Initialise libcurl for the process (curl_global_init), with every block
+ * curl frees wiped first: its request buffers hold the Authorization
+ * header, and a key rotated away must not stay readable in freed heap (a
+ * core dump, /proc/PID/mem). Once, before any other thread runs; pair
+ * with curl_global_cleanup(). 0, or -1 when libcurl refuses.
+ */
+int http_global_init(void);
+
 struct http *http_new(struct event_base *base, const struct http_opts *o);
 /* Cancel everything (no done callbacks) and free the engine. NULL is a no-op. */
 void http_free(struct http *h);

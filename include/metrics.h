@@ -81,9 +81,11 @@ struct ws;
 void metrics_render_workspaces(struct evbuffer *b, struct ws *const *ws, size_t n);
 /*
  * Append wegauge_store_ok: 1 while the last store write succeeded, 0 from
- * a failed one until a commit works again (what /healthz says of the store).
+ * a failed one until a commit works again, and 0 while locked (another
+ * process holds the store's write lock: nothing is written). What /healthz
+ * says of the store.
  */
-void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m);
+void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m, bool locked);
 
 struct metrics_server;
 

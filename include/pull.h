@@ -6,7 +6,11 @@
  * campaigns, active users, team), one request at a time. Each stream's
  * rows accumulate in memory over its pages and are committed in one store
  * transaction when the stream is complete; a stream that fails commits
- * nothing and the pull moves to the next stream. Retries, Retry-After and
+ * nothing and the pull moves to the next stream. A stream waits with its
+ * rows while the store gate is closed (storegate.h), and a stream of more
+ * than PULL_SLICE_ROWS rows is written a slice per loop turn, holding the
+ * gate meanwhile, so that its commit never stalls the loop. Retries,
+ * Retry-After and
  * rate-limit holds are handled per request as docs/api.md says.
  *
  * When the pull ends, it writes its pull row and calls
@@ -35,10 +39,23 @@ const char *pull_status_name(enum pull_status s);
 
 /*
  * Start a pull of w now (w->pull must be NULL). Returns 0 when it started;
- * -1 when it could not even begin (the pull row could not be written):
- * then daemon_pull_done() has already been called with PULL_FAILED.
+ * 1 when the store is locked by another process (the store gate closed,
+ * storegate.h): nothing happened, and the caller holds w until the gate
+ * opens; -1 when it could not even begin (the pull row could not be
+ * written): then daemon_pull_done() has already been called with
+ * PULL_FAILED.
  */
 int pull_start(struct ws *w);
+
+/*
+ * Write the end of w's last pull that the store could not take when it
+ * ended (w->unrecorded). 0 when none is left, -1 when the store still
+ * refuses it (kept for the next try).
+ */
+int pull_record_late(struct ws *w);
+
+/* Streams of more rows than this are committed in slices of this many, one per loop turn. */
+#define PULL_SLICE_ROWS 20000
 
 /*
  * Cancel w's running pull, if any: its request is dropped, nothing of its

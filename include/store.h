@@ -118,6 +118,25 @@ struct store_ws {
 	int consecutive_failures;
 };
 
+/*
+ * Take the write lock without waiting: BEGIN IMMEDIATE with a busy
+ * timeout of 0, which opens the group of writes (store_group_on must be
+ * on; its opened callback runs). 0 when the group is open (it may have
+ * been already), SQLITE_BUSY when another connection holds the lock, else
+ * another code. For storegate.c's retries.
+ */
+int store_try_lock(struct store *st, char *err, size_t errlen);
+
+/* How long one statement may wait for a lock, from now on (0: not at all). */
+void store_set_busy_timeout(struct store *st, int64_t ms);
+
+/*
+ * Is the file at the store's path still the one opened? 0, or
+ * SQLITE_NOTFOUND with err saying whether it was deleted (or moved) or
+ * replaced by another file. Always 0 for ":memory:". One stat().
+ */
+int store_identity_check(struct store *st, char *err, size_t errlen);
+
 /* Insert or replace every column of the workspace row w->name. */
 int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen);
 
@@ -186,6 +205,29 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
  * number of such pulls.
  */
 int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, size_t errlen);
+
+/*
+ * A stream commit in slices, for a stream too large to write in one turn
+ * of the loop: store_stream_begin opens it (in a group: the group's
+ * transaction and a savepoint; the pull is checked as for
+ * store_commit_stream) and returns the cursor; store_stream_step writes
+ * up to max_rows more rows each call and, after the last, the removal
+ * marks of a team stream and the RELEASE (or COMMIT); *done then says the
+ * stream is stored whole, *n_rows how many rows it wrote, and the cursor
+ * is freed. rs must stay as it is until then. On an error the stream is
+ * rolled back whole (the group's earlier writes stand) and the cursor is
+ * freed. While a cursor is open, the store refuses every other write and
+ * store_flush (SQLITE_MISUSE): the caller holds everything else back (the
+ * daemon's store gate). store_stream_abort rolls it back and frees it
+ * (NULL is a no-op). store_close aborts an open one.
+ */
+struct store_stream;
+int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+                       const struct rowset *rs, struct store_stream **out, char *err,
+                       size_t errlen);
+int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
+                      char *err, size_t errlen);
+void store_stream_abort(struct store_stream *c);
 
 /*
  * Commit all rows of one stream of pull pull_id of workspace ws, in one

@@ -88,6 +88,7 @@ struct ws {
 	bool group_pull;      /* ... and what it wrote was its pull's (not only its row) */
 	int64_t last_pull_id; /* the id of its last pull, running or not */
 	uint64_t saved_hash;  /* hash of the workspace row last written (0: none, or lost) */
+	bool row_dirty;       /* its row waits for the store gate (daemon.c, ws_save) */
 	int64_t lost_pull_id; /* the pull a failed group commit was last counted against */
 	struct log_rl rl;
 

@@ -390,12 +390,17 @@ int cfg_check_base_url(const char *s, char **out, bool *loopback_http, char *why
 		         expect);
 		return CFG_BAD_RAW;
 	}
+	if (strpbrk(auth, "?#") != NULL) {
+		/* Pasted with ?key=...: never echoed. */
+		snprintf(
+		        why, whylen,
+		        "%s, without query or fragment (the value is not shown: a query may hold a "
+		        "key)",
+		        expect);
+		return CFG_BAD_RAW;
+	}
 	if (n > URL_MAX || has_control(s) || strpbrk(s, " ") != NULL) {
 		snprintf(why, whylen, "%s, at most %d characters without spaces", expect, URL_MAX);
-		return CFG_BAD;
-	}
-	if (strpbrk(auth, "?#") != NULL) {
-		snprintf(why, whylen, "%s, without query or fragment", expect);
 		return CFG_BAD;
 	}
 	char host[256];

@@ -10,12 +10,15 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -32,7 +35,9 @@
 #include "pull.h"
 #include "rng.h"
 #include "sched.h"
+#include "loopstat.h"
 #include "store.h"
+#include "storegate.h"
 #include "worker.h"
 #include "ws.h"
 
@@ -80,8 +85,15 @@ struct daemon {
 	size_t ready_head, ready_n, ready_cap;
 
 	struct event *sig_term, *sig_int, *sig_hup, *sig_usr1;
-	struct event *grace; /* shutdown_grace timer */
-	struct event *flush; /* commits the store's open group of writes */
+	struct event *grace;    /* shutdown_grace timer */
+	struct event *flush;    /* commits the store's open group of writes */
+	struct storegate *gate; /* may the loop write to the store now? */
+	struct event *watch;    /* the store's directory changed (inotify) */
+	int watch_fd;           /* the inotify descriptor, -1 when none */
+	char store_lost[512]; /* the store file was deleted or replaced: why, "" while it is not */
+	char **removed_pending; /* workspaces to mark removed when the gate opens */
+	size_t n_removed_pending;
+	bool close_running_pending; /* interrupted pulls still to close (store locked at start) */
 	bool stopping;
 	int exit_code;
 
@@ -125,6 +137,11 @@ const struct config *daemon_config(struct daemon *d)
 struct budget *daemon_budget(struct daemon *d)
 {
 	return &d->budget;
+}
+
+struct storegate *daemon_gate(struct daemon *d)
+{
+	return d->gate;
 }
 
 struct metrics *daemon_metrics(struct daemon *d)
@@ -237,10 +254,18 @@ static void group_lost(struct daemon *d, const char *err)
 		status_update(d);
 }
 
+static void store_lost(struct daemon *d, const char *why);
+static void write_deferred(struct daemon *d);
+
 /* Commit the open group now; a failure is logged and counted (what was lost is said). */
 static int store_flush_now(struct daemon *d)
 {
-	char err[256];
+	char err[256], lost[512];
+	if (store_identity_check(d->store, lost, sizeof(lost)) != 0) {
+		store_lost(d, lost);
+		return SQLITE_NOTFOUND;
+	}
+	bool recovering = d->metrics.store_rc != 0;
 	int rc = store_flush(d->store, err, sizeof(err));
 	metrics_store(&d->metrics, rc, err);
 	if (rc == 0) {
@@ -248,6 +273,8 @@ static int store_flush_now(struct daemon *d)
 		for (size_t i = 0; i < d->n_grouped; i++)
 			d->grouped[i]->in_group = d->grouped[i]->group_pull = false;
 		d->n_grouped = 0;
+		if (recovering)
+			write_deferred(d); /* into a new group, committed soon */
 		return 0;
 	}
 	log_ws(&d->store_rl, LOGL_ERR, NULL, 0, "%s", err);
@@ -260,7 +287,16 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	store_flush_now(arg);
+	struct daemon *d = arg;
+	int64_t t0 = loopstat_begin();
+	if (storegate_held(d->gate)) {
+		/* A stream commit in slices is in the group: commit after its last slice. */
+		struct timeval tv = {.tv_sec = 0, .tv_usec = STORE_GROUP_MS * 1000};
+		evtimer_add(d->flush, &tv);
+	} else {
+		store_flush_now(d);
+	}
+	loopstat_end(t0, "store flush");
 }
 
 /* The store opened a group: commit it STORE_GROUP_MS from now, or at once without a timer. */
@@ -322,13 +358,26 @@ static void ws_save(struct daemon *d, struct ws *w)
 	uint64_t h = ws_row_hash(&row);
 	if (h == w->saved_hash)
 		return;
+	w->row_dirty = false;
+	if (!storegate_is_open(d->gate)) {
+		w->row_dirty = true; /* written when the gate opens (gate_open) */
+		w->saved_hash = 0;
+		return;
+	}
 	int rc = store_ws_put(d->store, &row, err, sizeof(err));
+	if (storegate_failed(d->gate, rc, err)) {
+		w->row_dirty = true;
+		w->saved_hash = 0;
+		return;
+	}
 	metrics_store(&d->metrics, rc, err);
 	w->saved_hash = rc == 0 ? h : 0;
 	if (rc == 0)
 		daemon_group_note(d, w, false);
-	if (rc != 0)
+	if (rc != 0) {
+		w->row_dirty = true; /* written again when the store recovers (write_deferred) */
 		log_ws(&w->rl, LOGL_ERR, c->name, 0, "could not save the workspace state: %s", err);
+	}
 }
 
 /* Recount the states and hand systemd a fresh STATUS= line (rate-limited in notify.c). */
@@ -337,7 +386,18 @@ static void status_update(struct daemon *d)
 	int count[WS_STATE_COUNT] = {0};
 	for (size_t i = 0; i < d->n_ws; i++)
 		count[d->ws[i]->state]++;
-	notify_status(&d->notify, d->n_ws, count, d->last_error);
+	char note[600];
+	struct storegate_stats gs;
+	storegate_get_stats(d->gate, &gs);
+	if (d->store_lost[0])
+		snprintf(note, sizeof(note), "%s", d->store_lost);
+	else if (gs.locked)
+		snprintf(note, sizeof(note),
+		         "store locked by another process for %" PRId64 " s: pulls held",
+		         (clock_mono_ms() - gs.locked_since_ms) / 1000);
+	else
+		snprintf(note, sizeof(note), "%s", d->last_error);
+	notify_status(&d->notify, d->n_ws, count, note);
 }
 
 static void note_error(struct daemon *d, const char *ws, const char *error)
@@ -441,6 +501,8 @@ static void trim_when_idle(struct daemon *d)
 
 static bool pull_room(struct daemon *d)
 {
+	if (!storegate_is_open(d->gate))
+		return false; /* a pull begins with a write: it waits for the gate */
 	struct http_stats hs;
 	http_get_stats(d->http, &hs);
 	int64_t busy = (int64_t)hs.running + hs.queued + (int64_t)worker_pending(d->worker);
@@ -484,11 +546,16 @@ static struct ws *ready_pop(struct daemon *d)
  */
 static void ready_drain(struct daemon *d, bool requeue);
 
-/* Start w's pull now, noting when it began (ws_schedule_next). */
-static void begin_pull(struct ws *w)
+/*
+ * Start w's pull now, noting when it began (ws_schedule_next). A pull the
+ * store could not begin (locked: the gate just closed) goes back to the
+ * front of the line: the ready queue, or at worst the scheduler, due now.
+ */
+static void begin_pull(struct daemon *d, struct ws *w)
 {
 	w->began_ms = clock_mono_ms();
-	pull_start(w);
+	if (pull_start(w) > 0 && ready_push(d, w) != 0)
+		ws_schedule_at(d, w, clock_mono_ms() + STOREGATE_RETRY_MAX_MS);
 }
 
 static void start_pull(struct daemon *d, struct ws *w)
@@ -496,7 +563,7 @@ static void start_pull(struct daemon *d, struct ws *w)
 	w->next_pull_at = 0;
 	if (!pull_room(d) && ready_push(d, w) == 0)
 		return;
-	begin_pull(w);
+	begin_pull(d, w);
 }
 
 void daemon_pull_room(struct daemon *d)
@@ -506,7 +573,7 @@ void daemon_pull_room(struct daemon *d)
 		/* Rescheduled or started meanwhile: the entry is stale. */
 		if (w->pull || w->item.heap_idx != SCHED_NONE)
 			continue;
-		begin_pull(w);
+		begin_pull(d, w);
 	}
 }
 
@@ -677,18 +744,46 @@ static struct ws *ws_create(struct daemon *d, const struct ws_config *c, bool re
 	return w;
 }
 
+/* Remember to mark name removed when the gate opens. */
+static void removed_pending_add(struct daemon *d, const char *name)
+{
+	char **grown = realloc(d->removed_pending, (d->n_removed_pending + 1) * sizeof(*grown));
+	char *copy = strdup(name);
+	if (!grown || !copy) {
+		if (grown)
+			d->removed_pending = grown;
+		free(copy);
+		log_ws(NULL, LOGL_ERR, name, 0, "out of memory: its row stays as it was");
+		return;
+	}
+	d->removed_pending = grown;
+	d->removed_pending[d->n_removed_pending++] = copy;
+}
+
+/* Mark name removed in the store now, or, while the gate is closed, when it opens. */
+static void mark_removed(struct daemon *d, const char *name)
+{
+	char err[256];
+	if (!storegate_is_open(d->gate)) {
+		removed_pending_add(d, name);
+		return;
+	}
+	int rc = store_ws_set_state(d->store, name, "removed", "not in the configuration", err,
+	                            sizeof(err));
+	if (storegate_failed(d->gate, rc, err))
+		removed_pending_add(d, name);
+	else if (rc != 0)
+		log_ws(NULL, LOGL_ERR, name, 0, "could not mark removed: %s", err);
+	else
+		log_ws(NULL, LOGL_NOTICE, name, 0, "removed: no longer in the configuration");
+}
+
 /* Every workspace the store knows but the configuration does not: removed. */
 static void mark_missing_removed_cb(const char *name, void *arg)
 {
 	struct daemon *d = arg;
-	if (config_find_ws(d->cfg, name))
-		return;
-	char err[256];
-	if (store_ws_set_state(d->store, name, "removed", "not in the configuration", err,
-	                       sizeof(err)) != 0)
-		log_ws(NULL, LOGL_ERR, name, 0, "could not mark removed: %s", err);
-	else
-		log_ws(NULL, LOGL_NOTICE, name, 0, "removed: no longer in the configuration");
+	if (!config_find_ws(d->cfg, name))
+		mark_removed(d, name);
 }
 
 static int start_workspaces(struct daemon *d)
@@ -943,6 +1038,8 @@ static void reload(struct daemon *d)
 		ws_unschedule(d, w);
 		ws_set_state(w, WS_REMOVED, "not in the configuration");
 		ws_save(d, w);
+		if (w->row_dirty) /* the gate is closed, and w goes away now */
+			removed_pending_add(d, w->cfg->name);
 		log_ws(NULL, LOGL_NOTICE, w->cfg->name, 0, "removed; its history is kept");
 		group_forget(d, w);
 	}
@@ -986,6 +1083,7 @@ static void reload(struct daemon *d)
 	http_opts_from(nc, &ho);
 	http_set_opts(d->http, &ho);
 	log_set_level(nc->log_level);
+	storegate_set_busy_timeout(d->gate, nc->sqlite_busy_timeout_ms);
 	d->budget.ratio_pct = nc->retry_budget_pct;
 	if (metrics_apply(d, nc) != 0)
 		log_msg(LOGL_ERR, "reload: metrics stay on %s",
@@ -1100,14 +1198,45 @@ static void render_metrics(struct evbuffer *b, void *arg)
 		metrics_label(b, d->ws[i]->cfg->name);
 		evbuffer_add_printf(b, "\"} %d\n", d->ws[i]->consecutive_failures);
 	}
+	struct storegate_stats gs;
+	storegate_get_stats(d->gate, &gs);
 	metrics_render_workspaces(b, d->ws, d->n_ws); /* the alert rules' families */
-	metrics_render_store_ok(b, m);
+	metrics_render_store_ok(b, m, gs.locked);
+
+	metrics_head(b, "wegauge_store_locked", "gauge",
+	             "1 while another process holds the store's write lock (pulls held).");
+	evbuffer_add_printf(b, "wegauge_store_locked %d\n", gs.locked ? 1 : 0);
+	metrics_head(b, "wegauge_store_lock_episodes_total", "counter",
+	             "Times another process's lock closed the store to the daemon.");
+	evbuffer_add_printf(b, "wegauge_store_lock_episodes_total %" PRIu64 "\n", gs.episodes);
+	metrics_head(b, "wegauge_store_waits_total", "counter",
+	             "Finished streams that waited for the store (locked, or a long commit).");
+	evbuffer_add_printf(b, "wegauge_store_waits_total %" PRIu64 "\n", gs.waits);
+	metrics_head(b, "wegauge_loop_callback_max_seconds", "gauge",
+	             "The longest event-loop callback since the start.");
+	evbuffer_add_printf(b, "wegauge_loop_callback_max_seconds %.6f\n",
+	                    (double)loopstat.max_us / 1e6);
+	metrics_head(b, "wegauge_loop_callbacks_slow_total", "counter",
+	             "Event-loop callbacks that took 100 ms or longer.");
+	evbuffer_add_printf(b, "wegauge_loop_callbacks_slow_total %" PRIu64 "\n",
+	                    loopstat.over_100ms);
 }
 
 /* GET /healthz: the loop answered (or this would not run) and the last store write worked. */
 static int health(char *why, size_t len, void *arg)
 {
 	struct daemon *d = arg;
+	struct storegate_stats gs;
+	storegate_get_stats(d->gate, &gs);
+	if (d->store_lost[0]) {
+		snprintf(why, len, "%s", d->store_lost);
+		return 0;
+	}
+	if (gs.locked) {
+		snprintf(why, len, "store locked by another process for %" PRId64 " s: pulls held",
+		         (clock_mono_ms() - gs.locked_since_ms) / 1000);
+		return 0;
+	}
 	if (d->metrics.store_rc != 0) {
 		snprintf(why, len, "store not writable: %s", d->metrics.store_error);
 		return 0;
@@ -1204,6 +1333,11 @@ static void dump_state(struct daemon *d)
 	        d->metrics.pulls[PULL_OK], d->metrics.pulls[PULL_PARTIAL],
 	        d->metrics.pulls[PULL_FAILED], d->metrics.pulls[PULL_AUTH_FAILED],
 	        d->metrics.pulls[PULL_CANCELLED], d->reloads, d->reloads_failed);
+	log_msg(LOGL_NOTICE,
+	        "loop: %" PRIu64 " callbacks, the longest %.3f s (%s), %" PRIu64
+	        " took 100 ms or more",
+	        loopstat.callbacks, (double)loopstat.max_us / 1e6,
+	        loopstat.max_what ? loopstat.max_what : "none", loopstat.over_100ms);
 	int64_t now = clock_mono_ms();
 	for (size_t i = 0; i < d->n_ws; i++) {
 		struct ws *w = d->ws[i];
@@ -1223,6 +1357,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	struct daemon *d = arg;
+	int64_t t0 = loopstat_begin();
 	switch (sig) {
 	case SIGTERM:
 		begin_stop(d, "SIGTERM");
@@ -1243,6 +1378,164 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	default:
 		break;
 	}
+	loopstat_end(t0, sig == SIGHUP ? "reload" : "signal");
+}
+
+/* --- the store's gate and identity ------------------------------------------ */
+
+/* The pulls interrupted by the last stop are marked cancelled (now, or when the gate opens). */
+static void close_running(struct daemon *d)
+{
+	char err[512];
+	int n_closed = 0;
+	d->close_running_pending = false;
+	int rc = store_pull_close_running(d->store, clock_wall_s(), &n_closed, err, sizeof(err));
+	if (storegate_failed(d->gate, rc, err))
+		d->close_running_pending = true;
+	else if (rc != 0)
+		log_msg(LOGL_ERR, "could not close interrupted pulls: %s", err);
+	else if (n_closed)
+		log_msg(LOGL_NOTICE, "%d pulls interrupted by the last stop marked cancelled",
+		        n_closed);
+}
+
+/* A write met another process's lock: one line for the episode (storegate.h). */
+static void gate_locked(void *arg, const char *err)
+{
+	struct daemon *d = arg;
+	log_msg(LOGL_WARNING,
+	        "store locked by another process (%s): pulls are held and writes wait until it "
+	        "is free; the loop does not wait for it",
+	        err);
+	status_update(d);
+}
+
+/*
+ * The gate opened: write what waited (the interrupted pulls' close, the
+ * rows of removed workspaces, pull ends and workspace rows), then let
+ * admission start the pulls it held. Whatever meets the lock again stays
+ * for the next opening.
+ */
+static void gate_open(void *arg, bool was_locked, int64_t locked_ms)
+{
+	struct daemon *d = arg;
+	if (was_locked)
+		log_msg(LOGL_NOTICE, "store writable again after %.1f s: writing what waited",
+		        (double)locked_ms / 1000.0);
+	write_deferred(d);
+	status_update(d);
+	daemon_pull_room(d);
+}
+
+/*
+ * Write what the store could not take when it happened: the interrupted
+ * pulls' close, the rows of removed workspaces, pull ends and workspace
+ * rows. When the gate opens, and when a commit works again after failed
+ * ones (a full disk freed): a pull row must not stay `running` until its
+ * workspace's next pull, nor until the next start.
+ */
+static void write_deferred(struct daemon *d)
+{
+	if (d->close_running_pending && storegate_is_open(d->gate))
+		close_running(d);
+	char **names = d->removed_pending;
+	size_t n = d->n_removed_pending;
+	d->removed_pending = NULL;
+	d->n_removed_pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		mark_removed(d, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	for (size_t i = 0; i < d->n_ws && storegate_is_open(d->gate); i++) {
+		struct ws *w = d->ws[i];
+		if (w->unrecorded.id && !w->pull)
+			pull_record_late(w);
+		if (w->row_dirty)
+			ws_save(d, w);
+	}
+}
+
+/*
+ * The store file was deleted or replaced under the daemon (store.h,
+ * store_identity_check): whatever it writes from now on goes into a file
+ * nobody reads. Say so loudly and stop at once with exit status 1, so that
+ * systemd (Restart=on-failure) starts wegauged again on the store at its
+ * path; no pull ends ok meanwhile (every running one is cancelled).
+ * Reopening in place was the alternative; a restart is simpler and does
+ * every check of a start (integrity, migrations) on the new file.
+ */
+static void store_lost(struct daemon *d, const char *why)
+{
+	if (d->store_lost[0])
+		return;
+	snprintf(d->store_lost, sizeof(d->store_lost), "%s", why);
+	log_msg(LOGL_ERR,
+	        "%s: stopping now (exit status 1) so that wegauged starts again on the store at "
+	        "that path",
+	        why);
+	d->exit_code = EXIT_RUNTIME;
+	status_update(d);
+	d->stopping = true;
+	ready_drain(d, false);
+	for (size_t i = 0; i < d->n_ws; i++)
+		ws_unschedule(d, d->ws[i]);
+	cancel_all(d, "the store file was deleted or replaced");
+	stop_loop(d);
+}
+
+/* Something happened in the store's directory (inotify), or the fallback timer fired. */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	int64_t t0 = loopstat_begin();
+	if (what & EV_READ) {
+		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		while (read(fd, buf, sizeof(buf)) > 0)
+			; /* drained: which name it was does not matter, one stat() tells */
+	}
+	char err[512];
+	if (store_identity_check(d->store, err, sizeof(err)) != 0)
+		store_lost(d, err);
+	loopstat_end(t0, "store watch");
+}
+
+/*
+ * Watch the store's directory, so that a store deleted or replaced is
+ * seen at once (and at every commit, store_flush_now). Without inotify
+ * (no descriptor, or a system call filter that refuses it), a timer
+ * checks every STORE_WATCH_MS instead.
+ */
+#define STORE_WATCH_MS 30000
+static void watch_store(struct daemon *d)
+{
+	d->watch_fd = -1;
+	if (strcmp(d->cfg->database, ":memory:") == 0)
+		return;
+	char *copy = strdup(d->cfg->database);
+	int fd = copy ? inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1;
+	if (fd >= 0 && inotify_add_watch(fd, dirname(copy),
+	                                 IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE |
+	                                         IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	free(copy);
+	if (fd >= 0) {
+		d->watch = event_new(d->base, fd, EV_READ | EV_PERSIST, on_watch, d);
+		if (d->watch && event_add(d->watch, NULL) == 0) {
+			d->watch_fd = fd;
+			return;
+		}
+		close(fd);
+	}
+	if (d->watch)
+		event_free(d->watch);
+	d->watch = event_new(d->base, -1, EV_PERSIST, on_watch, d);
+	struct timeval tv = {.tv_sec = STORE_WATCH_MS / 1000, .tv_usec = 0};
+	if (!d->watch || event_add(d->watch, &tv) != 0)
+		log_msg(LOGL_WARNING, "cannot watch the store file; a deleted store is seen at "
+		                      "the next commit");
 }
 
 /* --- run -------------------------------------------------------------------- */
@@ -1251,6 +1544,8 @@ static void daemon_cleanup(struct daemon *d)
 {
 	if (d->http)
 		cancel_all(d, "daemon stopped");
+	if (d->gate && !d->store_lost[0])
+		write_deferred(d); /* what a full disk refused, before the store closes */
 	for (size_t i = 0; i < d->n_ws; i++) {
 		if (d->store && d->ws[i]->state != WS_REMOVED) {
 			d->ws[i]->next_pull_at = 0;
@@ -1267,7 +1562,15 @@ static void daemon_cleanup(struct daemon *d)
 	metrics_server_free(d->msrv);
 	http_free(d->http);
 	worker_free(d->worker); /* after cancel_all: its jobs were let go */
+	storegate_free(d->gate);
 	store_close(d->store);
+	if (d->watch)
+		event_free(d->watch);
+	if (d->watch_fd >= 0)
+		close(d->watch_fd);
+	for (size_t i = 0; i < d->n_removed_pending; i++)
+		free(d->removed_pending[i]);
+	free(d->removed_pending);
 	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup,
 	                       d->sig_usr1, d->grace,   d->flush};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -1291,7 +1594,7 @@ static struct event *add_signal(struct daemon *d, int sig)
 
 int daemon_run(const struct daemon_args *args)
 {
-	struct daemon dd = {.args = args}, *d = &dd;
+	struct daemon dd = {.args = args, .watch_fd = -1}, *d = &dd;
 	d->exit_code = 0;
 	signal(SIGPIPE, SIG_IGN);
 	jarena_install(); /* before jansson allocates anything */
@@ -1367,12 +1670,16 @@ int daemon_run(const struct daemon_args *args)
 		return EXIT_RUNTIME;
 	}
 	store_group_on(d->store, on_group_opened, d);
-	int n_closed = 0;
-	if (store_pull_close_running(d->store, clock_wall_s(), &n_closed, err, sizeof(err)) != 0)
-		log_msg(LOGL_ERR, "could not close interrupted pulls: %s", err);
-	else if (n_closed)
-		log_msg(LOGL_NOTICE, "%d pulls interrupted by the last stop marked cancelled",
-		        n_closed);
+	const struct storegate_hooks gh = {
+	        .on_locked = gate_locked, .on_open = gate_open, .arg = d};
+	d->gate = storegate_new(d->base, d->store, d->cfg->sqlite_busy_timeout_ms, &gh);
+	if (!d->gate) {
+		log_msg(LOGL_ERR, "out of memory starting up");
+		daemon_cleanup(d);
+		return EXIT_RUNTIME;
+	}
+	watch_store(d);
+	close_running(d);
 
 	struct http_opts ho;
 	http_opts_from(d->cfg, &ho);
@@ -1400,7 +1707,8 @@ int daemon_run(const struct daemon_args *args)
 	int flushed = store_flush_now(d);
 
 	if (args->once)
-		d->exit_code = (d->once_failed > 0 || d->once_pending > 0 || flushed != 0)
+		d->exit_code = (d->once_failed > 0 || d->once_pending > 0 || flushed != 0 ||
+		                d->store_lost[0])
 		                       ? EXIT_RUNTIME
 		                       : 0;
 	log_msg(LOGL_NOTICE, "stopped");

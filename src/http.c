@@ -7,11 +7,13 @@
 #include "http.h"
 
 #include <event2/event.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "clock.h"
+#include "loopstat.h"
 
 #define POOL_MAX 4096 /* idle easy handles kept for reuse, at most */
 
@@ -128,6 +130,39 @@ static void queue_unlink(struct http_host *x, struct http_req *r)
 		q->qnext = NULL;
 		return;
 	}
+}
+
+/* --- process-wide -------------------------------------------------------- */
+
+/* free() after overwriting the whole block (curl's memory may hold a key). */
+static void wipe_free(void *ptr)
+{
+	if (ptr) {
+		explicit_bzero(ptr, malloc_usable_size(ptr));
+		free(ptr);
+	}
+}
+
+/* realloc() that leaves no copy behind: a new block, the old one wiped and freed. */
+static void *wipe_realloc(void *ptr, size_t size)
+{
+	if (!ptr)
+		return malloc(size);
+	size_t old = malloc_usable_size(ptr);
+	void *q = malloc(size ? size : 1);
+	if (!q)
+		return NULL;
+	memcpy(q, ptr, old < size ? old : size);
+	wipe_free(ptr);
+	return q;
+}
+
+int http_global_init(void)
+{
+	return curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free, wipe_realloc, strdup,
+	                            calloc) == CURLE_OK
+	               ? 0
+	               : -1;
 }
 
 /* --- easy handle pool ----------------------------------------------------- */
@@ -342,8 +377,10 @@ static void event_cb(evutil_socket_t fd, short kind, void *arg)
 	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
+	int64_t t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, fd, action, &running);
 	check_multi_info(h);
+	loopstat_end(t0, "http socket");
 }
 
 static void timer_cb(evutil_socket_t fd, short kind, void *arg)
@@ -352,8 +389,10 @@ static void timer_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)kind;
 	struct http *h = arg;
 	int running;
+	int64_t t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_multi_info(h);
+	loopstat_end(t0, "http timer");
 }
 
 /* CURLMOPT_TIMERFUNCTION: (re)arm or stop the one timer; never act here. */
@@ -499,6 +538,7 @@ static void deferred_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)fd;
 	(void)kind;
 	struct http *h = arg;
+	int64_t t0 = loopstat_begin();
 	while (h->failed_head) {
 		struct http_req *r = h->failed_head;
 		h->failed_head = r->qnext;
@@ -507,6 +547,7 @@ static void deferred_cb(evutil_socket_t fd, short kind, void *arg)
 		r->finished_ms = clock_mono_ms();
 		r->done(r);
 	}
+	loopstat_end(t0, "http failures");
 }
 
 /*

@@ -102,12 +102,12 @@ void metrics_render_workspaces(struct evbuffer *b, struct ws *const *ws, size_t 
 	}
 }
 
-void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m)
+void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m, bool locked)
 {
 	metrics_head(b, "wegauge_store_ok", "gauge",
 	             "1 while the last store write succeeded, 0 from a failed one until a "
-	             "commit works.");
-	evbuffer_add_printf(b, "wegauge_store_ok %d\n", m->store_rc == 0 ? 1 : 0);
+	             "commit works, and while another process locks the store.");
+	evbuffer_add_printf(b, "wegauge_store_ok %d\n", m->store_rc == 0 && !locked ? 1 : 0);
 }
 
 /* The answer of method on path: the bodies and statuses of metrics.h. */

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "log.h"
 #include "ws.h"
+#include "loopstat.h"
 
 #define STATUS_MIN_GAP_MS 1000
 
@@ -27,8 +28,10 @@ static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct notify *n = arg;
+	int64_t t0 = loopstat_begin();
 	n->watchdog_pings++;
 	send_line("WATCHDOG=1");
+	loopstat_end(t0, "watchdog");
 }
 
 static void status_flush(struct notify *n)

@@ -30,7 +30,9 @@
 #include "retry.h"
 #include "rng.h"
 #include "rows.h"
+#include "loopstat.h"
 #include "store.h"
+#include "storegate.h"
 #include "weapi.h"
 #include "worker.h"
 #include "ws.h"
@@ -64,7 +66,12 @@ struct pull {
 	int64_t rows;
 	bool auth_failed, probe_failed;
 	char error[512]; /* the first error, for pull.error and the state reason */
+	struct storegate_waiter gate_wait; /* the finished stream waits for the gate */
+	struct store_stream *cursor;       /* a stream being committed in slices */
+	struct event *slice;               /* runs the next slice, one per loop turn */
 };
+
+#define PULL_OF_WAITER(wt) ((struct pull *)((char *)(wt)-offsetof(struct pull, gate_wait)))
 
 /*
  * One answer on its way through the worker thread. The job owns the body
@@ -181,6 +188,14 @@ static void goto_step(struct pull *p, enum step s)
 
 static void pull_free(struct pull *p)
 {
+	struct storegate *g = daemon_gate(p->d);
+	storegate_cancel(g, &p->gate_wait);
+	if (p->cursor) {
+		store_stream_abort(p->cursor); /* nothing of the stream stays */
+		storegate_release(g);
+	}
+	if (p->slice)
+		event_free(p->slice);
 	if (p->parsing)
 		p->parsing->p = NULL; /* parse_done frees it */
 	if (p->wait)
@@ -196,7 +211,8 @@ static void pull_free(struct pull *p)
 /*
  * Write the pull row with its outcome. When the store cannot take it
  * (locked, full, read-only), the outcome is kept in w->unrecorded and
- * written before w's next pull begins (record_late), so that the row does
+ * written when the store takes writes again (pull_record_late, at the next
+ * pull or when the store gate opens), so that the row does
  * not stay "running" for as long as the daemon runs.
  */
 static void pull_write_end(struct pull *p, enum pull_status st, const char *error)
@@ -210,14 +226,21 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
 	        .rows = p->rows,
 	        .error = error && error[0] ? error : NULL,
 	};
-	int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
-	metrics_store(daemon_metrics(p->d), rc, err);
-	if (rc == 0) {
-		daemon_group_note(p->d, p->w, true);
-		return;
+	struct storegate *g = daemon_gate(p->d);
+	bool waits = !storegate_is_open(g); /* written when the gate opens */
+	if (!waits) {
+		int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
+		waits = storegate_failed(g, rc, err);
+		if (!waits)
+			metrics_store(daemon_metrics(p->d), rc, err);
+		if (rc == 0) {
+			daemon_group_note(p->d, p->w, true);
+			return;
+		}
 	}
-	log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id,
-	       "could not record the pull (tried again before the next one): %s", err);
+	if (!waits)
+		log_ws(&p->w->rl, LOGL_ERR, p->w->cfg->name, p->id,
+		       "could not record the pull (tried again before the next one): %s", err);
 	struct ws_unrecorded *u = &p->w->unrecorded;
 	*u = (struct ws_unrecorded){
 	        .id = p->id,
@@ -235,11 +258,13 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
  * before. Returns 0 when there is none left to write, -1 when the store
  * still refuses it (it is kept for the next try).
  */
-static int record_late(struct ws *w)
+int pull_record_late(struct ws *w)
 {
 	struct ws_unrecorded *u = &w->unrecorded;
 	if (u->id == 0)
 		return 0;
+	if (!storegate_is_open(daemon_gate(w->d)))
+		return -1;
 	char err[256];
 	struct store_pull_end e = {
 	        .finished_at = u->finished_at,
@@ -250,6 +275,8 @@ static int record_late(struct ws *w)
 	        .error = u->error[0] ? u->error : NULL,
 	};
 	int rc = store_pull_end(daemon_store(w->d), u->id, &e, err, sizeof(err));
+	if (storegate_failed(daemon_gate(w->d), rc, err))
+		return -1;
 	metrics_store(daemon_metrics(w->d), rc, err);
 	if (rc != 0 && rc != SQLITE_NOTFOUND) {
 		log_ws(&w->rl, LOGL_ERR, w->cfg->name, u->id, "still could not record the pull: %s",
@@ -339,19 +366,10 @@ static void stream_fail(struct pull *p, const char *fmt, ...)
 	goto_step(p, p->step + 1);
 }
 
-/* The current stream is complete: commit it in one transaction. */
-static void stream_commit(struct pull *p)
+/* The current stream is stored whole (n rows): on to the next step. */
+static void stream_stored(struct pull *p, int64_t n)
 {
-	int64_t n = 0;
-	char err[256];
 	enum stream s = (enum stream)step_stream[p->step];
-	int rc = store_commit_stream(daemon_store(p->d), p->w->cfg->name, p->id, clock_wall_s(),
-	                             &p->rs, &n, err, sizeof(err));
-	metrics_store(daemon_metrics(p->d), rc, err);
-	if (rc != 0) {
-		stream_fail(p, "not stored: %s", err);
-		return;
-	}
 	daemon_group_note(p->d, p->w, true);
 	p->rows += n;
 	daemon_metrics(p->d)->rows[s] += (uint64_t)n;
@@ -359,6 +377,106 @@ static void stream_commit(struct pull *p)
 	log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id, "%s: %" PRId64 " rows stored",
 	       stream_name(s), n);
 	goto_step(p, p->step + 1);
+}
+
+static void stream_wait_gate(struct pull *p);
+
+/* The next slice of a stream committed in slices (the slice timer). */
+static void on_slice(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct pull *p = arg;
+	int64_t t0 = loopstat_begin();
+	char err[256];
+	bool done = false;
+	int64_t n = 0;
+	int rc = store_stream_step(p->cursor, PULL_SLICE_ROWS, &done, &n, err, sizeof(err));
+	if (rc == 0 && !done) {
+		struct timeval tv = {0, 0};
+		evtimer_add(p->slice, &tv); /* after the loop's other work of this turn */
+		loopstat_end(t0, "stream slice");
+		return;
+	}
+	p->cursor = NULL; /* freed by the store, done or failed */
+	storegate_release(daemon_gate(p->d));
+	metrics_store(daemon_metrics(p->d), rc, err);
+	if (rc != 0)
+		stream_fail(p, "not stored: %s", err);
+	else
+		stream_stored(p, n);
+	pull_advance(p);
+	loopstat_end(t0, "stream slice");
+}
+
+/*
+ * The current stream is complete: commit it in one transaction (a
+ * savepoint of the store's group). True when the pull goes on now (the
+ * stream stored, or failed); false when the stream waits: for the store
+ * gate (the commit resumes when it opens), or in slices (a large stream;
+ * on_slice goes on). The caller goes on only on true.
+ */
+static bool stream_commit(struct pull *p)
+{
+	int64_t n = 0;
+	char err[256];
+	struct storegate *g = daemon_gate(p->d);
+	if (!storegate_is_open(g)) {
+		stream_wait_gate(p);
+		return false;
+	}
+	if (p->rs.n > PULL_SLICE_ROWS) {
+		int rc = store_stream_begin(daemon_store(p->d), p->w->cfg->name, p->id,
+		                            clock_wall_s(), &p->rs, &p->cursor, err, sizeof(err));
+		if (storegate_failed(g, rc, err)) {
+			stream_wait_gate(p);
+			return false;
+		}
+		if (rc == 0 && !p->slice)
+			p->slice = evtimer_new(daemon_base(p->d), on_slice, p);
+		if (rc == 0 && !p->slice) {
+			store_stream_abort(p->cursor);
+			p->cursor = NULL;
+			snprintf(err, sizeof(err), "out of memory");
+			rc = SQLITE_NOMEM;
+		}
+		if (rc != 0) {
+			metrics_store(daemon_metrics(p->d), rc, err);
+			stream_fail(p, "not stored: %s", err);
+			return true;
+		}
+		storegate_hold(g); /* nothing else writes until its last slice */
+		struct timeval tv = {0, 0};
+		evtimer_add(p->slice, &tv);
+		return false;
+	}
+	int rc = store_commit_stream(daemon_store(p->d), p->w->cfg->name, p->id, clock_wall_s(),
+	                             &p->rs, &n, err, sizeof(err));
+	if (storegate_failed(g, rc, err)) {
+		stream_wait_gate(p);
+		return false;
+	}
+	metrics_store(daemon_metrics(p->d), rc, err);
+	if (rc != 0) {
+		stream_fail(p, "not stored: %s", err);
+		return true;
+	}
+	stream_stored(p, n);
+	return true;
+}
+
+/* The gate opened for a stream that waited: commit it now, and go on if that is done. */
+static void stream_gate_opened(struct storegate_waiter *wt)
+{
+	struct pull *p = PULL_OF_WAITER(wt);
+	if (stream_commit(p))
+		pull_advance(p);
+}
+
+static void stream_wait_gate(struct pull *p)
+{
+	p->gate_wait.fn = stream_gate_opened;
+	storegate_wait(daemon_gate(p->d), &p->gate_wait);
 }
 
 /* --- requests ------------------------------------------------------------- */
@@ -409,7 +527,9 @@ static void wait_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
+	int64_t t0 = loopstat_begin();
 	pull_send(arg);
+	loopstat_end(t0, "pull timer");
 }
 
 /* Send the current request after delay_ms (0: at once, unless a hold says later). */
@@ -629,8 +749,8 @@ static void page_parsed(struct pull *p, int rc, const char *err, const struct we
 			return;
 		}
 	}
-	stream_commit(p);
-	pull_advance(p);
+	if (stream_commit(p))
+		pull_advance(p);
 }
 
 /* Delay before retrying after a 429 or a retryable failure. */
@@ -725,8 +845,8 @@ static void on_done(struct http_req *r)
 			if (p->channel + 1 < WEAPI_N_CHANNELS) {
 				p->channel++;
 				p->page = 1;
-			} else {
-				stream_commit(p);
+			} else if (!stream_commit(p)) {
+				return; /* it goes on when stored */
 			}
 			pull_advance(p);
 			return;
@@ -796,9 +916,18 @@ int pull_start(struct ws *w)
 	p->w = w;
 	p->d = d;
 	p->started_wall = clock_wall_s();
-	record_late(w);
-	int rc = store_pull_begin(daemon_store(d), w->cfg->name, p->started_wall, &p->id, err,
-	                          sizeof(err));
+	struct storegate *g = daemon_gate(d);
+	if (pull_record_late(w) != 0 && !storegate_is_open(g)) {
+		free(p);
+		return 1;
+	}
+	int rc = storegate_is_open(g) ? store_pull_begin(daemon_store(d), w->cfg->name,
+	                                                 p->started_wall, &p->id, err, sizeof(err))
+	                              : SQLITE_BUSY;
+	if (!storegate_is_open(g) || storegate_failed(g, rc, err)) {
+		free(p);
+		return 1; /* held: the daemon starts it again when the gate opens */
+	}
 	metrics_store(daemon_metrics(d), rc, err);
 	if (rc != 0) {
 		free(p);

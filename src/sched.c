@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "fnv.h"
+#include "loopstat.h"
 
 uint64_t sched_hash(const char *name)
 {
@@ -130,9 +131,11 @@ static void sched_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct sched *s = arg;
+	int64_t t0 = loopstat_begin();
 	s->wakeups++;
 	s->armed_ms = INT64_MAX;
 	sched_run_due(s, clock_mono_ms());
+	loopstat_end(t0, "scheduler");
 }
 
 int sched_init(struct sched *s, struct event_base *base, sched_fire_fn fire, void *arg)

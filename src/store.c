@@ -22,10 +22,12 @@
 #include "errbuf.h"
 #include "ts.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -102,6 +104,25 @@ struct store {
 	bool in_group;             /* that transaction is open */
 	void (*opened)(void *arg); /* told when a group opens */
 	void *opened_arg;
+	int busy_ms;                 /* the busy timeout set (store_set_busy_timeout) */
+	struct store_stream *stream; /* a stream commit in slices, in progress */
+	int64_t last_pull_id;        /* the highest pull id handed out by this store */
+	char *path;                  /* NULL for ":memory:" */
+	dev_t dev;                   /* the file opened, for store_identity_check */
+	ino_t ino;
+};
+
+/* A stream commit in slices (store_stream_begin). */
+struct store_stream {
+	struct store *st;
+	const struct rowset *rs;
+	char ws[WS_NAME_MAX + 1];
+	int64_t pull_id;
+	char now_s[TS_LEN];
+	bool grouped;
+	size_t next; /* the next row to write */
+	int64_t written;
+	char what[WS_NAME_MAX + 96];
 };
 
 int store_schema_version(void)
@@ -272,6 +293,11 @@ static void rollback(struct store *st);
  */
 static int group_enter(struct store *st, char *err, size_t errlen, const char *what)
 {
+	if (st->stream) {
+		errbuf_set(err, errlen, "%s: a stream commit is in progress (wait for the gate)",
+		           what);
+		return SQLITE_MISUSE;
+	}
 	if (!st->group)
 		return SQLITE_OK;
 	if (st->in_group && !sqlite3_get_autocommit(st->db))
@@ -283,6 +309,48 @@ static int group_enter(struct store *st, char *err, size_t errlen, const char *w
 	st->in_group = true;
 	if (st->opened)
 		st->opened(st->opened_arg);
+	return SQLITE_OK;
+}
+
+int store_try_lock(struct store *st, char *err, size_t errlen)
+{
+	if (!st || !st->group) {
+		errbuf_set(err, errlen, "store_try_lock: no store, or groups are off");
+		return SQLITE_MISUSE;
+	}
+	sqlite3_busy_timeout(st->db, 0);
+	int rc = group_enter(st, err, errlen, "store: taking the write lock");
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+	return rc;
+}
+
+void store_set_busy_timeout(struct store *st, int64_t ms)
+{
+	if (!st)
+		return;
+	st->busy_ms = ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+}
+
+int store_identity_check(struct store *st, char *err, size_t errlen)
+{
+	if (!st || !st->path)
+		return SQLITE_OK;
+	struct stat sb;
+	if (stat(st->path, &sb) != 0) {
+		errbuf_set(err, errlen,
+		           "store %s: the file is gone (%s): it was deleted or moved "
+		           "while wegauged had it open",
+		           st->path, strerror(errno));
+		return SQLITE_NOTFOUND;
+	}
+	if (sb.st_dev != st->dev || sb.st_ino != st->ino) {
+		errbuf_set(err, errlen,
+		           "store %s: another file is at that path now: it was replaced while "
+		           "wegauged had it open",
+		           st->path);
+		return SQLITE_NOTFOUND;
+	}
 	return SQLITE_OK;
 }
 
@@ -344,6 +412,8 @@ static int close_db(struct store *st)
 	if (rc != SQLITE_OK)
 		sqlite3_close_v2(st->db); /* a zombie, freed when its last user goes */
 	st->db = NULL;
+	free(st->path);
+	st->path = NULL;
 	return rc;
 }
 
@@ -425,7 +495,19 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 		rc = SQLITE_READONLY;
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, (int)o->busy_timeout_ms);
+	st->busy_ms = (int)o->busy_timeout_ms;
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+	if (!memory) {
+		struct stat sb;
+		if (stat(path, &sb) != 0 || (st->path = strdup(path)) == NULL) {
+			errbuf_set(err, errlen, "store %s: %s", path,
+			           st->path ? strerror(errno) : "out of memory");
+			rc = SQLITE_CANTOPEN;
+			goto fail;
+		}
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+	}
 
 	char sql[64];
 	snprintf(sql, sizeof(sql), SQL_JOURNAL_SIZE_LIMIT_FMT, (long long)o->journal_size_limit);
@@ -472,6 +554,7 @@ int store_close(struct store *st)
 {
 	if (!st)
 		return SQLITE_OK;
+	store_stream_abort(st->stream);
 	store_flush(st, NULL, 0);
 	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(st->stmt[i]);
@@ -506,6 +589,10 @@ int store_flush(struct store *st, char *err, size_t errlen)
 {
 	if (!st || !st->in_group)
 		return SQLITE_OK;
+	if (st->stream) {
+		errbuf_set(err, errlen, "store: a group cannot commit half a stream (wait for it)");
+		return SQLITE_MISUSE;
+	}
 	st->in_group = false;
 	if (sqlite3_get_autocommit(st->db)) {
 		errbuf_set(err, errlen,
@@ -725,13 +812,17 @@ int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64
 	binder_init(&b, s);
 	bind_text(&b, ws);
 	bind_instant(&b, started_at);
+	bind_int(&b, st->last_pull_id + 1);
 	if (b.rc != SQLITE_OK) {
 		stmt_done(s);
 		return binder_fail(&b, err, errlen, what);
 	}
 	int rc = run_once(st, s, err, errlen, what);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK) {
 		*id = sqlite3_last_insert_rowid(st->db);
+		if (*id > st->last_pull_id)
+			st->last_pull_id = *id;
+	}
 	return rc;
 }
 
@@ -923,13 +1014,12 @@ static void stream_abort(struct store *st, bool grouped)
 	}
 }
 
-int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
-                        const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen)
+int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+                       const struct rowset *rs, struct store_stream **out, char *err, size_t errlen)
 {
-	if (n_rows)
-		*n_rows = 0;
+	*out = NULL;
 	if (!st || !ws || !rs || (unsigned)rs->stream >= STREAM_COUNT) {
-		errbuf_set(err, errlen, "store_commit_stream: no store, workspace or rowset");
+		errbuf_set(err, errlen, "store_stream_begin: no store, workspace or rowset");
 		return SQLITE_MISUSE;
 	}
 	const char *sname = stream_name(rs->stream);
@@ -939,26 +1029,40 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 		           sname);
 		return SQLITE_MISUSE;
 	}
-	char now_s[TS_LEN];
-	if (now == 0 || fmt_instant(now, now_s) != 0) {
+	struct store_stream *c = calloc(1, sizeof(*c));
+	if (!c) {
+		errbuf_set(err, errlen, "store: commit of stream %s: out of memory", sname);
+		return SQLITE_NOMEM;
+	}
+	c->st = st;
+	c->rs = rs;
+	c->pull_id = pull_id;
+	snprintf(c->ws, sizeof(c->ws), "%s", ws);
+	if (now == 0 || fmt_instant(now, c->now_s) != 0) {
 		errbuf_set(err, errlen, "store: commit of stream %s: time %lld is not usable",
 		           sname, (long long)now);
+		free(c);
 		return SQLITE_MISUSE;
 	}
-
 	/* What every message starts with. */
-	char what[WS_NAME_MAX + 96];
-	snprintf(what, sizeof(what), "store: commit of stream %s (workspace %.64s, pull %lld)",
-	         sname, ws, (long long)pull_id);
+	snprintf(c->what, sizeof(c->what),
+	         "store: commit of stream %s (workspace %.64s, pull %lld)", sname, ws,
+	         (long long)pull_id);
 
 	/* Alone: its own transaction. In a group: a savepoint inside the group's. */
-	bool grouped = st->group;
-	int rc = grouped ? group_enter(st, err, errlen, what) : SQLITE_OK;
+	c->grouped = st->group;
+	int rc = c->grouped ? group_enter(st, err, errlen, c->what) : SQLITE_OK;
+	if (rc == SQLITE_OK && st->stream) {
+		errbuf_set(err, errlen, "%s: another stream commit is in progress", c->what);
+		rc = SQLITE_MISUSE;
+	}
 	if (rc == SQLITE_OK)
-		rc = run_once(st, st->stmt[grouped ? STMT_SAVEPOINT : STMT_BEGIN], err, errlen,
-		              what);
-	if (rc != SQLITE_OK)
+		rc = run_once(st, st->stmt[c->grouped ? STMT_SAVEPOINT : STMT_BEGIN], err, errlen,
+		              c->what);
+	if (rc != SQLITE_OK) {
+		free(c);
 		return rc; /* nothing begun */
+	}
 
 	/* The pull must be a running pull of this workspace. */
 	sqlite3_stmt *s = st->stmt[STMT_PULL_CHECK];
@@ -968,84 +1072,132 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE) {
-		errbuf_set(err, errlen, "%s: no such pull of that workspace is running", what);
+		errbuf_set(err, errlen, "%s: no such pull of that workspace is running", c->what);
 		rc = SQLITE_CONSTRAINT;
 	} else if (rc == SQLITE_ROW) {
 		rc = SQLITE_OK;
 	} else {
-		errbuf_set(err, errlen, "%s: checking the pull: %s", what, sqlite3_errmsg(st->db));
+		errbuf_set(err, errlen, "%s: checking the pull: %s", c->what,
+		           sqlite3_errmsg(st->db));
 		rc &= 0xff;
 	}
 	stmt_done(s);
 	if (rc != SQLITE_OK) {
-		stream_abort(st, grouped);
+		stream_abort(st, c->grouped);
+		free(c);
 		return rc;
 	}
+	st->stream = c;
+	*out = c;
+	return SQLITE_OK;
+}
 
-	int64_t written = 0;
-	s = st->stmt[stream_stmt[rs->stream]];
-	for (size_t i = 0; i < rs->n; i++) {
+/* The end of a stream whose rows are all in: removal marks (team), then RELEASE or COMMIT. */
+static int stream_finish(struct store_stream *c, char *err, size_t errlen)
+{
+	struct store *st = c->st;
+	int rc = SQLITE_OK;
+	if (c->rs->stream == STREAM_TEAM) {
+		sqlite3_stmt *s = st->stmt[STMT_SEAT_MARK_REMOVED];
 		struct binder b;
 		binder_init(&b, s);
-		bind_row(&b, rs, i, ws, pull_id, now_s);
-		if (b.rc == SQLITE_OK)
-			rc = sqlite3_step(s);
-		if (b.rc != SQLITE_OK) {
-			errbuf_set(err, errlen, "%s failed at row index %zu of %zu: binding: %s",
-			           what, i, rs->n, sqlite3_errstr(b.rc));
-			rc = b.rc & 0xff;
-		} else if (rc != SQLITE_DONE) {
-			errbuf_set(err, errlen, "%s failed at row index %zu of %zu: %s", what, i,
-			           rs->n, sqlite3_errmsg(st->db));
-			rc &= 0xff;
-		} else {
-			rc = SQLITE_OK;
-			written++;
-		}
-		stmt_done(s);
-		if (rc != SQLITE_OK) {
-			stream_abort(st, grouped);
-			return rc;
-		}
-	}
-
-	if (rs->stream == STREAM_TEAM) {
-		s = st->stmt[STMT_SEAT_MARK_REMOVED];
-		struct binder b;
-		binder_init(&b, s);
-		bind_text(&b, ws);
-		bind_int(&b, pull_id);
-		bind_text(&b, now_s);
+		bind_text(&b, c->ws);
+		bind_int(&b, c->pull_id);
+		bind_text(&b, c->now_s);
 		if (b.rc == SQLITE_OK)
 			rc = sqlite3_step(s);
 		if (b.rc != SQLITE_OK) {
 			errbuf_set(err, errlen, "%s failed marking removed seats: binding: %s",
-			           what, sqlite3_errstr(b.rc));
+			           c->what, sqlite3_errstr(b.rc));
 			rc = b.rc & 0xff;
 		} else if (rc != SQLITE_DONE) {
-			errbuf_set(err, errlen, "%s failed marking removed seats: %s", what,
+			errbuf_set(err, errlen, "%s failed marking removed seats: %s", c->what,
 			           sqlite3_errmsg(st->db));
 			rc &= 0xff;
 		} else {
 			rc = SQLITE_OK;
-			written += sqlite3_changes(st->db);
+			c->written += sqlite3_changes(st->db);
 		}
 		stmt_done(s);
-		if (rc != SQLITE_OK) {
-			stream_abort(st, grouped);
+		if (rc != SQLITE_OK)
 			return rc;
+	}
+	char what_commit[sizeof(c->what) + 16];
+	snprintf(what_commit, sizeof(what_commit), "%s at %s", c->what,
+	         c->grouped ? "RELEASE" : "COMMIT");
+	return run_once(st, st->stmt[c->grouped ? STMT_RELEASE : STMT_COMMIT], err, errlen,
+	                what_commit);
+}
+
+int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
+                      char *err, size_t errlen)
+{
+	struct store *st = c->st;
+	const struct rowset *rs = c->rs;
+	*done = false;
+	sqlite3_stmt *s = st->stmt[stream_stmt[rs->stream]];
+	size_t end = rs->n - c->next > max_rows ? c->next + max_rows : rs->n;
+	int rc = SQLITE_OK;
+	for (size_t i = c->next; i < end; i++) {
+		struct binder b;
+		binder_init(&b, s);
+		bind_row(&b, rs, i, c->ws, c->pull_id, c->now_s);
+		if (b.rc == SQLITE_OK)
+			rc = sqlite3_step(s);
+		if (b.rc != SQLITE_OK) {
+			errbuf_set(err, errlen, "%s failed at row index %zu of %zu: binding: %s",
+			           c->what, i, rs->n, sqlite3_errstr(b.rc));
+			rc = b.rc & 0xff;
+		} else if (rc != SQLITE_DONE) {
+			errbuf_set(err, errlen, "%s failed at row index %zu of %zu: %s", c->what, i,
+			           rs->n, sqlite3_errmsg(st->db));
+			rc &= 0xff;
+		} else {
+			rc = SQLITE_OK;
+			c->written++;
+		}
+		stmt_done(s);
+		if (rc != SQLITE_OK)
+			break;
+	}
+	c->next = end;
+	if (rc == SQLITE_OK && c->next == rs->n) {
+		rc = stream_finish(c, err, errlen);
+		if (rc == SQLITE_OK) {
+			if (n_rows)
+				*n_rows = c->written;
+			*done = true;
+			st->stream = NULL;
+			free(c);
+			return SQLITE_OK;
 		}
 	}
-
-	char what_commit[sizeof(what) + 16];
-	snprintf(what_commit, sizeof(what_commit), "%s at %s", what,
-	         grouped ? "RELEASE" : "COMMIT");
-	rc = run_once(st, st->stmt[grouped ? STMT_RELEASE : STMT_COMMIT], err, errlen, what_commit);
 	if (rc != SQLITE_OK) {
-		stream_abort(st, grouped);
-		return rc;
+		st->stream = NULL;
+		stream_abort(st, c->grouped);
+		free(c);
 	}
+	return rc;
+}
+
+void store_stream_abort(struct store_stream *c)
+{
+	if (!c)
+		return;
+	c->st->stream = NULL;
+	stream_abort(c->st, c->grouped);
+	free(c);
+}
+
+int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+                        const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen)
+{
 	if (n_rows)
-		*n_rows = written;
-	return SQLITE_OK;
+		*n_rows = 0;
+	struct store_stream *c;
+	int rc = store_stream_begin(st, ws, pull_id, now, rs, &c, err, errlen);
+	bool done = false;
+	if (rc == SQLITE_OK)
+		rc = store_stream_step(c, SIZE_MAX, &done, n_rows, err, errlen);
+	return rc;
 }

@@ -82,8 +82,16 @@
 
 /* ---- pull ---- */
 
-/* ?1 workspace, ?2 started_at. */
-#define SQL_PULL_BEGIN "INSERT INTO pull (workspace, started_at, status) VALUES (?1, ?2, 'running')"
+/*
+ * ?1 workspace, ?2 started_at, ?3 the lowest id this process may hand out next: a group that was
+ * rolled back took its pulls' ids back from sqlite_sequence, and a later
+ * pull must not get the id the log already named for another. Above the
+ * sequence it is used as the id; else AUTOINCREMENT chooses (NULL).
+ */
+#define SQL_PULL_BEGIN                                                                             \
+	"INSERT INTO pull (id, workspace, started_at, status) VALUES ("                             \
+	"CASE WHEN ?3 > coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'pull'), 0)"        \
+	" THEN ?3 END, ?1, ?2, 'running')"
 
 /* ?1 finished_at, ?2 status, ?3 requests, ?4 retries, ?5 rows, ?6 error, ?7 id. */
 #define SQL_PULL_END                                                                               \

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "fdlimit.h"
+#include "http.h"
 
 static void usage(FILE *f)
 {
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 	if (check) {
 		rc = check_config(args.config_path);
 	} else {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (http_global_init() != 0) {
 			fprintf(stderr, "wegauged: libcurl failed to initialise\n");
 			free(only);
 			return EXIT_RUNTIME;

@@ -6,6 +6,7 @@
  * while a job runs.
  */
 #include "worker.h"
+#include "loopstat.h"
 
 #include <event2/event.h>
 #include <pthread.h>
@@ -98,10 +99,12 @@ static void worker_drain(struct worker *wk)
 static void on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
+	int64_t t0 = loopstat_begin();
 	uint64_t count;
 	ssize_t n = read(fd, &count, sizeof(count));
 	(void)n; /* EAGAIN: a drain already took what there was */
 	worker_drain(arg);
+	loopstat_end(t0, "parsed answers");
 }
 
 struct worker *worker_new(struct event_base *base)

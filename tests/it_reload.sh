@@ -4,7 +4,8 @@
 # interval so that pulls keep happening:
 #  1. add a workspace: pulled at once, connected;
 #  2. wesim revokes a key (rotates it): the workspace goes auth_failed;
-#     the new key is written and reloaded: connected and pulled again;
+#     the new key is written and reloaded: connected and pulled again; the
+#     old key is nowhere in the daemon's memory (tests/tools/memscan);
 #  3. remove a workspace while its request hangs: its pull ends cancelled
 #     with nothing of it committed, its state is removed, its history stays;
 #  4. a bad configuration changes nothing: the old one keeps pulling, and
@@ -52,6 +53,7 @@ wait_for 30 "ws-0005 pulled" more_ok_pulls ws-0005 0
 is_state ws-0005 connected || fail "ws-0005 is $(state ws-0005)"
 
 t_log "2. wesim rotates ws-0001's key; then the new key is configured"
+OLDKEY=$(cat "$CFG/keys/ws-0001.key")
 NEWKEY=0123456789abcdef0123456789abcdef
 sed -i -E "s/^(ws-0001 .*key=)[0-9a-f]+/\1$NEWKEY/" "$CFG/wesim.accounts"
 curl -sf -X POST "$WESIM_URL/_wesim/reload" >/dev/null || fail "wesim reload"
@@ -68,6 +70,21 @@ fp=$(sql "$DB" "SELECT key_fingerprint FROM workspace WHERE name = 'ws-0001'")
 want=$(printf '%s' "$NEWKEY" | sha256sum | cut -c1-16)
 [ "$fp" = "$want" ] || fail "fingerprint $fp, expected $want"
 grep -rq "$NEWKEY" "$DB" "$T_DIR/wegauged.log" && fail "the key reached the store or the log"
+# The old key is gone from the daemon's memory once its configuration and
+# the transfers that used it are gone (wiped, not merely freed: issue 12).
+before=$(ok_pulls ws-0001)
+wait_for 30 "another pull of ws-0001 with the new key" more_ok_pulls ws-0001 "$before"
+rc=0
+"$BIN_DIR/memscan" "$WEGAUGED_PID" "$OLDKEY" >"$T_DIR/memscan.out" 2>&1 || rc=$?
+if [ "$rc" = 3 ]; then
+	t_log "cannot read the daemon's memory here: the old key's wipe is not checked"
+else
+	[ "$rc" = 0 ] || fail "memscan: $(cat "$T_DIR/memscan.out")"
+	[ "$(head -n 1 "$T_DIR/memscan.out")" = 0 ] ||
+		fail "the old key is still in the daemon's memory: $(cat "$T_DIR/memscan.out")"
+	"$BIN_DIR/memscan" "$WEGAUGED_PID" "$NEWKEY" | head -n 1 | grep -qvx 0 ||
+		fail "memscan finds not even the key in use: the check proves nothing"
+fi
 
 t_log "3. remove ws-0002 while its request hangs"
 curl -sf -X POST "$WESIM_URL/_wesim/control?latency=20000" >/dev/null || fail "wesim latency"

@@ -16,10 +16,12 @@
 #     stops the daemon, repairs the file system and starts it again.
 #
 # In A, B, D and E the daemon keeps running: it answers SIGUSR1 and
-# /healthz (503 while the store is not writable, 200 once it is), the
-# affected pulls end failed (or are simply retried when even that cannot be
-# written), no pull is left `running`, and once the fault is gone the next
-# pulls store everything (the store equals wesim --expect).
+# /healthz (503 while the store is not writable, 200 once it is); in D
+# and E the affected pulls end failed (or are simply retried when even
+# that cannot be written), in A (a lock) they wait and fail none (issue
+# 12: it_storelock.sh measures the loop meanwhile); no pull is left
+# `running`, and once the fault is gone the next pulls store everything
+# (the store equals wesim --expect).
 #
 # Why E does not use `mount -o remount,ro` as a tmpfs would allow: Linux
 # refuses to make a file system read-only while a process has a file on it
@@ -203,8 +205,8 @@ t_log "A. an operator holds the write lock"
 open_operator
 echo "BEGIN IMMEDIATE; SELECT 'locked';" >&8
 wait_for 30 "the operator's write lock" grep -qx locked "$T_DIR/op.out"
-wait_for 30 "/healthz 503 saying the store is locked" health_says 503 "database is locked"
-wait_for 60 "three workspaces failing on the lock" some_logged "database is locked" 3
+wait_for 30 "/healthz 503 saying the store is locked" health_says 503 "store locked by another process"
+wait_for 30 "the lock episode logged" grep -q "store locked by another process" "$T_DIR/wegauged.log"
 usr1_answered
 alive
 echo "COMMIT;" >&8
@@ -212,12 +214,11 @@ close_operator
 before=$(max_pull_id)
 t_log "A. lock released"
 recovered "the lock" "$before"
-# Nothing was written while the lock was held: the pulls that started
-# before it and could not commit ended failed or partial, or were not
-# recorded at all (then they are simply pulled again).
-sql "$DB" "SELECT count(*) FROM pull WHERE status IN ('failed', 'partial')
-	AND error LIKE '%database is locked%'" >"$T_DIR/a_failed"
-t_log "A: $(cat "$T_DIR/a_failed") pulls recorded failed or partial by the lock"
+# A lock holds the pulls back (their streams wait with their rows); it
+# fails none of them (issue 12).
+[ "$(ws_logged_errors "database is locked")" = 0 ] || fail "A: workspaces logged the lock as their error"
+[ "$(sql "$DB" "SELECT count(*) FROM pull WHERE error LIKE '%database is locked%'")" = 0 ] ||
+	fail "A: pulls recorded failed by the lock"
 
 # ---- B. a long-open reader ------------------------------------------------
 
@@ -330,6 +331,18 @@ alive
 before=$(max_pull_id)
 mount -o remount,size=128m "$MNT" || fail "remount,size=128m"
 t_log "D. the tmpfs grew to 128 MiB"
+# The pulls whose end the full disk refused are recorded with the first
+# commit that works again, or at the stop at the latest; never left
+# `running` until the next start (issue 12).
+stop_pid "$WEGAUGED_PID"
+[ "$(sql "$DB" "SELECT count(*) FROM pull WHERE status = 'running'")" = 0 ] ||
+	fail "D: pulls of the full disk left running at the stop: $(sql "$DB" "SELECT id, workspace FROM pull WHERE status = 'running' LIMIT 5")"
+# The log never names one pull id for two workspaces (a lost group's ids
+# were handed out again).
+twice=$(grep -oE ' ws-[0-9]{4} pull [0-9]+:' "$T_DIR/wegauged.log" | sort -u |
+	awk '{ n[$3]++ } END { for (id in n) if (n[id] > 1) print id }' | head -3)
+[ -z "$twice" ] || fail "D: pull ids named for two workspaces in the log: $twice"
+start_with_metrics
 recovered "the full disk" "$before"
 [ "$(sql "$DB" "PRAGMA integrity_check")" = ok ] || fail "integrity_check after the full disk"
 stop_pid "$WEGAUGED_PID"

@@ -92,6 +92,18 @@ start_wesim() {
 	WESIM_URL="http://127.0.0.1:$WESIM_PORT"
 }
 
+# free_port: sets FREE_PORT to a free loopback port, picked by the kernel
+# for a throwaway wesim (for a listener the test configures itself).
+free_port() {
+	rm -f "$T_DIR/free.port"
+	"$WESIM" --port 0 --port-file "$T_DIR/free.port" --quiet &
+	fp_pid=$!
+	wait_for 30 "a free port" test -s "$T_DIR/free.port"
+	kill -TERM $fp_pid
+	wait $fp_pid || true
+	FREE_PORT=$(cat "$T_DIR/free.port")
+}
+
 # stop_pid PID: SIGTERM and wait; fails unless it exits 0.
 stop_pid() {
 	kill -TERM "$1"

@@ -95,11 +95,12 @@ static void test_store_ok(void **state)
 	struct evbuffer *b = evbuffer_new();
 	assert_non_null(b);
 	const char *head = "# HELP wegauge_store_ok 1 while the last store write succeeded, 0 "
-	                   "from a failed one until a commit works.\n"
+	                   "from a failed one until a commit works, and while another process "
+	                   "locks the store.\n"
 	                   "# TYPE wegauge_store_ok gauge\n";
 	char want[512];
 
-	metrics_render_store_ok(b, &m);
+	metrics_render_store_ok(b, &m, false);
 	char *text = drain(b);
 	snprintf(want, sizeof(want), "%swegauge_store_ok 1\n", head);
 	assert_string_equal(text, want);
@@ -107,16 +108,22 @@ static void test_store_ok(void **state)
 
 	metrics_store(&m, 5, "database is locked");
 	metrics_store(&m, 0, NULL); /* a write that worked is not yet committed */
-	metrics_render_store_ok(b, &m);
+	metrics_render_store_ok(b, &m, false);
 	text = drain(b);
 	snprintf(want, sizeof(want), "%swegauge_store_ok 0\n", head);
 	assert_string_equal(text, want);
 	free(text);
 
 	metrics_store_committed(&m);
-	metrics_render_store_ok(b, &m);
+	metrics_render_store_ok(b, &m, false);
 	text = drain(b);
 	snprintf(want, sizeof(want), "%swegauge_store_ok 1\n", head);
+	assert_string_equal(text, want);
+	free(text);
+
+	metrics_render_store_ok(b, &m, true); /* locked by another process */
+	text = drain(b);
+	snprintf(want, sizeof(want), "%swegauge_store_ok 0\n", head);
 	assert_string_equal(text, want);
 	free(text);
 	evbuffer_free(b);

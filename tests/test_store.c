@@ -1227,6 +1227,132 @@ static void test_busy_and_readonly_leave_store_usable(void **state)
 	close_ok(st);
 }
 
+/*
+ * A stream committed in slices (store_stream_*): rows arrive a slice at a
+ * time inside one savepoint of the group; meanwhile every other write and
+ * the group's commit are refused; a failure in a later slice undoes the
+ * earlier ones and nothing else; abort leaves no row.
+ */
+static void test_stream_in_slices(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(fresh_path("slices"));
+	sqlite3 *db = store_handle(st);
+	store_group_on(st, NULL, NULL);
+	put_ws(st, "acme");
+	int64_t p = begin_pull(st, "acme", T1);
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+
+	struct rowset rs;
+	rowset_init(&rs, STREAM_STATS, 0);
+	fill_many(&rs, 2500);
+	struct store_stream *c = NULL;
+	assert_int_equal(store_stream_begin(st, "acme", p, T1, &rs, &c, errbuf, sizeof(errbuf)), 0);
+	bool done = false;
+	int64_t n = -1;
+	int slices = 0;
+	while (!done) {
+		assert_int_equal(store_stream_step(c, 1000, &done, &n, errbuf, sizeof(errbuf)), 0);
+		slices++;
+		if (!done) {
+			/* meanwhile: no other write, no commit of the group */
+			assert_int_equal(store_ws_set_state(st, "acme", "connected", NULL, errbuf,
+			                                    sizeof(errbuf)),
+			                 SQLITE_MISUSE);
+			assert_string_equal(errbuf, "store: workspace acme: a stream commit is in "
+			                            "progress (wait for the gate)");
+			assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), SQLITE_MISUSE);
+		}
+	}
+	assert_int_equal(slices, 3);
+	assert_int_equal(n, 2500);
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM feature_usage_daily"), 2500);
+
+	/* A bad row in the third slice: the first two slices go too, the group stands. */
+	rowset_free(&rs);
+	fill_many(&rs, 2500);
+	ROWSET_AT(&rs, struct row_feature, 2200)->metric = NULL;
+	assert_int_equal(
+	        store_ws_set_state(st, "acme", "failing", "before", errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(store_stream_begin(st, "acme", p, T2, &rs, &c, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(store_stream_step(c, 1000, &done, &n, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(store_stream_step(c, 1000, &done, &n, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(store_stream_step(c, 1000, &done, &n, errbuf, sizeof(errbuf)),
+	                 SQLITE_CONSTRAINT);
+	assert_non_null(strstr(errbuf, "failed at row index 2200 of 2500"));
+	assert_false(done);
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM feature_usage_daily WHERE updated_at = "
+	                           "strftime('%Y-%m-%dT%H:%M:%SZ', 1795003600, 'unixepoch')"),
+	                 0);
+	assert_rows(db, "SELECT state, state_reason FROM workspace", "failing|before\n");
+
+	/* Abort after a slice: nothing of it stays; the store takes writes again. */
+	ROWSET_AT(&rs, struct row_feature, 2200)->metric = "users";
+	assert_int_equal(store_stream_begin(st, "acme", p, T2, &rs, &c, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(store_stream_step(c, 1000, &done, &n, errbuf, sizeof(errbuf)), 0);
+	store_stream_abort(c);
+	assert_int_equal(store_ws_set_state(st, "acme", "connected", NULL, errbuf, sizeof(errbuf)),
+	                 0);
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM feature_usage_daily WHERE updated_at = "
+	                           "strftime('%Y-%m-%dT%H:%M:%SZ', 1795003600, 'unixepoch')"),
+	                 0);
+	rowset_free(&rs);
+	close_ok(st);
+}
+
+/*
+ * A group rolled back takes its pulls' ids back from SQLite's sequence;
+ * the store never hands an id out twice anyway (the log named it).
+ */
+static void test_pull_ids_never_reused(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(fresh_path("ids"));
+	sqlite3 *db = store_handle(st);
+	store_group_on(st, NULL, NULL);
+	put_ws(st, "acme");
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+	int64_t a = begin_pull(st, "acme", T1);
+	exec_ok(db, "ROLLBACK"); /* as SQLite does after SQLITE_FULL */
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), SQLITE_ABORT);
+	int64_t b = begin_pull(st, "acme", T1);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 2);
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+	int64_t c = begin_pull(st, "acme", T1);
+	assert_int_equal(c, 3);
+	assert_int_equal(store_flush(st, errbuf, sizeof(errbuf)), 0);
+	assert_rows(db, "SELECT id FROM pull ORDER BY id", "2\n3\n");
+	close_ok(st);
+}
+
+/* The store's file deleted or replaced under an open store is seen. */
+static void test_identity_check(void **state)
+{
+	(void)state;
+	const char *path = fresh_path("identity");
+	struct store *st = open_ok(path);
+	assert_int_equal(store_identity_check(st, errbuf, sizeof(errbuf)), 0);
+	char moved[600];
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	assert_int_equal(rename(path, moved), 0);
+	assert_int_equal(store_identity_check(st, errbuf, sizeof(errbuf)), SQLITE_NOTFOUND);
+	assert_non_null(strstr(errbuf, ": the file is gone (No such file or directory): it was "
+	                               "deleted or moved while wegauged had it open"));
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(store_identity_check(st, errbuf, sizeof(errbuf)), SQLITE_NOTFOUND);
+	assert_non_null(strstr(errbuf, ": another file is at that path now: it was replaced"));
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(moved, path), 0);
+	assert_int_equal(store_identity_check(st, errbuf, sizeof(errbuf)), 0);
+	close_ok(st);
+}
+
 static void test_team_removal_and_return(void **state)
 {
 	(void)state;
@@ -1540,6 +1666,9 @@ int main(void)
 	        cmocka_unit_test(test_calendar_checks),
 	        cmocka_unit_test(test_full_leaves_store_usable),
 	        cmocka_unit_test(test_busy_and_readonly_leave_store_usable),
+	        cmocka_unit_test(test_stream_in_slices),
+	        cmocka_unit_test(test_pull_ids_never_reused),
+	        cmocka_unit_test(test_identity_check),
 	        cmocka_unit_test(test_team_removal_and_return),
 	        cmocka_unit_test(test_view_feature_usage_30d),
 	        cmocka_unit_test(test_view_seat_utilization),
