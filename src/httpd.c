@@ -26,7 +26,8 @@
  *
  * Accepting is a plain persistent read event on the listening socket; a
  * failure for want of descriptors or memory removes it and a timer adds it
- * back (httpd.h). Everything runs on the one loop thread.
+ * back (httpd.h). Everything runs on the one loop thread, and each
+ * callback measures itself (loopstat.h).
  */
 #define _GNU_SOURCE /* accept4(2) */
 #include "httpd.h"
@@ -47,6 +48,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "loopstat.h"
 
 #define HTTPD_BACKLOG 64 /* the kernel's queue of connections not yet accepted */
 
@@ -99,8 +101,10 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct conn *c = arg;
+	int64_t t0 = loopstat_begin();
 	c->s->st.timed_out++;
 	conn_free(c);
+	loopstat_end(t0, "httpd deadline");
 }
 
 /* 1 for an HTTP token character (RFC 9110 tchar). */
@@ -255,8 +259,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	struct conn *c = arg;
+	int64_t t0 = loopstat_begin();
 	if (c->state == C_READ) {
-		conn_read_request(c);
+		conn_read_request(c); /* the handler renders the answer here */
+		loopstat_end(t0, "httpd request");
 		return;
 	}
 	/* WRITE or DRAIN: what the client sends now is dropped, up to a bound. */
@@ -266,6 +272,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	c->drained += n;
 	if (c->drained > HTTPD_DRAIN_MAX)
 		conn_free(c);
+	loopstat_end(t0, "httpd drain");
 }
 
 /* The output is empty: the answer is out. Shut our side and wait for the client's close. */
@@ -274,12 +281,14 @@ static void on_write(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	if (c->state != C_WRITE)
 		return;
+	int64_t t0 = loopstat_begin();
 	if (c->eof) {
 		conn_free(c);
-		return;
+	} else {
+		shutdown(bufferevent_getfd(bev), SHUT_WR);
+		c->state = C_DRAIN;
 	}
-	shutdown(bufferevent_getfd(bev), SHUT_WR);
-	c->state = C_DRAIN;
+	loopstat_end(t0, "httpd answered");
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -290,7 +299,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		c->eof = true; /* a half-close after the request: the answer still goes out */
 		return;
 	}
+	int64_t t0 = loopstat_begin();
 	conn_free(c); /* EOF while reading or draining, or an error */
+	loopstat_end(t0, "httpd close");
 }
 
 /* Take the accepted socket fd. 0, or -1 (fd is then still open). */
@@ -332,9 +343,11 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct httpd *s = arg;
+	int64_t t0 = loopstat_begin();
 	if (event_add(s->accept_ev, NULL) != 0)
 		log_ws(&s->rl, LOGL_ERR, NULL, 0, "%s listener: cannot watch the socket again",
 		       s->name);
+	loopstat_end(t0, "httpd resume");
 }
 
 /* accept() failed with err for want of resources: stop accepting for a while. */
@@ -359,15 +372,16 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	(void)what;
 	struct httpd *s = arg;
+	int64_t t0 = loopstat_begin();
 	for (int i = 0; i < HTTPD_ACCEPT_BURST; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return;
+				break;
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
 				continue; /* that connection is gone; the next may be fine */
 			pause_accepting(s, errno);
-			return;
+			break;
 		}
 		s->pause_ms = 0;
 		s->st.accepted++;
@@ -376,6 +390,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			close(fd);
 		}
 	}
+	loopstat_end(t0, "httpd accept");
 }
 
 /* Split "host:port" / "[v6]:port" into host and port. 0 or -1. */
