@@ -510,7 +510,7 @@ static void parse_run(struct worker_job *wj)
 	struct parse_job *j = (struct parse_job *)wj;
 	json_t *root = NULL, *data = NULL;
 	/* The tree lives in this thread's arena (jarena.h), about 4x the body. */
-	jarena_begin(j->len < SIZE_MAX / 8 ? j->len * 4 : 0);
+	jarena_begin(j->len < SIZE_MAX / 8 ? j->len * 4 : 0, 0);
 	j->rc = weapi_envelope(j->body, j->len, &root, &data, j->err, sizeof(j->err));
 	if (j->rc == 0) {
 		switch (j->step) {
