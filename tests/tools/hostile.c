@@ -32,8 +32,9 @@
  *                  formulas (=HYPERLINK(...), @SUM(...), +ADMIN, -1+1)
  *   int64-max      stats: EMAIL deliveries 9223372036854775807 on yesterday
  *                  and today (UTC), so any sum of them overflows
- *   bad-json-esc   stats: a body that is not JSON, with a raw ESC (and an
- *                  OSC title sequence) just before the parser's error
+ *   bad-json-esc   stats: a body that is not JSON: a raw ESC (starting
+ *                  "ESC [2J ESC ]0;owned BEL") where a metric's value
+ *                  belongs, so the parser's error quotes the raw ESC
  *
  * Signals: SIGTERM and SIGINT stop it (exit 0). Exit 2: bad command line;
  * 1: cannot listen.
@@ -117,11 +118,15 @@ static void stats(struct evbuffer *b)
 	utc_day(0, d0);
 	utc_day(1, d1);
 	if (mode == M_BADESC) {
-		/* Raw ESC and BEL bytes inside a string: jansson stops there. */
+		/*
+		 * A raw ESC where a value belongs: jansson stops at it with
+		 * "invalid token near '<ESC>'", the raw byte in its message.
+		 */
+		ok_head(b);
 		evbuffer_add_printf(b,
-		                    "{\"response\":{\"status\":\"success\",\"data\":[{\"date\":"
-		                    "\"%s\",\"dimensions\":[{\"value\":\"EMAIL\033[2J\033]0;"
-		                    "owned\007\",\"metrics\":[",
+		                    "[{\"date\":\"%s\",\"dimensions\":[{\"value\":\"EMAIL\","
+		                    "\"metrics\":[{\"name\":\"users\",\"value\":\033[2J\033]0;"
+		                    "owned\007}]}]}]}}",
 		                    d0);
 		return;
 	}
