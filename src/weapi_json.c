@@ -197,7 +197,8 @@ int wj_dup(struct wj *w, const char *s, size_t len, const char **out)
 		return 0;
 	*out = rowset_strndup(w->rs, s, len);
 	if (!*out) {
-		plain_err(w, "out of memory");
+		char msg[128];
+		plain_err(w, rowset_refusal_text(w->rs, msg, sizeof(msg)));
 		return -1;
 	}
 	return 0;
@@ -284,13 +285,8 @@ void *wj_push(struct wj *w)
 {
 	void *row = rowset_push(w->rs);
 	if (!row) {
-		if (rowset_room(w->rs) == 0) {
-			char msg[64];
-			snprintf(msg, sizeof(msg), "too many rows (limit %zu)", w->rs->max_rows);
-			plain_err(w, msg);
-		} else {
-			plain_err(w, "out of memory");
-		}
+		char msg[128];
+		plain_err(w, rowset_refusal_text(w->rs, msg, sizeof(msg)));
 	}
 	return row;
 }

@@ -69,7 +69,10 @@ int wj_expect(struct wj *w, const json_t *v, json_type t);
 int wj_str(struct wj *w, const json_t *obj, const char *key, bool required, const char **s,
            size_t *len);
 
-/* Copy len bytes of s into the arena (NULL s gives NULL); NULL and an error on OOM. */
+/*
+ * Copy len bytes of s into the arena (NULL s gives NULL); on failure -1
+ * with the rowset's refusal (rowset_refusal_text: a cap or out of memory).
+ */
 int wj_dup(struct wj *w, const char *s, size_t len, const char **out);
 
 /* A value as a struct num: absent or null -> NUM_NULL; integer, finite real; else an error. */
@@ -90,7 +93,11 @@ int wj_page(struct wj *w, const json_t *obj, const char *key, int64_t min, int64
 /* obj[key] as an array, or *out = NULL when absent or null (an empty list). */
 int wj_opt_array(struct wj *w, const json_t *obj, const char *key, const json_t **out);
 
-/* Append a zeroed row: "too many rows (limit N)" or "out of memory" on failure. */
+/*
+ * Append a zeroed row; on failure NULL with the rowset's refusal as the
+ * error, without the path ("stream has more than N rows (max_stream_rows)",
+ * "stream needs more than SIZE (max_stream_bytes)", "out of memory").
+ */
 void *wj_push(struct wj *w);
 
 /*

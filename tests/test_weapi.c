@@ -211,7 +211,8 @@ static const struct fx fixtures[] = {
         {"stats_long_string.json", S, NULL, 0, NULL, NULL,
          "data[0].dimensions[0].value: string too long (5000 bytes, limit 4096)"},
         {"env_data_null.json", S, NULL, 0, NULL, NULL, "data: expected an array, got null"},
-        {"stats_example.json", S, NULL, 4, NULL, NULL, "too many rows (limit 4)"},
+        {"stats_example.json", S, NULL, 4, NULL, NULL,
+         "stream has more than 4 rows (max_stream_rows)"},
 
         /* ---- stream 2: campaigns */
         {"campaigns_example.json", C, "PUSH_NOTIFICATION", 0,
@@ -280,7 +281,8 @@ static const struct fx fixtures[] = {
          "data: expected an object, got an array"},
         {"campaigns_deep.json", C, "SMS", 0, NULL, NULL,
          "malformed JSON at byte 2163: maximum parsing depth reached near '['"},
-        {"campaigns_example.json", C, "SMS", 1, NULL, NULL, "too many rows (limit 1)"},
+        {"campaigns_example.json", C, "SMS", 1, NULL, NULL,
+         "stream has more than 1 rows (max_stream_rows)"},
 
         /* ---- stream 3: active users */
         {"active_example.json", A, NULL, 0,
@@ -307,9 +309,11 @@ static const struct fx fixtures[] = {
          "DAU: expected an array, got an object"},
         {"env_data_null.json", A, NULL, 0, NULL, NULL, "data: expected an object, got null"},
         /* 8 values cannot make fewer than 3 rows: refused before the merge */
-        {"active_example.json", A, NULL, 2, NULL, NULL, "too many rows (limit 2)"},
+        {"active_example.json", A, NULL, 2, NULL, NULL,
+         "stream has more than 2 rows (max_stream_rows)"},
         /* 4 values fit the bound, the third row does not */
-        {"active_variants.json", A, NULL, 3, NULL, NULL, "too many rows (limit 3)"},
+        {"active_variants.json", A, NULL, 3, NULL, NULL,
+         "stream has more than 3 rows (max_stream_rows)"},
         {"active_variants.json", A, NULL, 4,
          "2026-11-22|ios|i:12|null|null\n"
          "2026-11-23|ios|null|null|i:99\n"
