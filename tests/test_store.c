@@ -899,6 +899,46 @@ static const char *const q_seats =
         "SELECT workspace, email, name, role, status, last_login_at, first_seen_at, last_seen_at,"
         " removed_at, pull_id, updated_at FROM seat ORDER BY workspace, email";
 
+/*
+ * Issue 12, finding 7: a state reason and a pull's error that quote a
+ * hostile server are stored escaped (textesc.h), through every function
+ * that writes them; NULL stays NULL.
+ */
+static void test_texts_stored_escaped(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(fresh_path("escaped"));
+	sqlite3 *db = store_handle(st);
+	struct store_ws w = {.name = "acme",
+	                     .license_code = "311c48b3",
+	                     .data_center = "global",
+	                     .base_url = "https://api.webengage.com",
+	                     .key_fingerprint = "0123456789abcdef",
+	                     .state = "failing",
+	                     .state_reason = "stats: malformed JSON at byte 40: invalid token near "
+	                                     "'\x1b'\nforged\xc2\x9b\xe2\x80\xae"};
+	assert_int_equal(store_ws_put(st, &w, errbuf, sizeof(errbuf)), 0);
+	assert_rows(db, "SELECT state_reason FROM workspace",
+	            "stats: malformed JSON at byte 40: invalid token near '\\x1b'\\x0aforged"
+	            "\\x9b<U+202E>\n");
+	assert_int_equal(store_ws_set_state(st, "acme", "auth_failed",
+	                                    "HTTP 401 (server said: \x07\xe2\x80\x8bno)", errbuf,
+	                                    sizeof(errbuf)),
+	                 0);
+	assert_rows(db, "SELECT state, state_reason FROM workspace",
+	            "auth_failed|HTTP 401 (server said: \\x07<U+200B>no)\n");
+	assert_int_equal(store_ws_set_state(st, "acme", "removed", NULL, errbuf, sizeof(errbuf)),
+	                 0);
+	assert_rows(db, "SELECT quote(state_reason) FROM workspace", "NULL\n");
+
+	int64_t id = begin_pull(st, "acme", T1);
+	struct store_pull_end e = {
+	        .finished_at = T2, .status = "failed", .error = "team: \x1b]0;owned\x07 \xff\x7f"};
+	assert_int_equal(store_pull_end(st, id, &e, errbuf, sizeof(errbuf)), 0);
+	assert_rows(db, "SELECT error FROM pull", "team: \\x1b]0;owned\\x07 \\xff\\x7f\n");
+	close_ok(st);
+}
+
 static void test_upserts_idempotent_and_typed(void **state)
 {
 	(void)state;
@@ -1535,6 +1575,7 @@ int main(void)
 	        cmocka_unit_test(test_migrate_forward),
 	        cmocka_unit_test(test_workspace_rows),
 	        cmocka_unit_test(test_pull_rows),
+	        cmocka_unit_test(test_texts_stored_escaped),
 	        cmocka_unit_test(test_upserts_idempotent_and_typed),
 	        cmocka_unit_test(test_commit_is_atomic_per_stream),
 	        cmocka_unit_test(test_calendar_checks),
