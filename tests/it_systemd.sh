@@ -4,7 +4,10 @@
 #  1. `cmake --install` into a DESTDIR puts every file where
 #     cmake/wegauge_install.cmake says, and the installed unit differs from
 #     systemd/wegauged.service only in ExecStart's path.
-#  2. The unit has the settings docs/operator.md requires.
+#  2. The unit has the settings docs/operator.md requires, and every
+#     program of its Exec*= lines is the package's own or comes from a
+#     package that is Essential or in the package's Depends (so it exists
+#     on a minimal Debian: tests/it_boot.sh boots one).
 #  3. `systemd-analyze verify` accepts the installed unit (ExecStart pointed
 #     at the DESTDIR's wegauged, Documentation= at the build's man pages)
 #     without a word about it, and `systemd-analyze security --offline=true`
@@ -18,7 +21,8 @@
 #  6. The man pages are built and name every flag of `wegauged --help`.
 #
 # Needs systemd-analyze, systemd-sysusers and systemd-tmpfiles (Debian's
-# systemd package). Runs as any user; touches nothing outside $TEST_TMP.
+# systemd package) and dpkg-query. Runs as any user; touches nothing
+# outside $TEST_TMP.
 set -euo pipefail
 
 : "${WEGAUGED:?}" "${BIN_DIR:?}" "${SOURCE_DIR:?}" "${TEST_TMP:?}"
@@ -37,9 +41,9 @@ ok_since() {
 	fi
 }
 
-for tool in systemd-analyze systemd-sysusers systemd-tmpfiles; do
+for tool in systemd-analyze systemd-sysusers systemd-tmpfiles dpkg-query; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "FAIL: $tool not found: install the Debian package systemd (scripts/deps does)" >&2
+		echo "FAIL: $tool not found: install the Debian packages systemd and dpkg (scripts/deps does)" >&2
 		exit 1
 	fi
 done
@@ -100,7 +104,7 @@ fi
 # --- 2. what docs/operator.md and the issue require of the unit -----------------
 required=(
 	"Type=notify"
-	"ExecReload=/bin/kill -HUP \$MAINPID"
+	"ExecReload=/bin/sh -c 'kill -HUP \$\$MAINPID'"
 	"WatchdogSec=30s"
 	"Restart=on-failure"
 	"RestartPreventExitStatus=78"
@@ -121,6 +125,64 @@ if grep -q '^DynamicUser=' "$UNIT"; then
 	fail "unit sets DynamicUser= (key files need a stable owner)"
 fi
 ok_since $mark "unit has the ${#required[@]} required settings"
+
+# Every program the unit runs exists on a minimal Debian 12 with the
+# package installed: the package's own, or from a package that is
+# Essential: yes or in the package's Depends (CPACK_DEBIAN_PACKAGE_DEPENDS;
+# dpkg-shlibdeps adds only libraries). ExecReload=/bin/kill failed there
+# with 203/EXEC: kill is in procps, which debootstrap's minbase lacks.
+depends=$(sed -n 's/^set(CPACK_DEBIAN_PACKAGE_DEPENDS "\(.*\)")$/\1/p' "$BUILD_DIR/CPackConfig.cmake")
+dep_names=" $(echo "$depends" | sed 's/[,|]/\n/g' | sed 's/(.*)//; s/^ *//; s/ *$//' | grep . | tr '\n' ' ')"
+# owner PATH: the packages that ship PATH on this machine (merged /usr:
+# dpkg knows /bin/sh, not /usr/bin/sh), comma-separated; empty when none.
+owner() {
+	local p alt
+	for p in "$1" "${1#/usr}" "/usr$1"; do
+		alt=$(dpkg-query -S "$p" 2>/dev/null | grep -v '^diversion ' | grep -F ": $p" | sed 's/: .*//' | head -1 || true)
+		if [ -n "$alt" ]; then
+			echo "$alt"
+			return
+		fi
+	done
+}
+mark=$FAILS
+n_exec=0
+while IFS= read -r line; do
+	key=${line%%=*}
+	val=${line#*=}
+	[ -n "$val" ] || continue # an empty Exec*= resets the list
+	val=${val##[-@:+!]}       # prefixes: - @ : + ! !!
+	val=${val##[-@:+!]}
+	prog=${val%% *}
+	n_exec=$((n_exec + 1))
+	case $prog in
+	/*) ;;
+	*)
+		fail "$key= runs '$prog': not an absolute path"
+		continue
+		;;
+	esac
+	if [ -e "$DEST$prog" ]; then
+		continue # the package's own
+	fi
+	pkgs=$(owner "$prog")
+	if [ -z "$pkgs" ]; then
+		fail "$key= runs $prog, which no installed package ships (dpkg-query -S)"
+		continue
+	fi
+	found=0
+	for pkg in ${pkgs//,/ }; do
+		pkg=${pkg%%:*} # drop :arch
+		if [ "$(dpkg-query -W -f='${Essential}' "$pkg" 2>/dev/null)" = yes ] ||
+			[[ $dep_names == *" $pkg "* ]]; then
+			found=1
+		fi
+	done
+	[ $found = 1 ] ||
+		fail "$key= runs $prog of $pkgs: neither Essential nor in Depends ($depends)"
+done < <(grep -E '^Exec[A-Za-z]*=' "$UNIT")
+[ $n_exec -ge 2 ] || fail "found only $n_exec Exec*= lines in the unit"
+ok_since $mark "the unit's $n_exec programs are the package's own, Essential or in Depends ($depends)"
 
 # --- 3. systemd-analyze verify and security --------------------------------
 V=$T/verify
