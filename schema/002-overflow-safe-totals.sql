@@ -23,13 +23,15 @@
 -- integer exactly when the total fits.
 --
 -- src/cli/cli_sql.h (CLI_SQL_TOTAL, CLI_SQL_REPORT_CHANNELS) computes the
--- report's totals with the same expression and shape.
+-- report's totals with the same expression and shape. (A PostgreSQL store
+-- needs no such split: its sum() of bigint is a numeric and cannot
+-- overflow; only the columns and the rule must be the same.)
 
 DROP VIEW v_feature_usage_30d;
 
 -- Per workspace and feature (channel), over the last 30 UTC days, today
 -- included: the total of each metric (the rule above) and active_days,
--- the days with nonzero deliveries or users. t holds one total per
+-- the days with nonzero deliveries or users. t holds one total v per
 -- workspace, feature and metric, and the active days as the rows whose
 -- metric is NULL (no stored row has one).
 CREATE VIEW v_feature_usage_30d AS
@@ -42,7 +44,7 @@ WITH t AS (
                 THEN total(value)
                 ELSE (sum(value >> 32) + (sum(value & 4294967295) >> 32)) * 4294967296
                      + (sum(value & 4294967295) & 4294967295)
-           END AS t
+           END AS v
       FROM feature_usage_daily
      WHERE day BETWEEN date('now', '-29 days') AND date('now')
      GROUP BY workspace, feature, metric
@@ -54,12 +56,12 @@ WITH t AS (
      GROUP BY workspace, feature)
 SELECT workspace,
        feature,
-       max(CASE WHEN metric = 'users' THEN t END) AS users,
-       max(CASE WHEN metric = 'campaigns' THEN t END) AS campaigns,
-       max(CASE WHEN metric = 'deliveries' THEN t END) AS deliveries,
-       max(CASE WHEN metric = 'clicks' THEN t END) AS clicks,
-       max(CASE WHEN metric = 'conversions' THEN t END) AS conversions,
-       max(CASE WHEN metric = 'revenue' THEN t END) AS revenue,
-       coalesce(max(CASE WHEN metric IS NULL THEN t END), 0) AS active_days
+       max(CASE WHEN metric = 'users' THEN v END) AS users,
+       max(CASE WHEN metric = 'campaigns' THEN v END) AS campaigns,
+       max(CASE WHEN metric = 'deliveries' THEN v END) AS deliveries,
+       max(CASE WHEN metric = 'clicks' THEN v END) AS clicks,
+       max(CASE WHEN metric = 'conversions' THEN v END) AS conversions,
+       max(CASE WHEN metric = 'revenue' THEN v END) AS revenue,
+       coalesce(max(CASE WHEN metric IS NULL THEN v END), 0) AS active_days
   FROM t
  GROUP BY workspace, feature;

@@ -64,7 +64,7 @@
  * (?3 .. ?4). ?5: workspace name or NULL. A channel seen only in the
  * previous window has NULL totals, 0 active days and "-100.0%".
  *
- * t: per workspace, channel, metric and window (cur 1 or 0) the total
+ * t: per workspace, channel, metric and window (cur 1 or 0) the total v
  * (CLI_SQL_TOTAL), and, as the rows whose metric is NULL (no stored row
  * has one), the active days: days with nonzero deliveries or users.
  * m: per workspace, channel and metric the current total c and its
@@ -76,7 +76,7 @@
  */
 /* clang-format off */
 #define CLI_SQL_REPORT_CHANNELS                                                                    \
-	"WITH t AS (SELECT workspace, feature, metric, day >= ?1 AS cur, " CLI_SQL_TOTAL " AS t"   \
+	"WITH t AS (SELECT workspace, feature, metric, day >= ?1 AS cur, " CLI_SQL_TOTAL " AS v"   \
 	CLI_SQL_WINDOWS " GROUP BY workspace, feature, metric, cur"                                \
 	" UNION ALL SELECT workspace, feature, NULL, day >= ?1 AS cur, count(DISTINCT day)"        \
 	CLI_SQL_WINDOWS " AND metric IN ('deliveries', 'users') AND value <> 0"                    \
@@ -86,8 +86,8 @@
 	"  THEN CASE WHEN coalesce(c, 0) <> 0 THEN 'new' ELSE '-' END"                             \
 	"  WHEN x = 0 THEN '0.0%' ELSE printf('%+.1f%%', x) END AS chg"                            \
 	"  FROM (SELECT *, round((coalesce(c, 0) - p) * 100.0 / abs(p * 1.0), 1) AS x"             \
-	"   FROM (SELECT workspace, feature, metric, max(CASE WHEN cur THEN t END) AS c,"          \
-	"    max(CASE WHEN NOT cur THEN t END) AS p FROM t GROUP BY workspace, feature, metric)))" \
+	"   FROM (SELECT workspace, feature, metric, max(CASE WHEN cur THEN v END) AS c,"          \
+	"    max(CASE WHEN NOT cur THEN v END) AS p FROM t GROUP BY workspace, feature, metric)))" \
 	" SELECT workspace, feature AS channel,"                                                   \
 	CLI_SQL_PIVOT("users") CLI_SQL_PIVOT("campaigns") CLI_SQL_PIVOT("deliveries")              \
 	CLI_SQL_PIVOT("clicks") CLI_SQL_PIVOT("conversions") CLI_SQL_PIVOT("revenue")              \
