@@ -102,13 +102,16 @@ void *wj_push(struct wj *w);
 
 /*
  * Quote s (len bytes) for an error message into buf: double quotes around,
- * control bytes, quotes and backslashes escaped, cut after 64 bytes with
- * "...". Returns buf.
+ * quotes and backslashes escaped with a backslash, and the rest as
+ * textesc.h shows it with TEXTESC_VISIBLE (control characters and invalid
+ * UTF-8 as "\xHH", invisible and bidirectional characters as "<U+XXXX>"),
+ * cut after 64 bytes of s with "...". Returns buf.
  */
 const char *wj_quote(char *buf, size_t buflen, const char *s, size_t len);
 /*
  * The same without quotes, quotes and backslashes kept, cut after 200 bytes:
- * for a server's own message, shown as it is but safe for a log line.
+ * for a server's own message or jansson's error text (which quotes the bad
+ * token as it came), shown as it is but safe for a log line and the store.
  */
 const char *wj_clean(char *buf, size_t buflen, const char *s, size_t len);
 #define WJ_QUOTE_MAX 900 /* enough for any wj_quote or wj_clean output */

@@ -336,6 +336,8 @@ static const struct fx fixtures[] = {
          "contents[0].email: expected a string, got an integer"},
         {"team_bad_login.json", T, NULL, 0, NULL, NULL,
          "contents[0].lastLoginAt: not a timestamp: \"never\""},
+        {"team_login_bidi.json", T, NULL, 0, NULL, NULL,
+         "contents[0].lastLoginAt: not a timestamp: \"<U+202E>2026\\x9b\""},
         {"team_login_number.json", T, NULL, 0, NULL, NULL,
          "contents[0].lastLoginAt: expected a string, got an integer"},
         {"team_long_name.json", T, NULL, 0, NULL, NULL,
@@ -369,6 +371,11 @@ static const struct fx fixtures[] = {
         {"env_error.json", T, NULL, 0, NULL, NULL, "server said: Unauthorized"},
         {"env_error_no_message.json", T, NULL, 0, NULL, NULL, "server said: (no message)"},
         {"env_error_control.json", T, NULL, 0, NULL, NULL, "server said: bad\\x0aline\\x1b[31m"},
+        /* issue 12, finding 7: nothing raw from the server in the error text */
+        {"env_raw_escape.json", T, NULL, 0, NULL, NULL,
+         "malformed JSON at byte 40: invalid token near '\\x1b'"},
+        {"env_error_bidi.json", T, NULL, 0, NULL, NULL,
+         "server said: key <U+202E>gnp.exe<U+200B> c1 \\x9b[2J del \\x7f"},
         {"env_no_data.json", T, NULL, 0, NULL, NULL, "no data: response.data is missing"},
         {"env_data_null.json", T, NULL, 0, NULL, NULL, "data: expected an object, got null"},
 };
