@@ -114,6 +114,9 @@ struct config {
 	int64_t low_speed_time_ms;  /* ... for 30s is cut (0 = off) */
 	int page_size;              /* 100, 1..10000 */
 	int max_pages;              /* 1000, 1..1000000 */
+	int max_stream_rows;        /* 250000: rows one stream may hold before its commit */
+	uint64_t max_stream_bytes;  /* 128MiB: bytes one stream's rows may hold before commit */
+	uint64_t max_parse_memory;  /* 128MiB: the parser's memory for one answer */
 	int retry_max;              /* 5, 0..100 */
 	int64_t retry_base_ms;      /* 1s */
 	int64_t retry_cap_ms;       /* 5m */

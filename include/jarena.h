@@ -17,8 +17,13 @@
  * what you keep (the stream parsers copy into their rowset).
  *
  * Bounds: a chunk is at least JARENA_CHUNK bytes and the chunks double, so
- * a tree costs at most about twice its size in chunks; the tree is bounded
- * by the answer, which max_response bounds.
+ * a tree costs at most about twice its size in chunks. The tree is not
+ * bounded by the answer alone: jansson spends about 75 bytes of tree on
+ * each 3 bytes of "{}," (an object and its hash table), so a 30 MiB answer
+ * of empty objects would take 2.3 GB. An arena is therefore begun with a
+ * limit (the daemon's max_parse_memory): its chunks never hold more in
+ * all, an allocation past it returns NULL, jansson fails the parse with an
+ * allocation error, and jarena_refused() tells the caller why.
  */
 #ifndef WEGAUGE_JARENA_H
 #define WEGAUGE_JARENA_H
@@ -30,11 +35,22 @@
 
 /* Route jansson's allocations through the arenas (process-wide, once). */
 void jarena_install(void);
-/* Start an arena on this thread; size_hint: expected bytes (0: unknown). */
-void jarena_begin(size_t size_hint);
+/*
+ * Start an arena on this thread; size_hint: expected bytes (0: unknown);
+ * limit: the most its chunks may hold in all, headers included (0: none).
+ */
+void jarena_begin(size_t size_hint, size_t limit);
 /* Free everything allocated since jarena_begin on this thread, at once. */
 void jarena_end(void);
 /* True between jarena_begin and jarena_end on this thread, when installed. */
 bool jarena_active(void);
+/*
+ * True when this thread's arena refused an allocation (its limit) since
+ * the last jarena_begin; it stays true after jarena_end, until the next
+ * jarena_begin.
+ */
+bool jarena_refused(void);
+/* Bytes this thread's arena holds now (its chunks, headers included). */
+size_t jarena_held(void);
 
 #endif

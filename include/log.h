@@ -12,6 +12,12 @@
  * a suppressed stretch says how many were dropped. Debug, info and notice
  * entries are not limited (they are not emitted per failure).
  *
+ * Messages are escaped on the way out (textesc.h, TEXTESC_VISIBLE), in the
+ * journal and on stderr alike: a control character shows as "\xHH" (so a
+ * message is always one line), an invisible or bidirectional character as
+ * "<U+XXXX>". Messages longer than LOG_MSG_MAX bytes, before or after
+ * escaping, are cut.
+ *
  * Messages must never contain a secret; callers pass fingerprints, never keys.
  */
 #ifndef WEGAUGE_LOG_H

@@ -33,6 +33,11 @@ enum metrics_ep { MEP_PROBE = 0, MEP_STATS, MEP_CAMPAIGNS, MEP_ACTIVE_USERS, MEP
 /* Status classes: transport error (no status), 1xx .. 5xx. */
 #define METRICS_CLASSES 6
 
+/* The caps that fail a stream, for wegauge_stream_cap_failures_total{cap}. */
+enum metrics_cap { MCAP_STREAM_ROWS = 0, MCAP_STREAM_BYTES, MCAP_PARSE_MEMORY, MCAP_COUNT };
+/* The cap's configuration key: "max_stream_rows", "max_stream_bytes", "max_parse_memory". */
+const char *metrics_cap_name(enum metrics_cap c);
+
 /* Request duration histogram bucket bounds, in seconds. */
 #define METRICS_BUCKETS 10
 extern const double metrics_bucket_le[METRICS_BUCKETS];
@@ -44,6 +49,7 @@ struct metrics {
 	uint64_t rate_limited; /* 429 answers */
 	uint64_t retry_budget_refused;
 	uint64_t rows[STREAM_COUNT];
+	uint64_t stream_caps[MCAP_COUNT];          /* streams failed by each cap */
 	uint64_t duration_bucket[METRICS_BUCKETS]; /* cumulative at render time, not here */
 	uint64_t duration_count;
 	double duration_sum;

@@ -66,50 +66,83 @@ struct row_seat {
 
 struct rowset_chunk;
 
+/* Why the last push, string copy or adopt of a rowset failed. */
+enum rowset_refusal {
+	ROWSET_OK = 0,
+	ROWSET_NO_MEMORY,  /* malloc or realloc failed */
+	ROWSET_OVER_ROWS,  /* it would pass max_rows (the daemon's max_stream_rows) */
+	ROWSET_OVER_BYTES, /* it would pass max_bytes (the daemon's max_stream_bytes) */
+};
+
 /*
  * The rows of one stream. `rows` is an array of the row struct of `stream`
- * (struct row_feature for STREAM_STATS, ...). At most `max_rows` rows: a
- * push beyond that fails, so a hostile server cannot grow it without end.
+ * (struct row_feature for STREAM_STATS, ...). Two caps, so that a hostile
+ * server cannot grow it without end: at most `max_rows` rows, and at most
+ * `max_bytes` bytes held (`bytes`: the row array's capacity and the string
+ * chunks, headers included). A push, copy or adopt that would pass either
+ * fails and says which in `refused`; nothing is half-done.
  */
 struct rowset {
 	enum stream stream;
 	size_t n, cap, max_rows;
 	size_t prior; /* rows held elsewhere that count against max_rows (rowset_adopt) */
+	size_t bytes, max_bytes;
+	size_t prior_bytes;          /* bytes held elsewhere that count against max_bytes */
+	enum rowset_refusal refused; /* why the last refused call failed; ROWSET_OK at init */
 	size_t row_size;
 	void *rows;
 	struct rowset_chunk *chunks; /* the string arena */
 };
 
-#define ROWSET_DEFAULT_MAX_ROWS 2000000
+/* The caps of a rowset made with 0 for them (the daemon passes its configuration's). */
+#define ROWSET_DEFAULT_MAX_ROWS  2000000
+#define ROWSET_DEFAULT_MAX_BYTES ((size_t)1 << 30)
 
 /* The size of one row of stream s (sizeof struct row_feature, ...). */
 size_t rowset_row_size(enum stream s);
 
-/* Prepare an empty rowset for stream s. Allocates nothing yet. */
+/*
+ * Prepare an empty rowset for stream s with at most max_rows rows (0:
+ * ROWSET_DEFAULT_MAX_ROWS) and ROWSET_DEFAULT_MAX_BYTES. Allocates nothing.
+ */
 void rowset_init(struct rowset *rs, enum stream s, size_t max_rows);
-/* Free every row and string; the rowset is empty and reusable after. */
+/* rowset_init with both caps (0: the default of each). */
+void rowset_init_capped(struct rowset *rs, enum stream s, size_t max_rows, size_t max_bytes);
+/* Free every row and string; the rowset is empty (refused cleared) and reusable after. */
 void rowset_free(struct rowset *rs);
 /* How many more rows rs takes before max_rows (counting prior). */
 size_t rowset_room(const struct rowset *rs);
 /*
- * Append a zeroed row and return it, or NULL when memory runs out or the
- * rowset already holds max_rows rows. The pointer is valid until the next
- * push (the array may move).
+ * Append a zeroed row and return it, or NULL (and `refused` set) when
+ * memory runs out or the rowset already holds max_rows rows or cannot
+ * grow its array within max_bytes (counting prior and prior_bytes). The
+ * pointer is valid until the next push (the array may move).
  */
 void *rowset_push(struct rowset *rs);
 /*
  * Move every row and string of src to the end of dst (same stream); src is
  * left empty. Strings move with their chunks, so the rows' pointers stay
- * valid. 0, or -1 (nothing moved) when memory runs out or dst would pass
- * its max_rows. This is how a page parsed off the loop (worker.h) joins
- * its stream: the page's rowset is made with prior = dst->n, so its own
- * max_rows check counts the stream's rows before it.
+ * valid. 0, or -1 (nothing moved; dst->refused says why unless the streams
+ * differ) when memory runs out or dst would pass its max_rows or
+ * max_bytes. This is how a page parsed off the loop (worker.h) joins its
+ * stream: the page's rowset is made with prior = dst->n and prior_bytes =
+ * dst->bytes, so its own checks count the stream's rows and bytes before
+ * it, and the adopt that follows cannot pass either cap.
  */
 int rowset_adopt(struct rowset *dst, struct rowset *src);
-/* Copy s (len bytes, not NUL-terminated) into the arena. NULL on OOM. */
+/*
+ * Copy s (len bytes, not NUL-terminated) into the arena. NULL (and
+ * `refused` set) when memory runs out or a new chunk would pass max_bytes.
+ */
 const char *rowset_strndup(struct rowset *rs, const char *s, size_t len);
 /* Copy the C string s into the arena; NULL in gives NULL out. */
 const char *rowset_strdup(struct rowset *rs, const char *s);
+/*
+ * Why rs refused, in words for a stream error, into buf: "stream has more
+ * than 250000 rows (max_stream_rows)", "stream needs more than 128MiB
+ * (max_stream_bytes)" or "out of memory". Returns buf.
+ */
+const char *rowset_refusal_text(const struct rowset *rs, char *buf, size_t len);
 
 #define ROWSET_AT(rs, type, idx) (&((type *)(rs)->rows)[(idx)])
 

@@ -15,7 +15,10 @@
  * group commits every write since it began at once (store_flush).
  *
  * Instants cross this interface as Unix epoch seconds (0 = NULL) and are
- * stored as UTC text "YYYY-MM-DDTHH:MM:SSZ".
+ * stored as UTC text "YYYY-MM-DDTHH:MM:SSZ". A workspace's state reason
+ * and a pull's error, which may quote what a server sent, are stored
+ * escaped by textesc with TEXTESC_VISIBLE (control characters as "\xHH",
+ * invisible and bidirectional ones as "<U+XXXX>"), cut at 2047 bytes.
  *
  * Errors: functions return 0 on success, else the SQLite primary result
  * code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, ...) with a message in
@@ -113,7 +116,7 @@ struct store_ws {
 	const char *base_url;    /* the effective base URL */
 	const char *key_fingerprint;
 	const char *state;        /* pending, connected, auth_failed, failing, disabled, removed */
-	const char *state_reason; /* NULL when none */
+	const char *state_reason; /* NULL when none; stored escaped (textesc.h) */
 	int64_t last_pull_at, last_success_at, next_pull_at; /* 0 = NULL */
 	int consecutive_failures;
 };
@@ -173,7 +176,8 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
                          char *err, size_t errlen);
 
 /*
- * Set state (and reason, NULL for none) of one workspace row.
+ * Set state (and reason, NULL for none; stored escaped as in store_ws) of
+ * one workspace row.
  * SQLITE_NOTFOUND when there is no such row; SQLITE_CONSTRAINT for a
  * state that is not one of the six.
  */
@@ -189,7 +193,7 @@ struct store_pull_end {
 	const char *status; /* ok, partial, failed, auth_failed, cancelled */
 	int requests, retries;
 	int64_t rows;
-	const char *error; /* NULL when none */
+	const char *error; /* NULL when none; stored escaped (textesc.h) */
 };
 /*
  * Close pull id with its outcome. Only a running pull can be closed:

@@ -78,9 +78,11 @@ struct weapi_page {
  * The parsers below append to rs and return 0, or return -1 with err set
  * to "<json path>: <what was wrong>" (paths as in the answer: "data[2].
  * dimensions[0].metrics[1].value" for stats, "contents[4].createdOn" and
- * "pageNo" for pages, "DAU[0].stats[1]" for active users) or to "too many
- * rows (limit N)" / "out of memory"; on -1 the rows appended by the call
- * are dropped again (rs->n is as before). err may be NULL (errlen 0).
+ * "pageNo" for pages, "DAU[0].stats[1]" for active users) or to the
+ * rowset's refusal (rowset_refusal_text: "stream has more than N rows
+ * (max_stream_rows)", "stream needs more than SIZE (max_stream_bytes)",
+ * "out of memory"; rs->refused says which); on -1 the rows appended by the
+ * call are dropped again (rs->n is as before). err may be NULL (errlen 0).
  */
 
 /* Stream 1: append the rows of one stats answer's data to rs (STREAM_STATS). */

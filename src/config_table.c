@@ -27,6 +27,7 @@
 #define MS_H         (60 * MS_M)
 #define MS_D         (24 * MS_H)
 #define KIB          ((int64_t)1 << 10)
+#define MIB          ((int64_t)1 << 20)
 #define GIB          ((int64_t)1 << 30)
 #define STR_MAX      4095 /* the longest path or string value accepted */
 #define URL_MAX      2048
@@ -56,6 +57,9 @@ const struct cfg_opt cfg_opts[] = {
         {"low_speed_time", CT_DURATION, D(low_speed_time_ms), 1000, MS_H, "30s", 0, NONE},
         {"page_size", CT_INT, D(page_size), 1, 10000, "100", 0, NONE},
         {"max_pages", CT_INT, D(max_pages), 1, 1000000, "1000", 0, NONE},
+        {"max_stream_rows", CT_INT, D(max_stream_rows), 1, 100000000, "250000", 0, NONE},
+        {"max_stream_bytes", CT_SIZE, D(max_stream_bytes), MIB, 1024 * GIB, "128MiB", 0, NONE},
+        {"max_parse_memory", CT_SIZE, D(max_parse_memory), MIB, 1024 * GIB, "128MiB", 0, NONE},
         {"retry_max", CT_INT, D(retry_max), 0, 100, "5", 0, NONE},
         {"retry_base", CT_DURATION, D(retry_base_ms), 1, MS_H, "1s", 0, NONE},
         {"retry_cap", CT_DURATION, D(retry_cap_ms), 1, MS_D, "5m", 0, NONE},

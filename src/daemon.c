@@ -1148,6 +1148,13 @@ static void render_metrics(struct evbuffer *b, void *arg)
 		evbuffer_add_printf(b, "wegauge_rows_upserted_total{stream=\"%s\"} %" PRIu64 "\n",
 		                    stream_name((enum stream)i), m->rows[i]);
 
+	metrics_head(b, "wegauge_stream_cap_failures_total", "counter",
+	             "Streams failed by a memory cap, by the cap's configuration key.");
+	for (int i = 0; i < MCAP_COUNT; i++)
+		evbuffer_add_printf(b,
+		                    "wegauge_stream_cap_failures_total{cap=\"%s\"} %" PRIu64 "\n",
+		                    metrics_cap_name((enum metrics_cap)i), m->stream_caps[i]);
+
 	metrics_head(b, "wegauge_request_duration_seconds", "histogram",
 	             "Duration of HTTP requests, from start of transfer to done.");
 	uint64_t cum = 0;

@@ -4,7 +4,8 @@
  * chunk, or from a new one of twice the size when it does not fit. A free
  * of a pointer inside the active arena does nothing; any other pointer
  * (allocated before the arena began, or on a thread without one) goes to
- * free().
+ * free(). A chunk that would take the arena past its limit is cut to what
+ * the limit leaves, or refused when that is too small for the allocation.
  */
 #include "jarena.h"
 
@@ -20,9 +21,11 @@ struct jchunk {
 };
 
 struct jarena {
-	bool active;
+	bool active, refused;
 	struct jchunk *chunks;
 	size_t next_size;
+	size_t held;  /* bytes of all chunks, headers included */
+	size_t limit; /* 0: none */
 };
 
 static _Thread_local struct jarena arena;
@@ -31,9 +34,19 @@ static bool installed;
 static struct jchunk *chunk_new(size_t need)
 {
 	size_t size = arena.next_size > need ? arena.next_size : need;
+	if (arena.limit) {
+		size_t room = arena.held < arena.limit ? arena.limit - arena.held : 0;
+		if (room < sizeof(struct jchunk) + need) {
+			arena.refused = true;
+			return NULL;
+		}
+		if (sizeof(struct jchunk) + size > room)
+			size = room - sizeof(struct jchunk);
+	}
 	struct jchunk *c = malloc(sizeof(*c) + size);
 	if (!c)
 		return NULL;
+	arena.held += sizeof(*c) + size;
 	c->size = size;
 	c->used = 0;
 	c->next = arena.chunks;
@@ -86,13 +99,17 @@ void jarena_install(void)
 	installed = true;
 }
 
-void jarena_begin(size_t size_hint)
+void jarena_begin(size_t size_hint, size_t limit)
 {
 	if (!installed)
 		return;
 	jarena_end();
 	arena.active = true;
+	arena.refused = false;
+	arena.limit = limit;
 	arena.next_size = size_hint > JARENA_CHUNK ? size_hint : JARENA_CHUNK;
+	if (limit && arena.next_size > limit)
+		arena.next_size = limit; /* chunk_new cuts it to fit the header too */
 }
 
 void jarena_end(void)
@@ -105,9 +122,20 @@ void jarena_end(void)
 	}
 	arena.chunks = NULL;
 	arena.active = false;
+	arena.held = 0;
 }
 
 bool jarena_active(void)
 {
 	return arena.active;
+}
+
+bool jarena_refused(void)
+{
+	return arena.refused;
+}
+
+size_t jarena_held(void)
+{
+	return arena.held;
 }

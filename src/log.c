@@ -1,7 +1,8 @@
 /*
  * log.c: journal or stderr, one entry per call, with the per-workspace rate
  * limit described in log.h, and libevent's messages routed through the
- * same (log_libevent). The loop thread is the only caller.
+ * same (log_libevent). The loop thread is the only caller. Every message
+ * goes out escaped by log_emit(), the one place that writes.
  */
 #include "log.h"
 
@@ -18,6 +19,7 @@
 #include <systemd/sd-journal.h>
 
 #include "clock.h"
+#include "textesc.h"
 #include "ts.h"
 
 static enum log_level log_level = LOGL_INFO;
@@ -76,9 +78,17 @@ const char *log_level_name(enum log_level level)
 	return "?";
 }
 
-/* Write one finished entry. */
-static void log_emit(enum log_level level, const char *ws, int64_t pull_id, const char *msg)
+/*
+ * Write one finished entry, its message escaped first (textesc.h, with
+ * TEXTESC_VISIBLE): a message may quote what a server sent, and neither
+ * the terminal or file behind stderr nor the journal's reader should get
+ * its control characters (a newline would forge an entry of its own) or
+ * invisible ones. Both destinations get the same escaped text.
+ */
+static void log_emit(enum log_level level, const char *ws, int64_t pull_id, const char *raw)
 {
+	char msg[LOG_MSG_MAX];
+	textesc_buf(msg, sizeof(msg), raw, strlen(raw), TEXTESC_VISIBLE);
 	if (log_journal) {
 		char pid[24];
 		snprintf(pid, sizeof(pid), "%lld", (long long)pull_id);

@@ -19,6 +19,14 @@
 const double metrics_bucket_le[METRICS_BUCKETS] = {0.005, 0.01, 0.025, 0.05, 0.1,
                                                    0.25,  0.5,  1,     5,    30};
 
+static const char *const cap_names[MCAP_COUNT] = {"max_stream_rows", "max_stream_bytes",
+                                                  "max_parse_memory"};
+
+const char *metrics_cap_name(enum metrics_cap c)
+{
+	return (unsigned)c < MCAP_COUNT ? cap_names[c] : "?";
+}
+
 struct metrics_server {
 	struct httpd *httpd;
 	char *listen;

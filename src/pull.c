@@ -33,6 +33,7 @@
 #include "loopstat.h"
 #include "store.h"
 #include "storegate.h"
+#include "units.h"
 #include "weapi.h"
 #include "worker.h"
 #include "ws.h"
@@ -76,8 +77,9 @@ struct pull {
 /*
  * One answer on its way through the worker thread. The job owns the body
  * (taken from the request, whose connection is free again at once) and a
- * rowset of its own, made with prior = the stream's rows so far so that
- * max_rows counts the whole stream. The pull waits for it: a pull has one
+ * rowset of its own, made with prior = the stream's rows and prior_bytes =
+ * its bytes so far so that the caps count the whole stream; the parse's
+ * tree may take at most max_parse bytes. The pull waits for it: a pull has one
  * request, hence one answer, at a time. When the pull ends meanwhile
  * (cancelled; its workspace removed or reconnected), pull_free lets go
  * (p = NULL) and parse_done only frees the job.
@@ -90,8 +92,10 @@ struct parse_job {
 	char *body;
 	size_t len;
 	struct rowset rs;
+	size_t max_parse; /* max_parse_memory when the job was made */
 	struct weapi_page pg;
 	int rc;
+	int cap; /* rc != 0 because of a cap: its enum metrics_cap; else -1 */
 	char err[300];
 };
 
@@ -180,8 +184,11 @@ static void goto_step(struct pull *p, enum step s)
 	p->page = 1;
 	p->attempt = 0;
 	rowset_free(&p->rs);
-	if (s >= STEP_STATS && s <= STEP_TEAM)
-		rowset_init(&p->rs, (enum stream)step_stream[s], 0);
+	if (s >= STEP_STATS && s <= STEP_TEAM) {
+		const struct config *cfg = daemon_config(p->d);
+		rowset_init_capped(&p->rs, (enum stream)step_stream[s],
+		                   (size_t)cfg->max_stream_rows, (size_t)cfg->max_stream_bytes);
+	}
 }
 
 /* --- ending --------------------------------------------------------------- */
@@ -629,8 +636,8 @@ static void parse_run(struct worker_job *wj)
 {
 	struct parse_job *j = (struct parse_job *)wj;
 	json_t *root = NULL, *data = NULL;
-	/* The tree lives in this thread's arena (jarena.h), about 4x the body. */
-	jarena_begin(j->len < SIZE_MAX / 8 ? j->len * 4 : 0);
+	/* The tree lives in this thread's arena (jarena.h), about 4x the body, within max_parse. */
+	jarena_begin(j->len < SIZE_MAX / 8 ? j->len * 4 : 0, j->max_parse);
 	j->rc = weapi_envelope(j->body, j->len, &root, &data, j->err, sizeof(j->err));
 	if (j->rc == 0) {
 		switch (j->step) {
@@ -652,6 +659,20 @@ static void parse_run(struct worker_job *wj)
 		}
 		if (!jarena_active())
 			json_decref(root);
+	}
+	j->cap = -1;
+	if (jarena_refused()) {
+		/* jansson failed for want of memory, whatever it said: name the cap. */
+		char size[UNITS_BUF_LEN];
+		units_format_size(j->max_parse, size, sizeof(size));
+		snprintf(j->err, sizeof(j->err),
+		         "answer needs more than %s to parse (max_parse_memory)", size);
+		j->rc = -1;
+		j->cap = MCAP_PARSE_MEMORY;
+	} else if (j->rc != 0 && j->rs.refused == ROWSET_OVER_ROWS) {
+		j->cap = MCAP_STREAM_ROWS;
+	} else if (j->rc != 0 && j->rs.refused == ROWSET_OVER_BYTES) {
+		j->cap = MCAP_STREAM_BYTES;
 	}
 	jarena_end(); /* the whole tree at once */
 	/* The body is freed on the loop (parse_job_free), the thread that allocated it. */
@@ -678,10 +699,18 @@ static void parse_done(struct worker_job *wj, bool ran)
 	p->parsing = NULL;
 	int rc = ran ? j->rc : -1;
 	const char *err = ran ? j->err : "not parsed: the daemon is stopping";
+	int cap = ran ? j->cap : -1;
+	char refusal[128];
 	if (rc == 0 && rowset_adopt(&p->rs, &j->rs) != 0) {
+		/* The page counted the stream's rows and bytes: this is memory, not a cap. */
 		rc = -1;
-		err = "out of memory keeping the rows";
+		err = rowset_refusal_text(&p->rs, refusal, sizeof(refusal));
+		cap = p->rs.refused == ROWSET_OVER_ROWS    ? MCAP_STREAM_ROWS
+		      : p->rs.refused == ROWSET_OVER_BYTES ? MCAP_STREAM_BYTES
+		                                           : -1;
 	}
+	if (cap >= 0)
+		daemon_metrics(p->d)->stream_caps[cap]++;
 	struct weapi_page pg = j->pg;
 	char msg[sizeof(j->err)];
 	snprintf(msg, sizeof(msg), "%s", err);
@@ -705,9 +734,11 @@ static void handle_body(struct pull *p)
 	j->step = p->step;
 	j->channel = p->step == STEP_CAMPAIGNS ? weapi_channels[p->channel].channel : NULL;
 	j->body = http_req_take_body(&p->req, &j->len);
+	j->max_parse = (size_t)daemon_config(p->d)->max_parse_memory;
 	if (p->step >= STEP_STATS && p->step <= STEP_TEAM) {
-		rowset_init(&j->rs, p->rs.stream, p->rs.max_rows);
+		rowset_init_capped(&j->rs, p->rs.stream, p->rs.max_rows, p->rs.max_bytes);
 		j->rs.prior = p->rs.n;
+		j->rs.prior_bytes = p->rs.bytes;
 	}
 	p->parsing = j;
 	if (worker_submit(daemon_worker(p->d), &j->wj) != 0) {

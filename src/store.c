@@ -20,6 +20,7 @@
  */
 #include "store.h"
 #include "errbuf.h"
+#include "textesc.h"
 #include "ts.h"
 
 #include <errno.h>
@@ -37,6 +38,8 @@
 
 /* Longest database path accepted (PATH_MAX of Linux). */
 #define STORE_PATH_MAX 4096
+/* Longest state reason or pull error stored, escaped (bind_shown). */
+#define STORE_SHOWN_MAX 2047
 /* Most workspaces store_ws_each_active() will list in one call. */
 #define STORE_MAX_WORKSPACES 100000
 /* Defaults when store_open() gets no options (config.h's defaults). */
@@ -184,6 +187,27 @@ static void bind_text(struct binder *b, const char *v)
 	if (b->rc != SQLITE_OK)
 		return;
 	b->rc = v ? sqlite3_bind_text(b->s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(b->s, i);
+}
+
+/*
+ * A text for people that may quote what a server sent (a state reason, a
+ * pull's error): bound escaped by textesc with TEXTESC_VISIBLE, so that
+ * the store never holds a control, invisible or bidirectional character
+ * there, whoever reads it and however. Cut at STORE_SHOWN_MAX bytes after
+ * escaping (never inside an escape). NULL stays NULL.
+ */
+static void bind_shown(struct binder *b, const char *v)
+{
+	int i = ++b->idx;
+	if (b->rc != SQLITE_OK)
+		return;
+	if (v == NULL) {
+		b->rc = sqlite3_bind_null(b->s, i);
+		return;
+	}
+	char shown[STORE_SHOWN_MAX + 1];
+	size_t n = textesc_buf(shown, sizeof(shown), v, strlen(v), TEXTESC_VISIBLE);
+	b->rc = sqlite3_bind_text(b->s, i, shown, (int)n, SQLITE_TRANSIENT);
 }
 
 /* A fixed-size field of at most cap bytes: "" (or no NUL within cap) is NULL. */
@@ -629,7 +653,7 @@ int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t e
 	bind_text(&b, w->base_url);
 	bind_text(&b, w->key_fingerprint);
 	bind_text(&b, w->state);
-	bind_text(&b, w->state_reason);
+	bind_shown(&b, w->state_reason);
 	bind_instant(&b, w->last_pull_at);
 	bind_instant(&b, w->last_success_at);
 	bind_instant(&b, w->next_pull_at);
@@ -774,7 +798,7 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
 	struct binder b;
 	binder_init(&b, s);
 	bind_text(&b, state);
-	bind_text(&b, reason);
+	bind_shown(&b, reason);
 	bind_text(&b, name);
 	if (b.rc != SQLITE_OK) {
 		stmt_done(s);
@@ -867,7 +891,7 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 	bind_int(&b, e->requests);
 	bind_int(&b, e->retries);
 	bind_int(&b, e->rows);
-	bind_text(&b, e->error);
+	bind_shown(&b, e->error);
 	bind_int(&b, id);
 	if (b.rc != SQLITE_OK) {
 		stmt_done(s);

@@ -89,7 +89,7 @@
  * sequence it is used as the id; else AUTOINCREMENT chooses (NULL).
  */
 #define SQL_PULL_BEGIN                                                                             \
-	"INSERT INTO pull (id, workspace, started_at, status) VALUES ("                             \
+	"INSERT INTO pull (id, workspace, started_at, status) VALUES ("                            \
 	"CASE WHEN ?3 > coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'pull'), 0)"        \
 	" THEN ?3 END, ?1, ?2, 'running')"
 

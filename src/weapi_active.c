@@ -18,7 +18,7 @@
  *
  * The entries are bounded before they are collected: n entries make at
  * least n / 3 rows, so more than 3 * (room left in the rowset) entries
- * must overflow it, and the parse fails with "too many rows" early instead
+ * must overflow it, and the parse fails with the row cap's error early instead
  * of allocating without end. (Values repeated for the same day, platform
  * and metric count towards that bound too: such an answer may be refused a
  * little sooner than its merged rows alone would require.)
@@ -59,13 +59,15 @@ static int au_cmp(const void *pa, const void *pb)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* Append one entry; fails with "too many rows" at the limit, or on OOM. */
+/* Append one entry; fails with the row cap's error at the limit, or on OOM. */
 static int au_add(struct wj *w, struct au_vec *vec, const char *platform, int64_t day,
                   const json_t *value, unsigned metric)
 {
 	if (vec->n >= vec->limit) {
+		char msg[128];
+		w->rs->refused = ROWSET_OVER_ROWS;
 		wj_pop(w, 0);
-		return wj_fail(w, "too many rows (limit %zu)", w->rs->max_rows);
+		return wj_fail(w, "%s", rowset_refusal_text(w->rs, msg, sizeof(msg)));
 	}
 	if (vec->n == vec->cap) {
 		size_t cap = vec->cap ? vec->cap * 2 : 256;

@@ -48,13 +48,14 @@ int weapi_envelope(const char *body, size_t len, json_t **root, json_t **data, c
 		err[0] = '\0';
 	json_error_t jerr;
 	json_t *doc = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
+	char msg[1024], q[WJ_QUOTE_MAX];
 	if (!doc) {
+		/* jansson's text quotes the bad token as it came: "near '<ESC>'". */
 		if (err && errlen)
 			snprintf(err, errlen, "malformed JSON at byte %d: %s", jerr.position,
-			         jerr.text);
+			         wj_clean(q, sizeof(q), jerr.text, strlen(jerr.text)));
 		return -1;
 	}
-	char msg[1024], q[WJ_QUOTE_MAX];
 	json_t *response = json_object_get(doc, "response");
 	json_t *status = json_object_get(response, "status");
 	if (!json_is_object(response)) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "textesc.h"
 #include "ts.h"
 #include "weapi.h"
 
@@ -197,7 +198,8 @@ int wj_dup(struct wj *w, const char *s, size_t len, const char **out)
 		return 0;
 	*out = rowset_strndup(w->rs, s, len);
 	if (!*out) {
-		plain_err(w, "out of memory");
+		char msg[128];
+		plain_err(w, rowset_refusal_text(w->rs, msg, sizeof(msg)));
 		return -1;
 	}
 	return 0;
@@ -284,26 +286,22 @@ void *wj_push(struct wj *w)
 {
 	void *row = rowset_push(w->rs);
 	if (!row) {
-		if (rowset_room(w->rs) == 0) {
-			char msg[64];
-			snprintf(msg, sizeof(msg), "too many rows (limit %zu)", w->rs->max_rows);
-			plain_err(w, msg);
-		} else {
-			plain_err(w, "out of memory");
-		}
+		char msg[128];
+		plain_err(w, rowset_refusal_text(w->rs, msg, sizeof(msg)));
 	}
 	return row;
 }
 
 /*
- * The shared worker of wj_quote and wj_clean: escape control bytes (and,
- * when quoted, quotes and backslashes), show at most max bytes of s without
- * cutting a UTF-8 sequence, and mark a cut with "...".
+ * The shared worker of wj_quote and wj_clean: escape s as textesc does
+ * with TEXTESC_VISIBLE (control characters and invalid UTF-8 as "\xHH",
+ * invisible and bidirectional characters as "<U+XXXX>") and, when quoted,
+ * quotes and backslashes with a backslash; show at most max bytes of s
+ * without cutting a UTF-8 sequence, and mark a cut with "...".
  */
 static const char *escape_bytes(char *buf, size_t buflen, const char *s, size_t len, size_t max,
                                 bool quoted)
 {
-	static const char hex[] = "0123456789abcdef";
 	size_t shown = len > max ? max : len, i, o = 0;
 	while (shown < len && shown > 0 && ((unsigned char)s[shown] & 0xc0) == 0x80)
 		shown--;
@@ -314,19 +312,19 @@ static const char *escape_bytes(char *buf, size_t buflen, const char *s, size_t 
 	}
 	if (quoted)
 		buf[o++] = '"';
-	for (i = 0; i < shown && o + 8 < buflen; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (quoted && (c == '"' || c == '\\')) {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		} else {
-			buf[o++] = (char)c;
+	for (i = 0; i < shown;) {
+		char rep[TEXTESC_REP_MAX];
+		size_t n;
+		size_t k = textesc_next(s + i, shown - i, TEXTESC_VISIBLE, rep, &n);
+		if (n == 0 && quoted && (s[i] == '"' || s[i] == '\\')) {
+			rep[0] = '\\', rep[1] = s[i], n = 2;
 		}
+		/* room for it, the closing quote, "..." and the NUL */
+		if (o + (n ? n : k) + 5 > buflen)
+			break;
+		memcpy(buf + o, n ? rep : s + i, n ? n : k);
+		o += n ? n : k;
+		i += k;
 	}
 	if (quoted)
 		buf[o++] = '"';

@@ -69,7 +69,10 @@ int wj_expect(struct wj *w, const json_t *v, json_type t);
 int wj_str(struct wj *w, const json_t *obj, const char *key, bool required, const char **s,
            size_t *len);
 
-/* Copy len bytes of s into the arena (NULL s gives NULL); NULL and an error on OOM. */
+/*
+ * Copy len bytes of s into the arena (NULL s gives NULL); on failure -1
+ * with the rowset's refusal (rowset_refusal_text: a cap or out of memory).
+ */
 int wj_dup(struct wj *w, const char *s, size_t len, const char **out);
 
 /* A value as a struct num: absent or null -> NUM_NULL; integer, finite real; else an error. */
@@ -90,18 +93,25 @@ int wj_page(struct wj *w, const json_t *obj, const char *key, int64_t min, int64
 /* obj[key] as an array, or *out = NULL when absent or null (an empty list). */
 int wj_opt_array(struct wj *w, const json_t *obj, const char *key, const json_t **out);
 
-/* Append a zeroed row: "too many rows (limit N)" or "out of memory" on failure. */
+/*
+ * Append a zeroed row; on failure NULL with the rowset's refusal as the
+ * error, without the path ("stream has more than N rows (max_stream_rows)",
+ * "stream needs more than SIZE (max_stream_bytes)", "out of memory").
+ */
 void *wj_push(struct wj *w);
 
 /*
  * Quote s (len bytes) for an error message into buf: double quotes around,
- * control bytes, quotes and backslashes escaped, cut after 64 bytes with
- * "...". Returns buf.
+ * quotes and backslashes escaped with a backslash, and the rest as
+ * textesc.h shows it with TEXTESC_VISIBLE (control characters and invalid
+ * UTF-8 as "\xHH", invisible and bidirectional characters as "<U+XXXX>"),
+ * cut after 64 bytes of s with "...". Returns buf.
  */
 const char *wj_quote(char *buf, size_t buflen, const char *s, size_t len);
 /*
  * The same without quotes, quotes and backslashes kept, cut after 200 bytes:
- * for a server's own message, shown as it is but safe for a log line.
+ * for a server's own message or jansson's error text (which quotes the bad
+ * token as it came), shown as it is but safe for a log line and the store.
  */
 const char *wj_clean(char *buf, size_t buflen, const char *s, size_t len);
 #define WJ_QUOTE_MAX 900 /* enough for any wj_quote or wj_clean output */

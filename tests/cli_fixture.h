@@ -1,13 +1,14 @@
 /*
  * cli_fixture.h: what the tests of src/cli/ share: a private temporary
  * directory (dir), reading a whole file, and the populated store built from
- * schema/001-initial.sql and tests/fixtures/cli/populate.sql. Include it
- * once, after <cmocka.h>; everything is static inline so that a test uses
- * what it needs.
+ * schema/ and tests/fixtures/cli/populate.sql. Include it once, after
+ * <cmocka.h>; everything is static inline so that a test uses what it
+ * needs.
  */
 #ifndef WEGAUGE_TESTS_CLI_FIXTURE_H
 #define WEGAUGE_TESTS_CLI_FIXTURE_H
 
+#include <glob.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,12 @@ static inline void fixture_exec(sqlite3 *db, const char *sql, const char *what)
 		fail_msg("%s: %s", what, msg);
 }
 
-/* Build the populated store at path (any old one and its -wal/-shm removed first). */
+/*
+ * Build the populated store at path (any old one and its -wal/-shm removed
+ * first): every schema/NNN-name.sql in order, then
+ * tests/fixtures/cli/populate.sql, then PRAGMA user_version = the number
+ * of schema files, as wegauged's migration would leave it.
+ */
 static inline void fixture_build_store(const char *path)
 {
 	const char *src = getenv("SOURCE_DIR"), *fix = getenv("FIXTURES");
@@ -67,14 +73,21 @@ static inline void fixture_build_store(const char *path)
 	}
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	const char *roots[] = {src, fix};
-	const char *files[] = {"schema/001-initial.sql", "cli/populate.sql"};
-	for (int i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/%s", roots[i], files[i]);
+	glob_t g;
+	snprintf(p, sizeof(p), "%s/schema/[0-9][0-9][0-9]-*.sql", src);
+	assert_int_equal(glob(p, 0, NULL, &g), 0); /* sorted by name */
+	for (size_t i = 0; i <= g.gl_pathc; i++) {
+		if (i < g.gl_pathc)
+			snprintf(p, sizeof(p), "%s", g.gl_pathv[i]);
+		else
+			snprintf(p, sizeof(p), "%s/cli/populate.sql", fix);
 		char *sql = fixture_slurp(p);
 		fixture_exec(db, sql, p);
 		free(sql);
 	}
+	snprintf(p, sizeof(p), "PRAGMA user_version = %zu", g.gl_pathc);
+	fixture_exec(db, p, p);
+	globfree(&g);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 

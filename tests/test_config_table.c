@@ -63,6 +63,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_response, 32 << 20);
 	assert_int_equal(cfg.page_size, 100);
 	assert_int_equal(cfg.max_pages, 1000);
+	assert_int_equal(cfg.max_stream_rows, 250000);
+	assert_int_equal(cfg.max_stream_bytes, 128 << 20);
+	assert_int_equal(cfg.max_parse_memory, 128 << 20);
 	assert_int_equal(cfg.retry_max, 5);
 	assert_int_equal(cfg.retry_base_ms, 1000);
 	assert_int_equal(cfg.retry_cap_ms, 300000);

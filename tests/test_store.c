@@ -651,6 +651,61 @@ static void test_migrate_forward(void **state)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/*
+ * A store made by schema 001 alone, with one workspace whose totals leave
+ * the 64-bit range: 001's v_feature_usage_30d fails for everyone ("integer
+ * overflow", issue 12, finding 6); store_open() migrates it to the latest
+ * version, and the view keeps its columns and answers, exact where a
+ * total fits.
+ */
+static void test_migrate_overflow_safe_totals(void **state)
+{
+	(void)state;
+	static const char columns[] = "workspace\nfeature\nusers\ncampaigns\ndeliveries\nclicks\n"
+	                              "conversions\nrevenue\nactive_days\n";
+	const char *q =
+	        "SELECT workspace, feature, quote(users), quote(campaigns), quote(deliveries),"
+	        " quote(clicks), quote(conversions), quote(revenue), active_days"
+	        " FROM v_feature_usage_30d ORDER BY workspace, feature";
+	const char *path = fresh_path("migrate002");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(store_migrate(db, store_schema_files, 1, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 1);
+	exec_ok(db, "INSERT INTO workspace (name, license_code, data_center, base_url) VALUES"
+	            " ('a', 'lc', 'global', 'https://x'), ('c', 'lc', 'global', 'https://x');"
+	            "INSERT INTO pull (id, workspace, started_at) VALUES (1, 'a', "
+	            "'2026-01-01T00:00:00Z');"
+	            "INSERT INTO feature_usage_daily VALUES"
+	            " ('a', date('now'), 'EMAIL', 'deliveries', 100, 1, '2026-01-01T00:00:00Z'),"
+	            " ('a', date('now', '-1 days'), 'EMAIL', 'deliveries', 20, 1, "
+	            "'2026-01-01T00:00:00Z'),"
+	            " ('a', date('now'), 'EMAIL', 'revenue', 2.5, 1, '2026-01-01T00:00:00Z'),"
+	            " ('a', date('now'), 'EMAIL', 'users', 0, 1, '2026-01-01T00:00:00Z'),"
+	            " ('c', date('now'), 'SMS', 'deliveries', 9223372036854775807, 1,"
+	            "  '2026-01-01T00:00:00Z'),"
+	            " ('c', date('now', '-1 days'), 'SMS', 'deliveries', 9223372036854775807, 1,"
+	            "  '2026-01-01T00:00:00Z');");
+	assert_rows(db, "SELECT name FROM pragma_table_info('v_feature_usage_30d')", columns);
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ERROR);
+	assert_string_equal(sqlite3_errmsg(db), "integer overflow");
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	struct store *st = open_ok(path);
+	db = store_handle(st);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), store_schema_version());
+	assert_int_equal(store_schema_version(), 2);
+	assert_rows(db, "SELECT name FROM pragma_table_info('v_feature_usage_30d')", columns);
+	/* the rows written today and yesterday stay in the 30-day window past a midnight */
+	assert_rows(db, q,
+	            "a|EMAIL|0|NULL|120|NULL|NULL|2.5|2\n"
+	            "c|SMS|NULL|NULL|1.84467440737095516156e+19|NULL|NULL|NULL|2\n");
+	close_ok(st);
+}
+
 /* ---- workspace rows ---- */
 
 static void collect_name(const char *name, void *arg)
@@ -898,6 +953,46 @@ static const char *const q_active =
 static const char *const q_seats =
         "SELECT workspace, email, name, role, status, last_login_at, first_seen_at, last_seen_at,"
         " removed_at, pull_id, updated_at FROM seat ORDER BY workspace, email";
+
+/*
+ * Issue 12, finding 7: a state reason and a pull's error that quote a
+ * hostile server are stored escaped (textesc.h), through every function
+ * that writes them; NULL stays NULL.
+ */
+static void test_texts_stored_escaped(void **state)
+{
+	(void)state;
+	struct store *st = open_ok(fresh_path("escaped"));
+	sqlite3 *db = store_handle(st);
+	struct store_ws w = {.name = "acme",
+	                     .license_code = "311c48b3",
+	                     .data_center = "global",
+	                     .base_url = "https://api.webengage.com",
+	                     .key_fingerprint = "0123456789abcdef",
+	                     .state = "failing",
+	                     .state_reason = "stats: malformed JSON at byte 40: invalid token near "
+	                                     "'\x1b'\nforged\xc2\x9b\xe2\x80\xae"};
+	assert_int_equal(store_ws_put(st, &w, errbuf, sizeof(errbuf)), 0);
+	assert_rows(db, "SELECT state_reason FROM workspace",
+	            "stats: malformed JSON at byte 40: invalid token near '\\x1b'\\x0aforged"
+	            "\\x9b<U+202E>\n");
+	assert_int_equal(store_ws_set_state(st, "acme", "auth_failed",
+	                                    "HTTP 401 (server said: \x07\xe2\x80\x8bno)", errbuf,
+	                                    sizeof(errbuf)),
+	                 0);
+	assert_rows(db, "SELECT state, state_reason FROM workspace",
+	            "auth_failed|HTTP 401 (server said: \\x07<U+200B>no)\n");
+	assert_int_equal(store_ws_set_state(st, "acme", "removed", NULL, errbuf, sizeof(errbuf)),
+	                 0);
+	assert_rows(db, "SELECT quote(state_reason) FROM workspace", "NULL\n");
+
+	int64_t id = begin_pull(st, "acme", T1);
+	struct store_pull_end e = {
+	        .finished_at = T2, .status = "failed", .error = "team: \x1b]0;owned\x07 \xff\x7f"};
+	assert_int_equal(store_pull_end(st, id, &e, errbuf, sizeof(errbuf)), 0);
+	assert_rows(db, "SELECT error FROM pull", "team: \\x1b]0;owned\\x07 \\xff\\x7f\n");
+	close_ok(st);
+}
 
 static void test_upserts_idempotent_and_typed(void **state)
 {
@@ -1465,11 +1560,31 @@ static int feature_view_attempt(void)
 	add_feature(&rs, d30, "SMS", "users", N_INT(3));
 	commit_ok(st, "b", pb, now, &rs, 1);
 	rowset_free(&rs);
+	/*
+	 * Issue 12, finding 6: c's totals leave the 64-bit range; the view
+	 * still answers for everyone, exact where a total fits.
+	 */
+	put_ws(st, "c");
+	int64_t pc = begin_pull(st, "c", now);
+	add_feature(&rs, today, "PUSH_NOTIFICATION", "deliveries", N_INT(INT64_MAX));
+	add_feature(&rs, d1, "PUSH_NOTIFICATION", "deliveries", N_INT(INT64_MAX));
+	add_feature(&rs, today, "PUSH_NOTIFICATION", "users", N_INT(INT64_MAX));
+	add_feature(&rs, d1, "PUSH_NOTIFICATION", "users", N_INT(-1));
+	add_feature(&rs, today, "PUSH_NOTIFICATION", "clicks", N_INT(INT64_MIN));
+	add_feature(&rs, today, "PUSH_NOTIFICATION", "conversions", N_INT(INT64_MIN));
+	add_feature(&rs, d1, "PUSH_NOTIFICATION", "conversions", N_INT(-1));
+	add_feature(&rs, today, "PUSH_NOTIFICATION", "revenue", N_REAL(1.5));
+	add_feature(&rs, d1, "PUSH_NOTIFICATION", "revenue", N_INT(INT64_MAX));
+	add_feature(&rs, d29, "PUSH_NOTIFICATION", "campaigns", N_INT(INT64_MAX));
+	add_feature(&rs, d30, "PUSH_NOTIFICATION", "campaigns", N_INT(INT64_MAX));
+	commit_ok(st, "c", pc, now, &rs, 11);
+	rowset_free(&rs);
 
 	char *got =
 	        dump(db, "SELECT workspace, feature, quote(users), quote(campaigns),"
 	                 " quote(deliveries), quote(clicks), quote(conversions), quote(revenue),"
-	                 " active_days FROM v_feature_usage_30d ORDER BY workspace, feature");
+	                 " active_days, typeof(users) || typeof(deliveries) || typeof(conversions)"
+	                 " FROM v_feature_usage_30d ORDER BY workspace, feature");
 	char again[DAY_LEN];
 	sql_day(db, 0, again);
 	close_ok(st);
@@ -1477,8 +1592,12 @@ static int feature_view_attempt(void)
 		free(got);
 		return 0;
 	}
-	assert_string_equal(got, "a|EMAIL|4|NULL|NULL|NULL|NULL|NULL|1\n"
-	                         "a|PUSH_NOTIFICATION|10|1|107|5|2|3.75|2\n");
+	assert_string_equal(
+	        got, "a|EMAIL|4|NULL|NULL|NULL|NULL|NULL|1|integernullnull\n"
+	             "a|PUSH_NOTIFICATION|10|1|107|5|2|3.75|2|integerintegerinteger\n"
+	             "c|PUSH_NOTIFICATION|9223372036854775806|9223372036854775807|"
+	             "1.84467440737095516156e+19|-9223372036854775808|-9.2233720368547758078e+18|"
+	             "9.2233720368547758078e+18|2|integerrealreal\n");
 	free(got);
 	return 1;
 }
@@ -1659,8 +1778,10 @@ int main(void)
 	        cmocka_unit_test(test_refused_files_untouched),
 	        cmocka_unit_test(test_reopen_keeps_data_and_empty_file),
 	        cmocka_unit_test(test_migrate_forward),
+	        cmocka_unit_test(test_migrate_overflow_safe_totals),
 	        cmocka_unit_test(test_workspace_rows),
 	        cmocka_unit_test(test_pull_rows),
+	        cmocka_unit_test(test_texts_stored_escaped),
 	        cmocka_unit_test(test_upserts_idempotent_and_typed),
 	        cmocka_unit_test(test_commit_is_atomic_per_stream),
 	        cmocka_unit_test(test_calendar_checks),

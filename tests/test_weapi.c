@@ -211,7 +211,8 @@ static const struct fx fixtures[] = {
         {"stats_long_string.json", S, NULL, 0, NULL, NULL,
          "data[0].dimensions[0].value: string too long (5000 bytes, limit 4096)"},
         {"env_data_null.json", S, NULL, 0, NULL, NULL, "data: expected an array, got null"},
-        {"stats_example.json", S, NULL, 4, NULL, NULL, "too many rows (limit 4)"},
+        {"stats_example.json", S, NULL, 4, NULL, NULL,
+         "stream has more than 4 rows (max_stream_rows)"},
 
         /* ---- stream 2: campaigns */
         {"campaigns_example.json", C, "PUSH_NOTIFICATION", 0,
@@ -280,7 +281,8 @@ static const struct fx fixtures[] = {
          "data: expected an object, got an array"},
         {"campaigns_deep.json", C, "SMS", 0, NULL, NULL,
          "malformed JSON at byte 2163: maximum parsing depth reached near '['"},
-        {"campaigns_example.json", C, "SMS", 1, NULL, NULL, "too many rows (limit 1)"},
+        {"campaigns_example.json", C, "SMS", 1, NULL, NULL,
+         "stream has more than 1 rows (max_stream_rows)"},
 
         /* ---- stream 3: active users */
         {"active_example.json", A, NULL, 0,
@@ -307,9 +309,11 @@ static const struct fx fixtures[] = {
          "DAU: expected an array, got an object"},
         {"env_data_null.json", A, NULL, 0, NULL, NULL, "data: expected an object, got null"},
         /* 8 values cannot make fewer than 3 rows: refused before the merge */
-        {"active_example.json", A, NULL, 2, NULL, NULL, "too many rows (limit 2)"},
+        {"active_example.json", A, NULL, 2, NULL, NULL,
+         "stream has more than 2 rows (max_stream_rows)"},
         /* 4 values fit the bound, the third row does not */
-        {"active_variants.json", A, NULL, 3, NULL, NULL, "too many rows (limit 3)"},
+        {"active_variants.json", A, NULL, 3, NULL, NULL,
+         "stream has more than 3 rows (max_stream_rows)"},
         {"active_variants.json", A, NULL, 4,
          "2026-11-22|ios|i:12|null|null\n"
          "2026-11-23|ios|null|null|i:99\n"
@@ -332,6 +336,8 @@ static const struct fx fixtures[] = {
          "contents[0].email: expected a string, got an integer"},
         {"team_bad_login.json", T, NULL, 0, NULL, NULL,
          "contents[0].lastLoginAt: not a timestamp: \"never\""},
+        {"team_login_bidi.json", T, NULL, 0, NULL, NULL,
+         "contents[0].lastLoginAt: not a timestamp: \"<U+202E>2026\\x9b\""},
         {"team_login_number.json", T, NULL, 0, NULL, NULL,
          "contents[0].lastLoginAt: expected a string, got an integer"},
         {"team_long_name.json", T, NULL, 0, NULL, NULL,
@@ -365,6 +371,11 @@ static const struct fx fixtures[] = {
         {"env_error.json", T, NULL, 0, NULL, NULL, "server said: Unauthorized"},
         {"env_error_no_message.json", T, NULL, 0, NULL, NULL, "server said: (no message)"},
         {"env_error_control.json", T, NULL, 0, NULL, NULL, "server said: bad\\x0aline\\x1b[31m"},
+        /* issue 12, finding 7: nothing raw from the server in the error text */
+        {"env_raw_escape.json", T, NULL, 0, NULL, NULL,
+         "malformed JSON at byte 40: invalid token near '\\x1b'"},
+        {"env_error_bidi.json", T, NULL, 0, NULL, NULL,
+         "server said: key <U+202E>gnp.exe<U+200B> c1 \\x9b[2J del \\x7f"},
         {"env_no_data.json", T, NULL, 0, NULL, NULL, "no data: response.data is missing"},
         {"env_data_null.json", T, NULL, 0, NULL, NULL, "data: expected an object, got null"},
 };

@@ -6,9 +6,11 @@
  * Content-Security-Policy of default-src 'none' makes the browser refuse
  * any load that might still slip in. Everything that comes from the store
  * (workspace, channel and platform names, campaign titles, states) goes
- * through html_put(), which escapes & < > " ' and replaces control
- * characters and invalid UTF-8, in text and in attribute values alike
- * (every attribute is double-quoted), so no stored text can open a tag.
+ * through html_put(), which escapes & < > " ', replaces control
+ * characters and invalid UTF-8 and shows invisible and bidirectional
+ * characters as "<U+XXXX>", in text and in attribute values alike (every
+ * attribute is double-quoted), so no stored text can open a tag or hide
+ * or reverse what it says.
  *
  * Per workspace the page has: deliveries per channel over the window (a
  * line chart, one series per channel), daily active users per platform
@@ -37,6 +39,7 @@
 #include "cli_cmd.h"
 #include "cli_db.h"
 #include "cli_sql.h"
+#include "textesc.h"
 #include "ts.h"
 
 #define CLI_HTML_MAX_SERIES 64
@@ -77,7 +80,9 @@ __attribute__((format(printf, 2, 3))) static void putf(struct page *p, const cha
 /*
  * Write s[0..len-1] escaped for HTML text and double-quoted attribute
  * values: & < > " ' as character references, control characters (but
- * tab and newline) and invalid UTF-8 as U+FFFD.
+ * tab and newline) and invalid UTF-8 as U+FFFD, invisible and
+ * bidirectional characters (textesc_invisible) as the text "<U+XXXX>", as
+ * the table form shows them.
  */
 static void html_put(struct page *p, const char *s, size_t len)
 {
@@ -110,6 +115,8 @@ static void html_put(struct page *p, const char *s, size_t len)
 			if ((cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ||
 			    (cp >= 0x80 && cp < 0xa0))
 				put(p, "\xef\xbf\xbd");
+			else if (textesc_invisible(cp))
+				putf(p, "&lt;U+%04X&gt;", (unsigned)cp);
 			else if (fwrite(s + i, 1, k, p->f) != k)
 				p->failed = true;
 			break;

@@ -7,14 +7,24 @@
  * column before printing the first line. The three printers read the same
  * cells, which is what makes the three forms carry the same rows.
  *
- * Text is bytes as the store holds them. Only the table form (meant for a
- * terminal) and JSON (which must be valid UTF-8) change what they print:
- * the table replaces control characters and invalid UTF-8 with '?', JSON
- * escapes control characters and replaces invalid UTF-8 with U+FFFD. CSV
- * passes bytes through unchanged, quoting as RFC 4180 says.
+ * Text is bytes as the store holds them, and much of it (seat names and
+ * emails, roles, campaign titles, error texts) was written by whoever
+ * answered the daemon's requests. No form prints it in a way that can be
+ * turned against the reader (issue 12):
+ *  - table (a terminal): textesc with TEXTESC_VISIBLE: control characters
+ *    and invalid UTF-8 as "\xHH", invisible and bidirectional characters
+ *    as "<U+XXXX>", each counted by the columns it takes;
+ *  - CSV (a spreadsheet): textesc for control characters and invalid
+ *    UTF-8, and OWASP's rule against formulas: a text that begins with
+ *    = + - @ TAB or CR and is not a number gets a leading "'" and quotes;
+ *    numbers (integer and real cells, negative ones too) stay numbers;
+ *  - JSON (a program): JSON escapes, which read back as the same text,
+ *    for every control, invisible and bidirectional character; invalid
+ *    UTF-8 as U+FFFD.
  */
 #include "cli_out.h"
 #include "errbuf.h"
+#include "textesc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -186,34 +196,7 @@ void cli_format_real(double d, char buf[CLI_REAL_LEN])
 
 size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	if (n == 0)
-		return 0;
-	unsigned char b = s[0];
-	size_t len;
-	uint32_t v, min;
-	if (b < 0x80) {
-		*cp = b;
-		return 1;
-	} else if ((b & 0xe0) == 0xc0) {
-		len = 2, v = b & 0x1f, min = 0x80;
-	} else if ((b & 0xf0) == 0xe0) {
-		len = 3, v = b & 0x0f, min = 0x800;
-	} else if ((b & 0xf8) == 0xf0) {
-		len = 4, v = b & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
+	return textesc_utf8(s, n, cp);
 }
 
 /* ---- a growable line buffer for the table form ---- */
@@ -269,26 +252,23 @@ static int line_flush(struct line *l, FILE *f)
 }
 
 /*
- * Append text for a terminal: control characters (C0, DEL, C1) and bytes
- * that are not valid UTF-8 become '?'. Returns the characters appended.
+ * Append text for a terminal (l may be NULL: only measure it): escaped by
+ * textesc with TEXTESC_VISIBLE, so control characters and invalid UTF-8
+ * show as "\xHH" and invisible or bidirectional characters as "<U+XXXX>".
+ * Returns the columns appended: one per character shown as it is, one per
+ * byte of a replacement.
  */
 static size_t line_put_safe(struct line *l, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t width = 0;
 	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t k = cli_utf8_char(u + i, len - i, &cp);
-		if (k == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			if (l != NULL)
-				line_put(l, "?", 1);
-			i += k ? k : 1;
-		} else {
-			if (l != NULL)
-				line_put(l, s + i, k);
-			i += k;
-		}
-		width++;
+		char rep[TEXTESC_REP_MAX];
+		size_t replen;
+		size_t k = textesc_next(s + i, len - i, TEXTESC_VISIBLE, rep, &replen);
+		if (l != NULL)
+			line_put(l, replen ? rep : s + i, replen ? replen : k);
+		width += replen ? replen : 1;
+		i += k;
 	}
 	return width;
 }
@@ -393,22 +373,88 @@ static int render_table_section(FILE *f, const struct cli_section *s)
 
 /* ---- CSV ---- */
 
+/*
+ * True when s[0..len-1] is a number as a spreadsheet reads one: an
+ * optional sign, digits with an optional decimal point (or a point and
+ * digits), an optional exponent, an optional '%' ("-3", "+12.5%",
+ * "1e+20"); or a lone '-' (the report's "nothing to compare"). Such a text
+ * computes nothing, so it is left as it is.
+ */
+static bool csv_number_text(const char *s, size_t len)
+{
+	size_t i = 0, digits = 0;
+	if (len == 1 && s[0] == '-')
+		return true;
+	if (i < len && (s[i] == '+' || s[i] == '-'))
+		i++;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, digits++;
+	}
+	if (digits == 0)
+		return false;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		size_t e = 0;
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, e++;
+		if (e == 0)
+			return false;
+	}
+	if (i < len && s[i] == '%')
+		i++;
+	return i == len;
+}
+
+/*
+ * True when a spreadsheet could take s[0..len-1] for a formula (OWASP's
+ * "CSV injection" rule): it begins with = + - @ TAB or CR and is not a
+ * number (csv_number_text).
+ */
+static bool csv_formula_like(const char *s, size_t len)
+{
+	return len > 0 && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL &&
+	       !csv_number_text(s, len);
+}
+
+/*
+ * One field: its text escaped by textesc (control characters and invalid
+ * UTF-8 as "\xHH"; invisible characters kept, they are data), a leading
+ * "'" when it could be taken for a formula, and quoted, with "" for ",
+ * when it holds , ; or " or got the "'" (';' separates fields in some
+ * spreadsheets' locales, so it is quoted too).
+ */
 static int csv_field(FILE *f, const char *s, size_t len)
 {
-	bool quote = false;
+	bool formula = csv_formula_like(s, len);
+	bool quote = formula;
 	for (size_t i = 0; i < len && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-	if (!quote)
-		return len > 0 && fwrite(s, 1, len, f) != len ? -1 : 0;
-	if (fputc('"', f) == EOF)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"' && fputc('"', f) == EOF)
-			return -1;
-		if (fputc(s[i], f) == EOF)
-			return -1;
+		quote = s[i] == ',' || s[i] == ';' || s[i] == '"';
+	int rc = 0;
+	if (quote && fputc('"', f) == EOF)
+		rc = -1;
+	if (formula && fputc('\'', f) == EOF)
+		rc = -1;
+	for (size_t i = 0; i < len && rc == 0;) {
+		char rep[TEXTESC_REP_MAX];
+		size_t replen;
+		size_t k = textesc_next(s + i, len - i, 0, rep, &replen);
+		if (replen > 0)
+			rc = fwrite(rep, 1, replen, f) != replen ? -1 : 0;
+		else if (s[i] == '"')
+			rc = fputs("\"\"", f) == EOF ? -1 : 0;
+		else
+			rc = fwrite(s + i, 1, k, f) != k ? -1 : 0;
+		i += k;
 	}
-	return fputc('"', f) == EOF ? -1 : 0;
+	if (quote && fputc('"', f) == EOF)
+		rc = -1;
+	return rc;
 }
 
 static int csv_cell(FILE *f, const struct cli_cell *c)
@@ -494,6 +540,24 @@ static int render_csv(FILE *f, const struct cli_result *r)
 
 /* ---- JSON ---- */
 
+/* cp as "\\uXXXX", or as a surrogate pair beyond U+FFFF. 0 or -1. */
+static int json_u_escape(FILE *f, uint32_t cp)
+{
+	if (cp <= 0xffff)
+		return fprintf(f, "\\u%04x", (unsigned)cp) < 0 ? -1 : 0;
+	cp -= 0x10000;
+	return fprintf(f, "\\u%04x\\u%04x", (unsigned)(0xd800 + (cp >> 10)),
+	               (unsigned)(0xdc00 + (cp & 0x3ff))) < 0
+	               ? -1
+	               : 0;
+}
+
+/*
+ * A JSON string: the quote, the backslash and the C0 controls escaped as
+ * JSON requires; DEL, C1 and the invisible and bidirectional characters of
+ * textesc escaped as \uXXXX too, which JSON reads back as the same characters but a
+ * terminal shows as text; invalid UTF-8 as U+FFFD.
+ */
 static int json_string(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -534,8 +598,8 @@ static int json_string(FILE *f, const char *s, size_t len)
 		}
 		if (esc != NULL)
 			rc = fputs(esc, f) == EOF ? -1 : 0;
-		else if (cp < 0x20)
-			rc = fprintf(f, "\\u%04x", (unsigned)cp) < 0 ? -1 : 0;
+		else if (textesc_control(cp) || textesc_invisible(cp))
+			rc = json_u_escape(f, cp);
 		else
 			rc = fwrite(s + i, 1, k, f) != k ? -1 : 0;
 		i += k;

@@ -106,28 +106,35 @@ void cli_format_real(double d, char buf[CLI_REAL_LEN]);
 
 /*
  * Print r to f in format fmt. Returns 0, or -1 when writing failed (errno
- * from stdio). Output by format:
+ * from stdio). Text from the store is never printed in a way that a
+ * terminal or a spreadsheet would act on (textesc.h has the escapes).
+ * Output by format:
  *  - table: the title line (if any), a header row of column names, the
  *    rows, the footer line (if any); two spaces between columns, one
  *    before an attached column (whose header is empty); a column of
  *    numbers (or marked right) right-aligned, text left-aligned; NULL as
- *    "-"; no trailing blanks. Control characters
- *    and invalid UTF-8 print as '?', so nothing from the store can drive
- *    the terminal; widths count UTF-8 characters.
- *  - csv:  RFC 4180: a header row, CRLF after every record, a field
- *    quoted (with "" for ") when it holds , " CR or LF; NULL is an empty
- *    field; text bytes as stored.
+ *    "-"; no trailing blanks. Control characters (tab and newline
+ *    included) and invalid UTF-8 print as "\xHH", invisible and
+ *    bidirectional characters as "<U+XXXX>"; widths count one column per
+ *    UTF-8 character and one per byte of such an escape.
+ *  - csv:  RFC 4180: a header row, CRLF after every record; NULL is an
+ *    empty field; integers and reals as numbers. Text with control
+ *    characters and invalid UTF-8 as "\xHH" (invisible characters stay);
+ *    a text that begins with = + - @ TAB or CR and is not a number
+ *    ("-3", "+12.5%", or a lone "-") gets a leading "'" (OWASP's rule, so
+ *    that a spreadsheet never takes it for a formula); a field is quoted
+ *    (with "" for ") when it holds , ; or " or got the "'".
  *  - json: an array of objects, one per line; integers and reals as JSON
  *    numbers, NULL (and non-finite reals) as null, text as strings with
- *    control characters escaped and invalid UTF-8 replaced by U+FFFD.
+ *    control, invisible and bidirectional characters \u-escaped (they
+ *    read back unchanged) and invalid UTF-8 replaced by U+FFFD.
  */
 int cli_render(FILE *f, const struct cli_result *r, enum cli_format fmt);
 
 /*
- * Decode the one UTF-8 character at the start of s[0..n-1]: its length in
- * bytes (1..4), or 0 when s does not start with a valid encoding
- * (overlong, surrogate, beyond U+10FFFF, truncated, n == 0). *cp gets the
- * code point when valid.
+ * Decode the one UTF-8 character at the start of s[0..n-1], as
+ * textesc_utf8() does: its length in bytes (1..4), or 0 when s does not
+ * start with a valid encoding. *cp gets the code point when valid.
  */
 size_t cli_utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
 

@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "errbuf.h"
+#include "textesc.h"
 
 extern char **environ;
 
@@ -135,5 +136,9 @@ int cli_reload_status_text(const char *unit, char *out, size_t outlen)
 	if (run(show, out, outlen, err, sizeof(err)) != 0)
 		return -1;
 	out[strcspn(out, "\n")] = '\0';
+	/* The daemon's last error may quote the API: shown escaped, as the store's texts. */
+	char raw[512];
+	snprintf(raw, sizeof(raw), "%s", out);
+	textesc_buf(out, outlen, raw, strlen(raw), TEXTESC_VISIBLE);
 	return out[0] ? 0 : -1;
 }

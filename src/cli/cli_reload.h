@@ -29,8 +29,10 @@ enum cli_reload_result cli_reload(const char *unit, long pid, char *how, size_t 
 
 /*
  * The unit's StatusText= as systemd shows it (`systemctl show -p
- * StatusText --value unit`), one line, into out. 0, or -1 when systemd
- * does not run, the unit is unknown or the text is empty.
+ * StatusText --value unit`), one line of at most 511 bytes before
+ * escaping, escaped for a terminal (textesc.h, TEXTESC_VISIBLE), into out.
+ * 0, or -1 when systemd does not run, the unit is unknown or the text is
+ * empty.
  */
 int cli_reload_status_text(const char *unit, char *out, size_t outlen);
 

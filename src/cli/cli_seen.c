@@ -10,12 +10,18 @@
 
 #include "cli_db.h"
 #include "cli_sql.h"
+#include "textesc.h"
 
-/* Column i of s as text into out (outlen bytes, cut to fit; NULL is ""). */
+/*
+ * Column i of s as text into out (outlen bytes, cut to fit; NULL is ""),
+ * escaped for the terminal it is printed on (textesc.h, TEXTESC_VISIBLE):
+ * a reason or a pull's error may quote what the API sent.
+ */
 static void col_text(sqlite3_stmt *s, int i, char *out, size_t outlen)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
-	snprintf(out, outlen, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+	textesc_buf(out, outlen, t ? (const char *)t : "", n, TEXTESC_VISIBLE);
 }
 
 /* Run sql with ?1 = name; 1 and the row on s, 0 for none, -1 with why. */

@@ -5,7 +5,8 @@
  * Each look opens the store read-only (cli_db_open), reads the workspace
  * row and its newest pull in one snapshot, and closes it again, so that a
  * waiting command holds nothing between looks and sees a store that the
- * daemon creates while it waits.
+ * daemon creates while it waits. Its texts are escaped for a terminal
+ * (textesc.h, TEXTESC_VISIBLE), since a reason may quote the API.
  */
 #ifndef WEGAUGE_CLI_SEEN_H
 #define WEGAUGE_CLI_SEEN_H

@@ -1,12 +1,13 @@
 /*
  * cli_sql.h: every SQL text of the wegauge tool, in one place.
  *
- * The tool reads the tables and views of schema/001-initial.sql and never
- * writes. Column names given with AS are the names of the output columns
- * (table header, CSV header, JSON keys), so they are part of the tool's
- * interface. Days and instants are bound by the caller, computed once per
- * run from one clock reading, so that every query of a run sees the same
- * window.
+ * The tool reads the tables and views of schema/ (001-initial.sql, and
+ * v_feature_usage_30d as 002-overflow-safe-totals.sql redefines it) and
+ * never writes. Column names given with AS are the names of the output
+ * columns (table header, CSV header, JSON keys), so they are part of the
+ * tool's interface. Days and instants are bound by the caller, computed
+ * once per run from one clock reading, so that every query of a run sees
+ * the same window.
  */
 #ifndef WEGAUGE_CLI_SQL_H
 #define WEGAUGE_CLI_SQL_H
@@ -29,32 +30,32 @@
 	" FROM v_workspace_health WHERE ?1 IS NULL OR workspace = ?1 ORDER BY workspace"
 
 /*
- * The change of metric m between the previous window (p) and the current
- * one (c), as text: "+12.5%" / "-3.0%" / "0.0%" (one decimal, against the
- * absolute previous value), "new" when the previous total is 0 or absent
- * and the current one is not, "-" when both are 0 or absent.
+ * The total of the values of a group of feature_usage_daily rows, by the
+ * rule of docs/operator.md ("Totals"): NULL without a value; a real
+ * (total()) when a value is a real; else the exact integer sum when it
+ * fits in 64 bits and a real when it does not, where sum() would stop the
+ * whole query with "integer overflow". Each integer v is added as v >> 32
+ * and v & 0xffffffff, sums that cannot overflow; then (hi + carry) * 2^32
+ * + lo is an integer exactly when the total fits, since SQLite's * and +
+ * give a real instead of failing. schema/002-overflow-safe-totals.sql
+ * defines v_feature_usage_30d with the same expression.
  */
-#define CLI_SQL_CHANGE(m)                                                                          \
-	"CASE WHEN p." m " IS NULL OR p." m " = 0"                                                 \
-	" THEN CASE WHEN coalesce(c." m ", 0) <> 0 THEN 'new' ELSE '-' END"                        \
-	" ELSE (SELECT CASE WHEN x = 0 THEN '0.0%' ELSE printf('%+.1f%%', x) END"                  \
-	"  FROM (SELECT round((coalesce(c." m ", 0) - p." m ") * 100.0 / abs(p." m "), 1) AS x))"  \
-	" END AS " m "_change"
+#define CLI_SQL_TOTAL                                                                              \
+	"CASE WHEN count(value) = 0 THEN NULL"                                                     \
+	" WHEN count(CASE WHEN typeof(value) NOT IN ('integer', 'null') THEN 1 END) > 0"           \
+	" THEN total(value)"                                                                       \
+	" ELSE (sum(value >> 32) + (sum(value & 4294967295) >> 32)) * 4294967296"                  \
+	"  + (sum(value & 4294967295) & 4294967295) END"
 
-/* Totals per workspace and channel of feature_usage_daily between ?A and ?B (SQL text). */
-#define CLI_SQL_TOTALS(from, to)                                                                   \
-	"SELECT workspace, feature,"                                                               \
-	" sum(CASE WHEN metric = 'users' THEN value END) AS users,"                                \
-	" sum(CASE WHEN metric = 'campaigns' THEN value END) AS campaigns,"                        \
-	" sum(CASE WHEN metric = 'deliveries' THEN value END) AS deliveries,"                      \
-	" sum(CASE WHEN metric = 'clicks' THEN value END) AS clicks,"                              \
-	" sum(CASE WHEN metric = 'conversions' THEN value END) AS conversions,"                    \
-	" sum(CASE WHEN metric = 'revenue' THEN value END) AS revenue,"                            \
-	" count(DISTINCT CASE WHEN metric IN ('deliveries', 'users') AND value <> 0"               \
-	"  THEN day END) AS active_days"                                                           \
-	" FROM feature_usage_daily"                                                                \
-	" WHERE day BETWEEN " from " AND " to " AND (?5 IS NULL OR workspace = ?5)"                \
-	" GROUP BY workspace, feature"
+/* The rows of the report's two windows, ?1 .. ?2 (current) and ?3 .. ?4, of workspace ?5. */
+#define CLI_SQL_WINDOWS                                                                            \
+	" FROM feature_usage_daily WHERE (day BETWEEN ?1 AND ?2 OR day BETWEEN ?3 AND ?4)"         \
+	" AND (?5 IS NULL OR workspace = ?5)"
+
+/* Metric m's total (c) and change (chg) as columns m and m_change of the report. */
+#define CLI_SQL_PIVOT(m)                                                                           \
+	" max(CASE WHEN metric = '" m "' THEN c END) AS " m ","                                    \
+	" coalesce(max(CASE WHEN metric = '" m "' THEN chg END), '-') AS " m "_change,"
 
 /*
  * report, channels: per workspace and channel seen in either window, the
@@ -62,49 +63,38 @@
  * them, each followed by its change against the previous window
  * (?3 .. ?4). ?5: workspace name or NULL. A channel seen only in the
  * previous window has NULL totals, 0 active days and "-100.0%".
+ *
+ * t: per workspace, channel, metric and window (cur 1 or 0) the total v
+ * (CLI_SQL_TOTAL), and, as the rows whose metric is NULL (no stored row
+ * has one), the active days: days with nonzero deliveries or users.
+ * m: per workspace, channel and metric the current total c and its
+ * change: "+12.5%" / "-3.0%" / "0.0%" (one decimal, against the absolute
+ * previous total p, made a real first since abs() fails on the integer
+ * -2^63), "new" when p is 0 or absent and c is not, "-" when both are 0
+ * or absent (also for a metric without rows).
+ * Then one row per workspace and channel, a column pair per metric.
  */
-#define CLI_SQL_REPORT_CHANNELS                                                                                                                                                                                                                         \
-	"WITH c AS (" CLI_SQL_TOTALS(                                                                                                                                                                                                                   \
-	        "?1",                                                                                                                                                                                                                                   \
-	        "?2") "),"                                                                                                                                                                                                                              \
-	              " p AS (" CLI_SQL_TOTALS(                                                                                                                                                                                                         \
-	                      "?3",                                                                                                                                                                                                                     \
-	                      "?4") "),"                                                                                                                                                                                                                \
-	                            " k AS (SELECT workspace, feature FROM c UNION SELECT "                                                                                                                                                             \
-	                            "workspace, feature FROM p)"                                                                                                                                                                                        \
-	                            " SELECT k.workspace AS workspace, k.feature AS "                                                                                                                                                                   \
-	                            "channel,"                                                                                                                                                                                                          \
-	                            " c.users AS users, " CLI_SQL_CHANGE(                                                                                                                                                                               \
-	                                    "users") ","                                                                                                                                                                                                \
-	                                             " c.campaigns AS "                                                                                                                                                                                 \
-	                                             "campaigns, " CLI_SQL_CHANGE(                                                                                                                                                                      \
-	                                                     "campaigns") ","                                                                                                                                                                           \
-	                                                                  " c.deliveries "                                                                                                                                                              \
-	                                                                  "AS "                                                                                                                                                                         \
-	                                                                  "deliveries,"                                                                                                                                                                 \
-	                                                                  " " CLI_SQL_CHANGE(                                                                                                                                                           \
-	                                                                          "deliveri"                                                                                                                                                            \
-	                                                                          "es") ","                                                                                                                                                             \
-	                                                                                " c"                                                                                                                                                            \
-	                                                                                ".c"                                                                                                                                                            \
-	                                                                                "li"                                                                                                                                                            \
-	                                                                                "ck"                                                                                                                                                            \
-	                                                                                "s "                                                                                                                                                            \
-	                                                                                "AS"                                                                                                                                                            \
-	                                                                                " c"                                                                                                                                                            \
-	                                                                                "li"                                                                                                                                                            \
-	                                                                                "ck"                                                                                                                                                            \
-	                                                                                "s,"                                                                                                                                                            \
-	                                                                                " " CLI_SQL_CHANGE(                                                                                                                                             \
-	                                                                                        "clicks") ","                                                                                                                                           \
-	                                                                                                  " c.conversions AS conversions, " CLI_SQL_CHANGE(                                                                                             \
-	                                                                                                          "conversions") ","                                                                                                                    \
-	                                                                                                                         " c.revenue AS revenue, " CLI_SQL_CHANGE(                                                                              \
-	                                                                                                                                 "revenue") ","                                                                                                 \
-	                                                                                                                                            " coalesce(c.active_days, 0) AS active_days, " CLI_SQL_CHANGE(                                      \
-	                                                                                                                                                    "active_days") " FROM k LEFT JOIN c ON c.workspace = k.workspace AND c.feature = k.feature" \
-	                                                                                                                                                                   " LEFT JOIN p ON p.workspace = k.workspace AND p.feature = k.feature"        \
-	                                                                                                                                                                   " ORDER BY k.workspace, k.feature"
+/* clang-format off */
+#define CLI_SQL_REPORT_CHANNELS                                                                    \
+	"WITH t AS (SELECT workspace, feature, metric, day >= ?1 AS cur, " CLI_SQL_TOTAL " AS v"   \
+	CLI_SQL_WINDOWS " GROUP BY workspace, feature, metric, cur"                                \
+	" UNION ALL SELECT workspace, feature, NULL, day >= ?1 AS cur, count(DISTINCT day)"        \
+	CLI_SQL_WINDOWS " AND metric IN ('deliveries', 'users') AND value <> 0"                    \
+	" GROUP BY workspace, feature, cur),"                                                      \
+	" m AS (SELECT workspace, feature, metric, c,"                                             \
+	"  CASE WHEN p IS NULL OR p = 0"                                                           \
+	"  THEN CASE WHEN coalesce(c, 0) <> 0 THEN 'new' ELSE '-' END"                             \
+	"  WHEN x = 0 THEN '0.0%' ELSE printf('%+.1f%%', x) END AS chg"                            \
+	"  FROM (SELECT *, round((coalesce(c, 0) - p) * 100.0 / abs(p * 1.0), 1) AS x"             \
+	"   FROM (SELECT workspace, feature, metric, max(CASE WHEN cur THEN v END) AS c,"          \
+	"    max(CASE WHEN NOT cur THEN v END) AS p FROM t GROUP BY workspace, feature, metric)))" \
+	" SELECT workspace, feature AS channel,"                                                   \
+	CLI_SQL_PIVOT("users") CLI_SQL_PIVOT("campaigns") CLI_SQL_PIVOT("deliveries")              \
+	CLI_SQL_PIVOT("clicks") CLI_SQL_PIVOT("conversions") CLI_SQL_PIVOT("revenue")              \
+	" coalesce(max(CASE WHEN metric IS NULL THEN c END), 0) AS active_days,"                   \
+	" coalesce(max(CASE WHEN metric IS NULL THEN chg END), '-') AS active_days_change"         \
+	" FROM m GROUP BY workspace, feature ORDER BY workspace, feature"
+/* clang-format on */
 
 /*
  * report, active users: per workspace and platform, the row of the latest

@@ -19,8 +19,8 @@
  *  - appending: parsing the same data again into the same rowset succeeds
  *    and appends an identical copy of the rows.
  *  - the bound: a rowset with max_rows one below the rows produced (when
- *    that is at least 1) fails with exactly "too many rows (limit N)" and
- *    keeps no row.
+ *    that is at least 1) fails with exactly "stream has more than N rows
+ *    (max_stream_rows)" and keeps no row.
  * Every rowset is freed and the document released after each input, so
  * LeakSanitizer sees any leak of the parsers. With FUZZ_VERBOSE set in the
  * environment, the verdict (the error, or the number of rows) goes to
@@ -291,7 +291,8 @@ static void check_success(enum stream s, const json_t *data, const char *channel
 		struct weapi_page p2 = page_sentinel;
 		rowset_init(&small, s, n1 - 1);
 		rc = parse(s, data, channel, &small, &p2, err, sizeof(err));
-		snprintf(want, sizeof(want), "too many rows (limit %zu)", n1 - 1);
+		snprintf(want, sizeof(want), "stream has more than %zu rows (max_stream_rows)",
+		         n1 - 1);
 		FUZZ_CHECK(rc == -1 && small.n == 0 && strcmp(err, want) == 0,
 		           "max_rows %zu: rc %d, %zu rows, \"%s\"", n1 - 1, rc, small.n, err);
 		FUZZ_CHECK(memcmp(&p2, &page_sentinel, sizeof(p2)) == 0,
