@@ -158,6 +158,9 @@ EOF
 	ok "enabled and active (READY), StatusText '$(prop StatusText)'"
 }
 
+# shown TEXT: what a command printed, as the operator saw it, indented.
+shown() { printf '%s\n' "$1" | sed 's/^/    | /'; }
+
 # --- 3. connect ------------------------------------------------------------------
 # These steps use `wegauge connect/reconnect/disconnect`.
 step_connect() {
@@ -175,6 +178,7 @@ step_connect() {
 		esac
 		is_state "$n" connected || miss "after connect, $n is '$(state "$n")'" || return 1
 		ok "wegauge connect $n (key on stdin): exit 0, $n.conf and keys/$n.key written, connected"
+		shown "$out"
 	done
 }
 
@@ -195,6 +199,7 @@ step_revoke() {
 	[ $rc = 0 ] || miss "wegauge reconnect $n exited $rc: $out" || return 1
 	is_state "$n" connected || miss "after reconnect, $n is '$(state "$n")'" || return 1
 	ok "wegauge reconnect $n with a new key: exit 0, connected"
+	shown "$out"
 }
 
 # --- 5. disconnect -----------------------------------------------------------------
@@ -211,6 +216,7 @@ step_disconnect() {
 		miss "sqlite3: $pulls" || return 1
 	[ "$pulls" -gt 0 ] 2>/dev/null || miss "$n has '$pulls' pulls in the store, want > 0" || return 1
 	ok "wegauge disconnect $n: exit 0, removed, files gone, its $pulls pulls kept in the store"
+	shown "$out"
 }
 
 # --- 6. a broken reload ----------------------------------------------------------------

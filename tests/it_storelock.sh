@@ -46,6 +46,8 @@ echo "BEGIN EXCLUSIVE; SELECT 'locked';" >&3
 wait_for 30 "the lock taken" grep -q locked "$T_DIR/locker.out"
 lock_t0=$(date +%s)
 pulls_at_lock=$(ok_pulls)
+pings() { grep -c ' WATCHDOG=1$' "$T_DIR/notify" || true; }
+pings_at_lock=$(pings)
 
 # During the lock: /healthz answers fast and says why; the metric says so.
 locked_health() {
@@ -60,6 +62,7 @@ while [ $(($(date +%s) - lock_t0)) -lt 20 ]; do
 	curl -s -m 1 -o /dev/null "$M/healthz" || fail "/healthz did not answer within 1 s during the lock"
 	sleep 0.5
 done
+pings_in_lock=$(($(pings) - pings_at_lock))
 echo "COMMIT;" >&3
 exec 3>&-
 wait "$LOCKER" || true
@@ -76,9 +79,12 @@ awk -v m="$max" 'BEGIN { exit !(m < 1.5) }' || fail "the longest loop callback t
 t_log "longest loop callback: $max s"
 
 # The watchdog never starved: pings at most 7 s apart over the whole run.
-gap=$(awk '/ WATCHDOG=1$/ { if (prev) { d = $1 - prev; if (d > g) g = d } prev = $1 } END { printf "%d", g / 1000 }' "$T_DIR/notify")
+# From READY=1 on, every ping: the longest wait between two of them.
+gap=$(awk '/ (READY|WATCHDOG)=1$/ { if (prev) { d = $1 - prev; if (d > g) g = d } prev = $1 } END { printf "%d", g / 1000 }' "$T_DIR/notify")
 t_log "longest gap between watchdog pings: $gap ms"
 [ "$gap" -le 7000 ] || fail "the watchdog starved: $gap ms without WATCHDOG=1"
+# A ping every 5 s: a 20 s lock sees three or more (none before issue 12).
+[ "$pings_in_lock" -ge 3 ] || fail "only $pings_in_lock watchdog pings during the 20 s lock"
 
 # One line per episode, not one per pull.
 began=$(grep -c 'store locked by another process' "$T_DIR/wegauged.log" || true)
