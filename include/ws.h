@@ -20,7 +20,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "sched.h"
+#include "schedule.h"
 
 struct curl_slist;
 struct daemon;

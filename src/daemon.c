@@ -34,7 +34,7 @@
 #include "notify.h"
 #include "pull.h"
 #include "rng.h"
-#include "sched.h"
+#include "schedule.h"
 #include "loopstat.h"
 #include "store.h"
 #include "storegate.h"
