@@ -128,11 +128,6 @@ struct store_stream {
 	char what[WS_NAME_MAX + 96];
 };
 
-int store_schema_version(void)
-{
-	return store_schema_count ? store_schema_files[store_schema_count - 1].version : 0;
-}
-
 sqlite3 *store_handle(struct store *st)
 {
 	return st ? st->db : NULL;

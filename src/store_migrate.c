@@ -30,8 +30,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
 #include "store_sql.h"
+
+int store_schema_version(void)
+{
+	return store_schema_count ? store_schema_files[store_schema_count - 1].version : 0;
+}
 
 int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen)
 {

@@ -1,6 +1,9 @@
 /*
- * store_migrate.h: the embedded schema and the migration that applies it
- * (internal to the store; src/store.c and tests/test_store.c use it).
+ * store_migrate.h: the embedded schema, what a database file is, and the
+ * migration that brings it to this build's schema. src/store.c opens the
+ * store through it; the wegauge tool (src/cli/cli_db.c, wegauge.c) reads
+ * the schema version and identifies a store with it; nothing here writes
+ * but store_migrate().
  *
  * The schema is the numbered files schema/NNN-name.sql. At build time
  * cmake/embed_schema.cmake compiles them, in order, into
@@ -28,6 +31,9 @@ struct store_schema_file {
 /* Every schema file, versions 1 .. store_schema_count in order (generated). */
 extern const struct store_schema_file store_schema_files[];
 extern const size_t store_schema_count;
+
+/* The schema version this build writes (the highest schema/NNN-*.sql). */
+int store_schema_version(void);
 
 /*
  * Read what db is: *version gets its user_version. Returns 0 when db is a

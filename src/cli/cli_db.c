@@ -19,8 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
-#include "store_migrate.h" /* STORE_APPLICATION_ID */
+#include "store_migrate.h"
 
 int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
 {
