@@ -35,6 +35,30 @@ extern const size_t store_schema_count;
 /* The schema version this build writes (the highest schema/NNN-*.sql). */
 int store_schema_version(void);
 
+/* What a database is to wegauge (store_schema_identify). */
+enum store_kind {
+	STORE_KIND_EMPTY = 0, /* no application_id, user_version 0, no schema objects */
+	STORE_KIND_WEGAUGE,   /* application_id STORE_APPLICATION_ID: a wegauge store */
+	STORE_KIND_UNMARKED,  /* no application_id, but schema objects or a user_version */
+	STORE_KIND_FOREIGN,   /* the application_id of another program */
+};
+
+struct store_identity {
+	enum store_kind kind;
+	int version;     /* PRAGMA user_version */
+	unsigned app_id; /* PRAGMA application_id */
+	int objects;     /* tables, indexes, views and triggers */
+};
+
+/*
+ * Read what db is into *id, reading only (the store's check below and
+ * the wegauge tool's both start here; each judges the version itself).
+ * Returns SQLITE_OK, or the extended SQLite code of the read that failed
+ * (its primary code is SQLITE_NOTADB when the file is not a database),
+ * never SQLITE_OK then, with SQLite's message in err.
+ */
+int store_schema_identify(sqlite3 *db, struct store_identity *id, char *err, size_t errlen);
+
 /*
  * Read what db is: *version gets its user_version. Returns 0 when db is a
  * wegauge store at a version this build can open (0 .. latest; 0 means an

@@ -557,6 +557,60 @@ static void test_refused_files_untouched(void **state)
 	}
 }
 
+/* Each kind of database is told apart by store_schema_identify, reading only. */
+static void test_schema_identify(void **state)
+{
+	(void)state;
+	const struct {
+		const char *name;
+		void (*make)(const char *path);
+		int rc;
+		enum store_kind kind;
+		int version;
+		unsigned app_id;
+	} cases[] = {
+	        {"id-notdb", make_not_db, SQLITE_NOTADB, 0, 0, 0},
+	        {"id-toonew", make_too_new, SQLITE_OK, STORE_KIND_WEGAUGE,
+	         store_schema_version() + 1, STORE_APPLICATION_ID},
+	        {"id-foreignapp", make_foreign_app, SQLITE_OK, STORE_KIND_FOREIGN, 0, 1234},
+	        {"id-foreignplain", make_foreign_plain, SQLITE_OK, STORE_KIND_UNMARKED, 0, 0},
+	        {"id-empty", NULL, SQLITE_OK, STORE_KIND_EMPTY, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = fresh_path(cases[i].name);
+		if (cases[i].make)
+			cases[i].make(path);
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open_v2(path, &db,
+		                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+		                 SQLITE_OK);
+		struct store_identity id;
+		int rc = store_schema_identify(db, &id, errbuf, sizeof(errbuf));
+		if ((rc & 0xff) != cases[i].rc)
+			fail_msg("%s: rc %d, \"%s\"", cases[i].name, rc, errbuf);
+		if (rc == SQLITE_OK) {
+			assert_int_equal(id.kind, cases[i].kind);
+			assert_int_equal(id.version, cases[i].version);
+			assert_int_equal(id.app_id, cases[i].app_id);
+		} else {
+			assert_string_equal(errbuf, "file is not a database");
+		}
+		assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	}
+
+	/* A store made by the migrations is a wegauge store at this build's version. */
+	const char *path = fresh_path("id-store");
+	close_ok(open_ok(path));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	struct store_identity id;
+	assert_int_equal(store_schema_identify(db, &id, errbuf, sizeof(errbuf)), SQLITE_OK);
+	assert_int_equal(id.kind, STORE_KIND_WEGAUGE);
+	assert_int_equal(id.version, store_schema_version());
+	assert_true(id.objects > 0);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 static void test_reopen_keeps_data_and_empty_file(void **state)
 {
 	(void)state;
@@ -1776,6 +1830,7 @@ int main(void)
 	        cmocka_unit_test(test_synchronous_modes),
 	        cmocka_unit_test(test_open_bad_arguments),
 	        cmocka_unit_test(test_refused_files_untouched),
+	        cmocka_unit_test(test_schema_identify),
 	        cmocka_unit_test(test_reopen_keeps_data_and_empty_file),
 	        cmocka_unit_test(test_migrate_forward),
 	        cmocka_unit_test(test_migrate_overflow_safe_totals),
