@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_sql.h"
 #include "store_migrate.h"
 
 int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
@@ -124,7 +125,7 @@ static int try_open(const char *path, bool immutable, sqlite3 **out, char *why, 
 	}
 	sqlite3_busy_timeout(db, CLI_BUSY_TIMEOUT_MS);
 	rc = check_store(db, why, whylen);
-	if (rc == 0 && sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+	if (rc == 0 && sqlite3_exec(db, CLI_SQL_QUERY_ONLY, NULL, NULL, NULL) != SQLITE_OK) {
 		errbuf_set(why, whylen, "%s", sqlite3_errmsg(db));
 		rc = -1;
 	}
@@ -186,13 +187,13 @@ void cli_db_close(sqlite3 *db)
 	if (db == NULL)
 		return;
 	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(db, CLI_SQL_COMMIT, NULL, NULL, NULL);
 	sqlite3_close(db);
 }
 
 int cli_db_begin(sqlite3 *db, char *err, size_t errlen)
 {
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(db, CLI_SQL_BEGIN, NULL, NULL, NULL) != SQLITE_OK) {
 		errbuf_set(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db));
 		return -1;
 	}
