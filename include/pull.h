@@ -23,18 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pull_status.h"
+
 struct ws;
 
-/* The outcome of a pull, as stored in pull.status. */
-enum pull_status {
-	PULL_RUNNING = 0,
-	PULL_OK,
-	PULL_PARTIAL,
-	PULL_FAILED,
-	PULL_AUTH_FAILED,
-	PULL_CANCELLED,
-	PULL_STATUS_COUNT
-};
+/* "running", "ok", ... as stored (pull_status.h); "?" out of range. */
 const char *pull_status_name(enum pull_status s);
 
 /*

@@ -21,22 +21,13 @@
 #include "config.h"
 #include "log.h"
 #include "schedule.h"
+#include "ws_state.h"
 
 struct curl_slist;
 struct daemon;
 struct pull;
 
-enum ws_state {
-	WS_PENDING = 0,
-	WS_CONNECTED,
-	WS_AUTH_FAILED,
-	WS_FAILING,
-	WS_DISABLED,
-	WS_REMOVED,
-	WS_STATE_COUNT
-};
-
-/* "pending", "connected", ... as stored. */
+/* "pending", "connected", ... as stored (ws_state.h); "?" out of range. */
 const char *ws_state_name(enum ws_state s);
 
 /*

@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const state_names[WS_STATE_COUNT] = {
-        "pending", "connected", "auth_failed", "failing", "disabled", "removed",
-};
+static const char *const state_names[WS_STATE_COUNT] = WS_STATE_NAMES;
 
 const char *ws_state_name(enum ws_state s)
 {
