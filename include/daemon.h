@@ -14,9 +14,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-#include "pull.h"
+#include "pull_status.h"
 
 struct daemon;
 struct event_base;

@@ -18,7 +18,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "log.h"
 #include "schedule.h"
 #include "ws_state.h"
@@ -26,6 +25,7 @@
 struct curl_slist;
 struct daemon;
 struct pull;
+struct ws_config;
 
 /* "pending", "connected", ... as stored (ws_state.h); "?" out of range. */
 const char *ws_state_name(enum ws_state s);

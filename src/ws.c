@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+
 static const char *const state_names[WS_STATE_COUNT] = WS_STATE_NAMES;
 
 const char *ws_state_name(enum ws_state s)
