@@ -1,5 +1,11 @@
 /*
- * ws.h: a workspace at run time: its state machine, schedule and holds.
+ * ws.h: a workspace at run time: the record of its state, schedule and
+ * holds, and what derives from its configuration (the request headers,
+ * which hold the key, and the host key), built and freed here. The record
+ * is kept by others: the state machine (which state follows which
+ * outcome, ws_set_state's callers) and the schedule (tick, backoff) are
+ * daemon.c's, on the arithmetic of schedule.h; the rate-limit holds are
+ * set and waited out by pull.c. The state names are ws_state.h's.
  *
  * The daemon owns one struct ws per configured workspace. Its cfg points
  * into the daemon's current struct config (repointed on reload). While a
