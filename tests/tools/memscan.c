@@ -1,9 +1,10 @@
 /*
  * memscan.c: count the occurrences of a string in another process's
  * memory, for tests that a secret is gone (wiped) once it is no longer in
- * use. Reads /proc/PID/maps and every readable mapping through
- * /proc/PID/mem (root, or the same user where ptrace is allowed), and
- * prints the count, then the mappings where it was found, one per line.
+ * use. Reads /proc/PID/maps and every readable, writable mapping of at
+ * most 1 GiB through /proc/PID/mem (root, or the same user where ptrace
+ * is allowed), and prints the count, then the mappings where it was
+ * found, one per line.
  *
  * usage: memscan PID STRING
  * Exit status: 0 counted (whatever the count), 2 usage, 3 cannot read the
@@ -46,7 +47,13 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), maps)) {
 		unsigned long lo, hi;
 		char perms[8];
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r')
+		/*
+		 * Writable mappings of at most 1 GiB: where a program's data is.
+		 * Larger ones are reservations (an ASan build's shadow memory
+		 * spans terabytes), and reading them would never end.
+		 */
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
+		    perms[1] != 'w' || hi - lo > (1ul << 30))
 			continue;
 		if (strstr(line, "[vvar]") || strstr(line, "[vsyscall]"))
 			continue;
