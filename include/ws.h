@@ -23,7 +23,6 @@
 #include "sched.h"
 
 struct curl_slist;
-struct daemon;
 struct pull;
 
 enum ws_state {
@@ -56,7 +55,6 @@ enum ws_endpoint {
 
 struct ws {
 	const struct ws_config *cfg;
-	struct daemon *d;
 	enum ws_state state;
 	char reason[WS_REASON_MAX]; /* "" when none */
 
@@ -90,6 +88,17 @@ struct ws {
 	uint64_t saved_hash;  /* hash of the workspace row last written (0: none, or lost) */
 	bool row_dirty;       /* its row waits for the store gate (daemon.c, ws_save) */
 	int64_t lost_pull_id; /* the pull a failed group commit was last counted against */
+	/*
+	 * What its pull reported (pull.h, struct pull_report) that the daemon
+	 * has not taken in yet: recorded by the report callbacks, taken in by
+	 * the daemon's settle event, in the order they came.
+	 */
+	struct ws *report_next; /* the daemon's queue of workspaces with a report */
+	bool report_queued;     /* in that queue */
+	bool report_probed;     /* the probe accepted the key */
+	bool report_done;       /* the pull ended ... */
+	int report_status;      /* ... with this enum pull_status ... */
+	char *report_error;     /* ... and this error (w's, ws_free frees it; NULL: none) */
 	struct log_rl rl;
 
 	/* Derived from cfg by ws_apply_config; the Authorization header holds the key. */
@@ -99,7 +108,7 @@ struct ws {
 };
 
 /* A new workspace for cfg (not scheduled). NULL on OOM. */
-struct ws *ws_new(struct daemon *d, const struct ws_config *cfg);
+struct ws *ws_new(const struct ws_config *cfg);
 /* Free w (its pull must be gone); the header lists are wiped first. */
 void ws_free(struct ws *w);
 /* Point w at cfg and rebuild what derives from it. 0, or -1 on OOM (w keeps the old). */

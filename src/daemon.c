@@ -100,6 +100,11 @@ struct daemon {
 	int once_pending; /* --once: pulls still to finish */
 	int once_failed;  /* --once: pulls that ended neither ok nor partial */
 
+	struct pull_env env;  /* what every pull is handed (pull.h) */
+	struct event *settle; /* takes in what pulls reported, then admits (on_settle) */
+	struct ws *reports_head, *reports_tail; /* workspaces with a report (ws->report_next) */
+	bool trim_due; /* a pull ended: trim_when_idle at the next settle */
+
 	struct ws **grouped; /* workspaces that wrote into the open group (ws->in_group) */
 	size_t n_grouped, cap_grouped;
 	struct log_rl store_rl; /* rate limit of daemon-wide store errors */
@@ -109,49 +114,15 @@ struct daemon {
 	char last_error[256];
 };
 
-struct event_base *daemon_base(struct daemon *d)
-{
-	return d->base;
-}
-
-struct store *daemon_store(struct daemon *d)
-{
-	return d->store;
-}
-
-struct http *daemon_http(struct daemon *d)
-{
-	return d->http;
-}
-
-struct worker *daemon_worker(struct daemon *d)
-{
-	return d->worker;
-}
-
-const struct config *daemon_config(struct daemon *d)
-{
-	return d->cfg;
-}
-
-struct budget *daemon_budget(struct daemon *d)
-{
-	return &d->budget;
-}
-
-struct storegate *daemon_gate(struct daemon *d)
-{
-	return d->gate;
-}
-
-struct metrics *daemon_metrics(struct daemon *d)
-{
-	return &d->metrics;
-}
-
 /* --- the store's groups of writes ----------------------------------------------- */
 
-void daemon_group_note(struct daemon *d, struct ws *w, bool pull_work)
+/*
+ * w's pull (pull_work) or only its row was written into the store's open
+ * group of writes. If that group then fails to commit, everything of it is
+ * lost: group_lost cancels w's running pull, marks w failing and pulls it
+ * again (backoff applies).
+ */
+static void group_note(struct daemon *d, struct ws *w, bool pull_work)
 {
 	if (pull_work)
 		w->group_pull = true;
@@ -185,6 +156,7 @@ static void group_forget(struct daemon *d, struct ws *w)
 
 static void ws_schedule_next(struct daemon *d, struct ws *w);
 static void ws_save(struct daemon *d, struct ws *w);
+static void settle_reports(struct daemon *d);
 static void stop_loop(struct daemon *d);
 static void status_update(struct daemon *d);
 
@@ -289,6 +261,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct daemon *d = arg;
 	int64_t t0 = loopstat_begin();
+	settle_reports(d);
 	if (storegate_held(d->gate)) {
 		/* A stream commit in slices is in the group: commit after its last slice. */
 		struct timeval tv = {.tv_sec = 0, .tv_usec = STORE_GROUP_MS * 1000};
@@ -373,7 +346,7 @@ static void ws_save(struct daemon *d, struct ws *w)
 	metrics_store(&d->metrics, rc, err);
 	w->saved_hash = rc == 0 ? h : 0;
 	if (rc == 0)
-		daemon_group_note(d, w, false);
+		group_note(d, w, false);
 	if (rc != 0) {
 		w->row_dirty = true; /* written again when the store recovers (write_deferred) */
 		log_ws(&w->rl, LOGL_ERR, c->name, 0, "could not save the workspace state: %s", err);
@@ -554,7 +527,7 @@ static void ready_drain(struct daemon *d, bool requeue);
 static void begin_pull(struct daemon *d, struct ws *w)
 {
 	w->began_ms = clock_mono_ms();
-	if (pull_start(w) > 0 && ready_push(d, w) != 0)
+	if (pull_start(&d->env, w) > 0 && ready_push(d, w) != 0)
 		ws_schedule_at(d, w, clock_mono_ms() + STOREGATE_RETRY_MAX_MS);
 }
 
@@ -566,7 +539,13 @@ static void start_pull(struct daemon *d, struct ws *w)
 	begin_pull(d, w);
 }
 
-void daemon_pull_room(struct daemon *d)
+/*
+ * Start held pulls, oldest first, while there is room. Never called from
+ * a pull's own callbacks (they only report, pull.h): a pull that ends at
+ * once (its row refused) reports and returns, and this loop goes on with
+ * the next, so the stack stays flat however many are held.
+ */
+static void admit(struct daemon *d)
 {
 	while (d->ready_n > 0 && !d->stopping && pull_room(d)) {
 		struct ws *w = ready_pop(d);
@@ -577,17 +556,8 @@ void daemon_pull_room(struct daemon *d)
 	}
 }
 
-/* The timer of the scheduler fired for w. */
-static void on_due(struct sched_item *item, void *arg)
-{
-	struct daemon *d = arg;
-	struct ws *w = WS_OF_ITEM(item);
-	if (d->stopping || w->pull)
-		return;
-	start_pull(d, w);
-}
-
-void daemon_pull_probed(struct daemon *d, struct ws *w)
+/* The credential probe accepted w's key: a pending workspace is connected from now on. */
+static void took_probed(struct daemon *d, struct ws *w)
 {
 	if (w->state != WS_PENDING)
 		return;
@@ -596,7 +566,8 @@ void daemon_pull_probed(struct daemon *d, struct ws *w)
 	status_update(d);
 }
 
-void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
+/* w's pull ended with status and error (NULL when none): state, counters, schedule. */
+static void took_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
 {
 	int64_t now = clock_wall_s();
 	d->metrics.pulls[status]++;
@@ -619,9 +590,8 @@ void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, c
 	}
 	if (error && status != PULL_OK)
 		note_error(d, w->cfg->name, error);
-	daemon_pull_room(d);
 	if (!d->args->once)
-		trim_when_idle(d);
+		d->trim_due = true;
 
 	if (d->args->once) {
 		w->once_done = true;
@@ -649,6 +619,106 @@ void daemon_pull_done(struct daemon *d, struct ws *w, enum pull_status status, c
 		ws_schedule_next(d, w);
 	ws_save(d, w);
 	status_update(d);
+}
+
+/*
+ * Take in every report of the pulls, in the order they came. Every daemon
+ * callback that looks at workspaces calls this first, so that it sees
+ * them as if each report had been taken in when it was made; it starts no
+ * pull (admission is on_settle's).
+ */
+static void settle_reports(struct daemon *d)
+{
+	struct ws *w;
+	while ((w = d->reports_head)) {
+		d->reports_head = w->report_next;
+		if (!d->reports_head)
+			d->reports_tail = NULL;
+		w->report_next = NULL;
+		w->report_queued = false;
+		if (w->report_probed) {
+			w->report_probed = false;
+			took_probed(d, w);
+		}
+		if (w->report_done) {
+			char *error = w->report_error;
+			w->report_done = false;
+			w->report_error = NULL;
+			took_done(d, w, (enum pull_status)w->report_status, error);
+			free(error);
+		}
+	}
+}
+
+/* The settle event: what pulls reported, then admission of held pulls, then maybe a trim. */
+static void on_settle(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon *d = arg;
+	int64_t t0 = loopstat_begin();
+	settle_reports(d);
+	admit(d);
+	if (d->trim_due) {
+		d->trim_due = false;
+		trim_when_idle(d);
+	}
+	loopstat_end(t0, "pull reports");
+}
+
+/* Queue w's report (once) and have on_settle run after the current callback. */
+static void report_queue(struct daemon *d, struct ws *w)
+{
+	if (!w->report_queued) {
+		w->report_queued = true;
+		w->report_next = NULL;
+		if (d->reports_tail)
+			d->reports_tail->report_next = w;
+		else
+			d->reports_head = w;
+		d->reports_tail = w;
+	}
+	event_active(d->settle, 0, 0);
+}
+
+/* --- what pulls report (struct pull_report): recorded, never acted on here --- */
+
+static void report_wrote(void *arg, struct ws *w)
+{
+	group_note(arg, w, true);
+}
+
+static void report_probed(void *arg, struct ws *w)
+{
+	w->report_probed = true;
+	report_queue(arg, w);
+}
+
+/* The error is kept for the settle; without memory for it the state keeps no reason. */
+static void report_done(void *arg, struct ws *w, enum pull_status status, const char *error)
+{
+	free(w->report_error);
+	w->report_done = true;
+	w->report_status = (int)status;
+	w->report_error = error ? strdup(error) : NULL;
+	report_queue(arg, w);
+}
+
+static void report_parked(void *arg)
+{
+	struct daemon *d = arg;
+	event_active(d->settle, 0, 0);
+}
+
+/* The scheduler's timer fired for w. */
+static void on_due(struct sched_item *item, void *arg)
+{
+	struct daemon *d = arg;
+	struct ws *w = WS_OF_ITEM(item);
+	settle_reports(d);
+	if (d->stopping || w->pull)
+		return;
+	start_pull(d, w);
 }
 
 static int metrics_apply(struct daemon *d, const struct config *c);
@@ -720,7 +790,7 @@ static enum ws_state saved_settled_state(const struct store_ws_saved *s, const s
  */
 static struct ws *ws_create(struct daemon *d, const struct ws_config *c, bool restart)
 {
-	struct ws *w = ws_new(d, c);
+	struct ws *w = ws_new(c);
 	if (!w)
 		return NULL;
 	struct store_ws_saved saved;
@@ -1090,6 +1160,7 @@ static void reload(struct daemon *d)
 		        d->msrv ? metrics_server_listen(d->msrv) : "(off)");
 	config_free(d->cfg);
 	d->cfg = nc;
+	d->env.cfg = nc;
 	d->last_error[0] = '\0';
 	store_flush_now(d); /* what the reload wrote is visible by READY=1 */
 	uint64_t t_end = clock_mono_us();
@@ -1291,6 +1362,7 @@ static void on_grace(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct daemon *d = arg;
+	settle_reports(d);
 	log_msg(LOGL_NOTICE, "shutdown_grace over: cancelling the pulls still running");
 	cancel_all(d, "daemon stopped");
 	stop_loop(d);
@@ -1365,6 +1437,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	struct daemon *d = arg;
 	int64_t t0 = loopstat_begin();
+	settle_reports(d);
 	switch (sig) {
 	case SIGTERM:
 		begin_stop(d, "SIGTERM");
@@ -1429,9 +1502,10 @@ static void gate_open(void *arg, bool was_locked, int64_t locked_ms)
 	if (was_locked)
 		log_msg(LOGL_NOTICE, "store writable again after %.1f s: writing what waited",
 		        (double)locked_ms / 1000.0);
+	settle_reports(d);
 	write_deferred(d);
 	status_update(d);
-	daemon_pull_room(d);
+	admit(d);
 }
 
 /*
@@ -1457,7 +1531,7 @@ static void write_deferred(struct daemon *d)
 	for (size_t i = 0; i < d->n_ws && storegate_is_open(d->gate); i++) {
 		struct ws *w = d->ws[i];
 		if (w->unrecorded.id && !w->pull)
-			pull_record_late(w);
+			pull_record_late(&d->env, w);
 		if (w->row_dirty)
 			ws_save(d, w);
 	}
@@ -1496,6 +1570,7 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 	int64_t t0 = loopstat_begin();
+	settle_reports(d);
 	if (what & EV_READ) {
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 		while (read(fd, buf, sizeof(buf)) > 0)
@@ -1549,6 +1624,7 @@ static void watch_store(struct daemon *d)
 
 static void daemon_cleanup(struct daemon *d)
 {
+	settle_reports(d); /* what pulls reported before the loop stopped */
 	if (d->http)
 		cancel_all(d, "daemon stopped");
 	if (d->gate && !d->store_lost[0])
@@ -1578,8 +1654,8 @@ static void daemon_cleanup(struct daemon *d)
 	for (size_t i = 0; i < d->n_removed_pending; i++)
 		free(d->removed_pending[i]);
 	free(d->removed_pending);
-	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup,
-	                       d->sig_usr1, d->grace,   d->flush};
+	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1,
+	                       d->grace,    d->flush,   d->settle};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			event_free(evs[i]);
@@ -1692,8 +1768,25 @@ int daemon_run(const struct daemon_args *args)
 	http_opts_from(d->cfg, &ho);
 	d->http = http_new(d->base, &ho);
 	d->worker = worker_new(d->base);
-	if (!d->http || !d->worker || sched_init(&d->sched, d->base, on_due, d) != 0 ||
-	    start_workspaces(d) != 0) {
+	d->settle = event_new(d->base, -1, 0, on_settle, d);
+	d->env = (struct pull_env){
+	        .base = d->base,
+	        .store = d->store,
+	        .gate = d->gate,
+	        .http_ops = &http_engine_ops,
+	        .http = d->http,
+	        .worker = d->worker,
+	        .budget = &d->budget,
+	        .metrics = &d->metrics,
+	        .cfg = d->cfg,
+	        .report = {.wrote = report_wrote,
+	                   .probed = report_probed,
+	                   .done = report_done,
+	                   .parked = report_parked,
+	                   .arg = d},
+	};
+	if (!d->http || !d->worker || !d->settle ||
+	    sched_init(&d->sched, d->base, on_due, d) != 0 || start_workspaces(d) != 0) {
 		log_msg(LOGL_ERR, "out of memory starting up");
 		daemon_cleanup(d);
 		return EXIT_RUNTIME;
@@ -1711,6 +1804,7 @@ int daemon_run(const struct daemon_args *args)
 
 	if (!args->once || d->once_pending > 0)
 		event_base_dispatch(d->base);
+	settle_reports(d); /* the loop may stop between a report and its settle */
 	int flushed = store_flush_now(d);
 
 	if (args->once)

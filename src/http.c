@@ -756,3 +756,24 @@ const char *http_req_failure(const struct http_req *r)
 		return r->error[0] ? r->error : curl_easy_strerror(r->result);
 	return "";
 }
+
+static int ops_submit(void *engine, struct http_req *r)
+{
+	return http_submit(engine, r);
+}
+
+static void ops_cancel(void *engine, struct http_req *r)
+{
+	http_cancel(engine, r);
+}
+
+static void ops_get_stats(const void *engine, struct http_stats *out)
+{
+	http_get_stats(engine, out);
+}
+
+const struct http_ops http_engine_ops = {
+        .submit = ops_submit,
+        .cancel = ops_cancel,
+        .get_stats = ops_get_stats,
+};

@@ -81,12 +81,11 @@ int ws_apply_config(struct ws *w, const struct ws_config *cfg)
 	return 0;
 }
 
-struct ws *ws_new(struct daemon *d, const struct ws_config *cfg)
+struct ws *ws_new(const struct ws_config *cfg)
 {
 	struct ws *w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;
-	w->d = d;
 	w->item.heap_idx = SCHED_NONE;
 	if (ws_apply_config(w, cfg) != 0) {
 		free(w);
@@ -102,6 +101,7 @@ void ws_free(struct ws *w)
 	free(w->host_key);
 	wipe_slist(w->hdr_get);
 	wipe_slist(w->hdr_post);
+	free(w->report_error);
 	free(w);
 }
 
