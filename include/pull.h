@@ -89,7 +89,7 @@ struct pull_env {
 	void *http;                      /* ... and the engine they are called with */
 	struct worker *worker;           /* parses answers off the loop (worker.h) */
 	struct budget *budget;           /* the daemon-wide retry budget */
-	struct metrics *metrics;         /* the request, row, retry and pull counters */
+	struct metrics *metrics;         /* its counters: requests, rows, retries, pulls ended */
 	const struct config *cfg;        /* daemon-wide settings: page_size, retries, caps */
 	struct pull_report report;
 };
@@ -120,6 +120,14 @@ int pull_record_late(const struct pull_env *env, struct ws *w);
  * report.done is not called; the caller decides what follows.
  */
 void pull_cancel(struct ws *w, const char *why);
+
+/*
+ * The end of w's pull id was written into a group of writes that then
+ * failed to commit: keep it, as failed with "not stored: why", in
+ * w->unrecorded, to be written again by pull_record_late before w's next
+ * pull. Only pull.c writes w->unrecorded.
+ */
+void pull_end_lost(struct ws *w, int64_t id, const char *why);
 
 /* Id of w's running pull, 0 when none. */
 int64_t pull_id(const struct ws *w);

@@ -72,8 +72,9 @@ struct ws {
 	struct pull *pull; /* the running pull, or NULL */
 	/*
 	 * The end of an earlier pull that the store could not record (locked,
-	 * full, read-only): pull.c writes it before the next pull begins, so
-	 * the row does not stay "running". id 0 = none.
+	 * full, read-only), or that a failed group commit lost (pull_end_lost):
+	 * pull.c writes it before the next pull begins, so the row does not
+	 * stay "running". id 0 = none. Only pull.c writes it.
 	 */
 	struct ws_unrecorded {
 		int64_t id, finished_at, rows;

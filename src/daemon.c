@@ -204,10 +204,7 @@ static void group_lost(struct daemon *d, const char *err)
 				first = false; /* counted */
 			}
 		} else {
-			struct ws_unrecorded *u = &w->unrecorded;
-			*u = (struct ws_unrecorded){
-			        .id = id, .finished_at = clock_wall_s(), .status = PULL_FAILED};
-			snprintf(u->error, sizeof(u->error), "not stored: %s", err);
+			pull_end_lost(w, id, err);
 		}
 		if (first) {
 			log_ws(&w->rl, LOGL_ERR, w->cfg->name, id, "not stored: %s", err);
@@ -570,7 +567,6 @@ static void took_probed(struct daemon *d, struct ws *w)
 static void took_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
 {
 	int64_t now = clock_wall_s();
-	d->metrics.pulls[status]++;
 	w->last_pull_at = now;
 	switch (status) {
 	case PULL_OK:
@@ -1530,7 +1526,7 @@ static void write_deferred(struct daemon *d)
 	free(names);
 	for (size_t i = 0; i < d->n_ws && storegate_is_open(d->gate); i++) {
 		struct ws *w = d->ws[i];
-		if (w->unrecorded.id && !w->pull)
+		if (!w->pull)
 			pull_record_late(&d->env, w);
 		if (w->row_dirty)
 			ws_save(d, w);

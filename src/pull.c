@@ -301,6 +301,24 @@ int pull_record_late(const struct pull_env *env, struct ws *w)
 	return 0;
 }
 
+/*
+ * w's pull ended, or could not begin, with st: count it, then tell the
+ * owner. The pull's last act (w->pull is NULL, the pull freed).
+ */
+static void report_done(const struct pull_env *env, struct ws *w, enum pull_status st,
+                        const char *error)
+{
+	env->metrics->pulls[st]++;
+	env->report.done(env->report.arg, w, st, error);
+}
+
+void pull_end_lost(struct ws *w, int64_t id, const char *why)
+{
+	struct ws_unrecorded *u = &w->unrecorded;
+	*u = (struct ws_unrecorded){.id = id, .finished_at = clock_wall_s(), .status = PULL_FAILED};
+	snprintf(u->error, sizeof(u->error), "not stored: %s", why);
+}
+
 static void pull_finish(struct pull *p)
 {
 	enum pull_status st;
@@ -324,7 +342,7 @@ static void pull_finish(struct pull *p)
 	memcpy(error, p->error, sizeof(error));
 	w->pull = NULL;
 	pull_free(p);
-	env->report.done(env->report.arg, w, st, error[0] ? error : NULL);
+	report_done(env, w, st, error[0] ? error : NULL);
 }
 
 void pull_cancel(struct ws *w, const char *why)
@@ -943,7 +961,7 @@ int pull_start(const struct pull_env *env, struct ws *w)
 	char err[256];
 	struct pull *p = calloc(1, sizeof(*p));
 	if (!p) {
-		env->report.done(env->report.arg, w, PULL_FAILED, "out of memory starting a pull");
+		report_done(env, w, PULL_FAILED, "out of memory starting a pull");
 		return -1;
 	}
 	p->w = w;
@@ -965,7 +983,7 @@ int pull_start(const struct pull_env *env, struct ws *w)
 	if (rc != 0) {
 		free(p);
 		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "could not start a pull: %s", err);
-		env->report.done(env->report.arg, w, PULL_FAILED, err);
+		report_done(env, w, PULL_FAILED, err);
 		return -1;
 	}
 	w->pull = p;
