@@ -117,4 +117,29 @@ int ws_apply_config(struct ws *w, const struct ws_config *cfg);
 /* Set state and reason (NULL for none). */
 void ws_set_state(struct ws *w, enum ws_state s, const char *reason);
 
+/*
+ * w's schedule in s (sched.h), which holds w->item. Each sets w's next
+ * due time and next_pull_at (the wall-clock second it stands for, for
+ * the store row; 0 when unscheduled); none starts a pull.
+ */
+/* Queue w for due_ms (monotonic); out of memory leaves it as it was, logged. */
+void ws_schedule_at(struct ws *w, struct sched *s, int64_t due_ms);
+/*
+ * After a pull: the next tick not yet used and at least half an interval
+ * after the pull began (began_ms), plus jitter; a failing workspace waits
+ * at least its backoff (sched_failure_backoff_ms of consecutive_failures).
+ */
+void ws_schedule_next(struct ws *w, struct sched *s);
+/* Place w's tick from its phase in cfg->interval_ms (a first schedule, a changed interval). */
+void ws_place_tick(struct ws *w);
+/*
+ * A workspace that just appeared (start or reload): placed at its phase;
+ * disabled (state set) or kept auth_failed: not queued; due at once when
+ * now, when never pulled, or when its last success is older than its
+ * interval; else at its tick plus jitter.
+ */
+void ws_schedule_first(struct ws *w, struct sched *s, bool now);
+/* Take w out of s (a no-op when not queued). */
+void ws_unschedule(struct ws *w, struct sched *s);
+
 #endif

@@ -154,7 +154,6 @@ static void group_forget(struct daemon *d, struct ws *w)
 	w->in_group = w->group_pull = false;
 }
 
-static void ws_schedule_next(struct daemon *d, struct ws *w);
 static void ws_save(struct daemon *d, struct ws *w);
 static void settle_reports(struct daemon *d);
 static void stop_loop(struct daemon *d);
@@ -214,7 +213,7 @@ static void group_lost(struct daemon *d, const char *err)
 				d->once_failed++;
 		}
 		if (!d->args->once && !d->stopping && w->cfg->enabled && !w->pull)
-			ws_schedule_next(d, w);
+			ws_schedule_next(w, &d->sched);
 		ws_save(d, w);
 	}
 	free(pull_work);
@@ -376,53 +375,6 @@ static void note_error(struct daemon *d, const char *ws, const char *error)
 	         error);
 }
 
-/* --- scheduling ------------------------------------------------------------- */
-
-/* Queue w for due_ms (monotonic) and note the matching wall time. */
-static void ws_schedule_at(struct daemon *d, struct ws *w, int64_t due_ms)
-{
-	if (sched_set(&d->sched, &w->item, due_ms) != 0) {
-		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "out of memory scheduling the next pull");
-		return;
-	}
-	int64_t wait = due_ms - clock_mono_ms();
-	w->next_pull_at = clock_wall_s() + (wait > 0 ? (wait + 999) / 1000 : 0);
-}
-
-/*
- * The next regular pull, plus jitter. tick_ms is the next tick not yet
- * used: a pull at a tick used it (tick_ms <= now, so move on to the next
- * one in the future, skipping any missed); a pull out of turn (at start,
- * after a reload) did not, but the next pull still waits for a tick at
- * least half an interval after the last one began (sched_next_tick). A
- * failing workspace waits at least its backoff.
- */
-static void ws_schedule_next(struct daemon *d, struct ws *w)
-{
-	int64_t now = clock_mono_ms();
-	int64_t settle = w->began_ms ? w->began_ms + w->interval_ms / 2 : 0;
-	w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now, settle);
-	int64_t due = sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next());
-	int64_t backoff = sched_failure_backoff_ms(w->consecutive_failures, rng_next());
-	if (now + backoff > due)
-		due = now + backoff;
-	ws_schedule_at(d, w, due);
-}
-
-/* Place w's tick from its phase (first schedule, or a changed interval). */
-static void ws_place_tick(struct ws *w)
-{
-	w->interval_ms = w->cfg->interval_ms;
-	w->tick_ms = sched_first_tick(sched_phase(w->cfg->name, w->interval_ms), w->interval_ms,
-	                              clock_wall_ms(), clock_mono_ms());
-}
-
-static void ws_unschedule(struct daemon *d, struct ws *w)
-{
-	sched_remove(&d->sched, &w->item);
-	w->next_pull_at = 0;
-}
-
 static bool chosen(const struct daemon *d, const char *name)
 {
 	if (d->args->n_only == 0)
@@ -525,7 +477,7 @@ static void begin_pull(struct daemon *d, struct ws *w)
 {
 	w->began_ms = clock_mono_ms();
 	if (pull_start(&d->env, w) > 0 && ready_push(d, w) != 0)
-		ws_schedule_at(d, w, clock_mono_ms() + STOREGATE_RETRY_MAX_MS);
+		ws_schedule_at(w, &d->sched, clock_mono_ms() + STOREGATE_RETRY_MAX_MS);
 }
 
 static void start_pull(struct daemon *d, struct ws *w)
@@ -610,9 +562,9 @@ static void took_done(struct daemon *d, struct ws *w, enum pull_status status, c
 		return;
 	}
 	if (w->state == WS_AUTH_FAILED)
-		ws_unschedule(d, w); /* not polled again until its key changes */
+		ws_unschedule(w, &d->sched); /* not polled again until its key changes */
 	else
-		ws_schedule_next(d, w);
+		ws_schedule_next(w, &d->sched);
 	ws_save(d, w);
 	status_update(d);
 }
@@ -725,35 +677,10 @@ static void ready_drain(struct daemon *d, bool requeue)
 	int64_t now = clock_mono_ms();
 	while ((w = ready_pop(d)))
 		if (requeue && !w->pull && w->item.heap_idx == SCHED_NONE)
-			ws_schedule_at(d, w, now);
+			ws_schedule_at(w, &d->sched, now);
 }
 
 /* --- workspaces: start and reload ----------------------------------------- */
-
-/*
- * Schedule a workspace that just appeared (start or reload): due at once
- * when it was never pulled or its last success is older than its interval
- * (or when `now` is asked for), else at its phase.
- */
-static void ws_schedule_first(struct daemon *d, struct ws *w, bool now)
-{
-	ws_place_tick(w);
-	if (!w->cfg->enabled) {
-		ws_set_state(w, WS_DISABLED, NULL);
-		ws_unschedule(d, w);
-		return;
-	}
-	if (w->state == WS_AUTH_FAILED) {
-		/* kept from before a restart: not polled until its key changes */
-		ws_unschedule(d, w);
-		return;
-	}
-	int64_t age_ms = (clock_wall_s() - w->last_success_at) * 1000;
-	if (now || w->last_success_at == 0 || age_ms >= w->interval_ms)
-		ws_schedule_at(d, w, clock_mono_ms());
-	else
-		ws_schedule_at(d, w, sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next()));
-}
 
 /*
  * The settled state a workspace had before this process started, when it
@@ -867,10 +794,10 @@ static int start_workspaces(struct daemon *d)
 			ws_place_tick(w);
 			if (c->enabled && chosen(d, c->name)) {
 				d->once_pending++;
-				ws_schedule_at(d, w, clock_mono_ms());
+				ws_schedule_at(w, &d->sched, clock_mono_ms());
 			}
 		} else {
-			ws_schedule_first(d, w, false);
+			ws_schedule_first(w, &d->sched, false);
 		}
 		ws_save(d, w);
 	}
@@ -924,7 +851,7 @@ static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c
 			/* Keep the workspace, but it cannot authenticate: say so. */
 			w->cfg = c;
 			ws_set_state(w, WS_FAILING, "out of memory applying the new key");
-			ws_unschedule(d, w);
+			ws_unschedule(w, &d->sched);
 			return true;
 		}
 		w->key_ok = false;
@@ -934,7 +861,7 @@ static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c
 	if (!c->enabled) {
 		bool was = w->state == WS_DISABLED;
 		ws_set_state(w, WS_DISABLED, NULL);
-		ws_unschedule(d, w);
+		ws_unschedule(w, &d->sched);
 		return !was;
 	}
 	if (ident || !was_enabled || w->state == WS_AUTH_FAILED) {
@@ -943,13 +870,14 @@ static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c
 		ws_set_state(w, WS_PENDING, NULL);
 		ws_place_tick(w);
 		if (!w->pull)
-			ws_schedule_at(d, w, clock_mono_ms());
+			ws_schedule_at(w, &d->sched, clock_mono_ms());
 		return true;
 	}
 	if (c->interval_ms != w->interval_ms) {
 		ws_place_tick(w);
 		if (!w->pull)
-			ws_schedule_at(d, w, sched_jittered(w->tick_ms, c->jitter_ms, rng_next()));
+			ws_schedule_at(w, &d->sched,
+			               sched_jittered(w->tick_ms, c->jitter_ms, rng_next()));
 		return true;
 	}
 	return false;
@@ -1101,7 +1029,7 @@ static void reload(struct daemon *d)
 		if (!w)
 			continue;
 		pull_cancel(w, "workspace removed by reload");
-		ws_unschedule(d, w);
+		ws_unschedule(w, &d->sched);
 		ws_set_state(w, WS_REMOVED, "not in the configuration");
 		ws_save(d, w);
 		if (w->row_dirty) /* the gate is closed, and w goes away now */
@@ -1134,7 +1062,7 @@ static void reload(struct daemon *d)
 				continue;
 			}
 			log_ws(NULL, LOGL_NOTICE, c->name, 0, "added");
-			ws_schedule_first(d, w, true);
+			ws_schedule_first(w, &d->sched, true);
 		}
 		order[n++] = w;
 		if (changed)
@@ -1377,7 +1305,7 @@ static void begin_stop(struct daemon *d, const char *why)
 	notify_stopping(&d->notify);
 	log_msg(LOGL_NOTICE, "%s: stopping; no new pulls", why);
 	for (size_t i = 0; i < d->n_ws; i++)
-		ws_unschedule(d, d->ws[i]);
+		ws_unschedule(d->ws[i], &d->sched);
 	bool busy = false;
 	for (size_t i = 0; i < d->n_ws && !busy; i++)
 		busy = d->ws[i]->pull != NULL;
@@ -1556,7 +1484,7 @@ static void store_lost(struct daemon *d, const char *why)
 	d->stopping = true;
 	ready_drain(d, false);
 	for (size_t i = 0; i < d->n_ws; i++)
-		ws_unschedule(d, d->ws[i]);
+		ws_unschedule(d->ws[i], &d->sched);
 	cancel_all(d, "the store file was deleted or replaced");
 	stop_loop(d);
 }
