@@ -2,7 +2,7 @@
  * metrics.h: the daemon's counters and its Prometheus endpoint.
  *
  * struct metrics is a plain set of counters the loop increments (pull.c,
- * daemon.c). When metrics_listen is set, a bounded HTTP server (httpd.h)
+ * daemon_ws.c, daemon_writes.c). When metrics_listen is set, a bounded HTTP server (httpd.h)
  * on that loopback address serves GET (and HEAD) /metrics (Prometheus
  * text exposition format 0.0.4, rendered by the daemon's callback into the
  * reply, then the listener's own families) and /healthz (200 "ok" while

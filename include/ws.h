@@ -10,7 +10,7 @@
  * polled until the key changes), failing (consecutive failed pulls, with
  * the reason), disabled (enabled = false), removed (gone from the
  * configuration; history kept). A restart keeps a settled state whose
- * license code, base URL and key are unchanged (daemon.c, ws_create).
+ * license code, base URL and key are unchanged (daemon_ws.c, daemon_ws_create).
  */
 #ifndef WEGAUGE_WS_H
 #define WEGAUGE_WS_H
@@ -87,7 +87,7 @@ struct ws {
 	bool group_pull;      /* ... and what it wrote was its pull's (not only its row) */
 	int64_t last_pull_id; /* the id of its last pull, running or not */
 	uint64_t saved_hash;  /* hash of the workspace row last written (0: none, or lost) */
-	bool row_dirty;       /* its row waits for the store gate (daemon.c, ws_save) */
+	bool row_dirty;       /* its row waits to be written (daemon_ws_save) */
 	int64_t lost_pull_id; /* the pull a failed group commit was last counted against */
 	/*
 	 * What its pull reported (pull.h, struct pull_report) that the daemon
