@@ -165,84 +165,62 @@ static void reload_match(struct daemon *d, const struct config *nc, struct ws **
 }
 
 /*
- * SIGHUP: parse, validate, diff, apply. An invalid configuration changes
- * nothing. Signals that arrive meanwhile are queued by libevent and run
- * this again once it returns: coalesced, never lost.
+ * A reload that changes nothing: counted as failed, why (NULL: none) as
+ * the last error, nc (may be NULL) freed, and READY=1 again.
  */
-void daemon_reload(struct daemon *d)
+static void reload_refused(struct daemon *d, struct config *nc, const char *why)
 {
-	uint64_t t0 = clock_mono_us();
-	notify_reloading(&d->notify);
-	d->reloads++;
-	daemon_admit_drain(d, true);
+	d->reloads_failed++;
+	if (why)
+		snprintf(d->last_error, sizeof(d->last_error), "%s", why);
+	config_free(nc);
+	notify_ready(&d->notify);
+	daemon_status_update(d);
+}
+
+/*
+ * Read and check the new configuration, with the running one as the cache
+ * of the files that did not change. NULL when it cannot be applied (the
+ * reload is then refused, logged and said).
+ */
+static struct config *reload_read(struct daemon *d)
+{
 	struct config *nc = NULL;
 	struct config_errors errs = {0};
-	log_msg(LOGL_NOTICE, "reloading %s", d->args->config_path);
-	/* The running configuration is the cache of the files that did not change. */
-	int loaded = config_load_hint(d->args->config_path, d->cfg, &nc, &errs);
-	uint64_t t_load = clock_mono_us();
-	if (loaded != 0) {
-		d->reloads_failed++;
+	char why[sizeof(d->last_error)];
+	if (config_load_hint(d->args->config_path, d->cfg, &nc, &errs) != 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_msg(LOGL_ERR, "reload: %s", errs.msg[i]);
-		snprintf(d->last_error, sizeof(d->last_error),
-		         "reload failed, old configuration kept: %s", errs.n ? errs.msg[0] : "?");
+		snprintf(why, sizeof(why), "reload failed, old configuration kept: %s",
+		         errs.n ? errs.msg[0] : "?");
 		config_errors_free(&errs);
-		notify_ready(&d->notify);
-		daemon_status_update(d);
-		return;
+		reload_refused(d, NULL, why);
+		return NULL;
 	}
 	if (strcmp(nc->database, d->cfg->database) != 0) {
-		d->reloads_failed++;
 		log_msg(LOGL_ERR,
 		        "reload: database changed from %s to %s; that needs a restart, old "
 		        "configuration kept",
 		        d->cfg->database, nc->database);
-		snprintf(d->last_error, sizeof(d->last_error),
-		         "reload refused: database changed, restart needed");
-		config_free(nc);
-		notify_ready(&d->notify);
-		daemon_status_update(d);
-		return;
+		reload_refused(d, nc, "reload refused: database changed, restart needed");
+		return NULL;
 	}
 	if (!daemon_reload_descriptors_ok(d, nc, "reload: ")) {
-		d->reloads_failed++;
-		snprintf(d->last_error, sizeof(d->last_error),
-		         "reload refused: not enough descriptors, old configuration kept");
-		config_free(nc);
-		notify_ready(&d->notify);
-		daemon_status_update(d);
-		return;
+		reload_refused(d, nc,
+		               "reload refused: not enough descriptors, old configuration kept");
+		return NULL;
 	}
-	/* Everything that can fail for want of memory, before anything changes. */
-	struct ws **order = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*order));
-	if (!order) {
-		d->reloads_failed++;
-		log_msg(LOGL_ERR, "reload: out of memory, old configuration kept");
-		config_free(nc);
-		notify_ready(&d->notify);
-		return;
-	}
+	return nc;
+}
 
-	struct ws **by_cfg = calloc(d->cfg->n_ws ? d->cfg->n_ws : 1, sizeof(*by_cfg));
-	struct ws **match = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*match));
-	if (!by_cfg || !match) {
-		free(order);
-		free(by_cfg);
-		free(match);
-		d->reloads_failed++;
-		log_msg(LOGL_ERR, "reload: out of memory, old configuration kept");
-		config_free(nc);
-		notify_ready(&d->notify);
-		return;
-	}
-	reload_match(d, nc, match, by_cfg);
-	/*
-	 * Removed: what reload_match left in by_cfg, in the old configuration's
-	 * order. Ended first, while d->ws is whole; then freed as the rest move
-	 * down, in one pass (a memmove per removal was quadratic when many go at
-	 * once).
-	 */
+/*
+ * End the workspaces the new configuration no longer has: what
+ * reload_match left in by_cfg, in the old configuration's order. Ended
+ * first, while d->ws is whole; then freed as the rest move down, in one
+ * pass (a memmove per removal was quadratic when many go at once).
+ */
+static void reload_remove(struct daemon *d, struct ws **by_cfg)
+{
 	for (size_t k = 0; k < d->cfg->n_ws; k++) {
 		struct ws *w = by_cfg[k];
 		if (!w)
@@ -264,8 +242,16 @@ void daemon_reload(struct daemon *d)
 			d->ws[kept++] = d->ws[i];
 	}
 	d->n_ws = kept;
+}
 
-	/* Changed, unchanged and added, in the new configuration's order. */
+/*
+ * The changed, unchanged and added workspaces of nc, in its order, into
+ * order (nc->n_ws entries; match from reload_match). Returns how many (an
+ * added one without memory is left out, logged).
+ */
+static size_t reload_apply(struct daemon *d, const struct config *nc, struct ws **match,
+                           struct ws **order)
+{
 	size_t n = 0;
 	for (size_t i = 0; i < nc->n_ws; i++) {
 		const struct ws_config *c = &nc->ws[i];
@@ -287,11 +273,12 @@ void daemon_reload(struct daemon *d)
 		if (changed)
 			daemon_ws_save(d, w);
 	}
-	free(match);
-	free(by_cfg);
-	free(d->ws);
-	d->ws = order;
-	d->n_ws = n;
+	return n;
+}
+
+/* nc's daemon-wide settings take effect: for transfers, writes and retries from now on. */
+static void reload_settings(struct daemon *d, const struct config *nc)
+{
 	struct http_opts ho;
 	daemon_reload_http_opts(nc, &ho);
 	http_set_opts(d->http, &ho);
@@ -301,6 +288,45 @@ void daemon_reload(struct daemon *d)
 	if (daemon_status_listen(d, nc) != 0)
 		log_msg(LOGL_ERR, "reload: metrics stay on %s",
 		        d->msrv ? metrics_server_listen(d->msrv) : "(off)");
+}
+
+/*
+ * SIGHUP: parse, validate, diff, apply. An invalid configuration changes
+ * nothing. Signals that arrive meanwhile are queued by libevent and run
+ * this again once it returns: coalesced, never lost.
+ */
+void daemon_reload(struct daemon *d)
+{
+	uint64_t t0 = clock_mono_us();
+	notify_reloading(&d->notify);
+	d->reloads++;
+	daemon_admit_drain(d, true);
+	log_msg(LOGL_NOTICE, "reloading %s", d->args->config_path);
+	struct config *nc = reload_read(d);
+	uint64_t t_load = clock_mono_us();
+	if (!nc)
+		return;
+	/* Everything that can fail for want of memory, before anything changes. */
+	struct ws **order = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*order));
+	struct ws **by_cfg = calloc(d->cfg->n_ws ? d->cfg->n_ws : 1, sizeof(*by_cfg));
+	struct ws **match = calloc(nc->n_ws ? nc->n_ws : 1, sizeof(*match));
+	if (!order || !by_cfg || !match) {
+		free(order);
+		free(by_cfg);
+		free(match);
+		log_msg(LOGL_ERR, "reload: out of memory, old configuration kept");
+		reload_refused(d, nc, NULL);
+		return;
+	}
+	reload_match(d, nc, match, by_cfg);
+	reload_remove(d, by_cfg);
+	size_t n = reload_apply(d, nc, match, order);
+	free(match);
+	free(by_cfg);
+	free(d->ws);
+	d->ws = order;
+	d->n_ws = n;
+	reload_settings(d, nc);
 	config_free(d->cfg);
 	d->cfg = nc;
 	d->env.cfg = nc;
