@@ -164,13 +164,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* --- run -------------------------------------------------------------------- */
 
-static void daemon_cleanup(struct daemon *d)
+/*
+ * Everything daemon_start made, undone in reverse order: pending reports
+ * taken in, running pulls cancelled, what waited for the store written,
+ * every workspace's row saved, then everything freed. Safe on a daemon
+ * whose start stopped half way.
+ */
+void daemon_stop(struct daemon *d)
 {
 	daemon_ws_settle(d); /* what pulls reported before the loop stopped */
 	if (d->http)
 		cancel_all(d, "daemon stopped");
 	if (d->gate && !d->store_lost[0])
 		daemon_writes_deferred(d); /* what a full disk refused, before the store closes */
+	if (d->sched.timer)
+		sched_free(&d->sched); /* before the workspaces: it writes into their items */
 	for (size_t i = 0; i < d->n_ws; i++) {
 		if (d->store && d->ws[i]->state != WS_REMOVED) {
 			d->ws[i]->next_pull_at = 0;
@@ -182,8 +190,6 @@ static void daemon_cleanup(struct daemon *d)
 	free(d->ws);
 	free(d->ready);
 	free(d->grouped);
-	if (d->sched.timer)
-		sched_free(&d->sched);
 	metrics_server_free(d->msrv);
 	http_free(d->http);
 	worker_free(d->worker); /* after cancel_all: its jobs were let go */
@@ -217,10 +223,9 @@ static struct event *add_signal(struct daemon *d, int sig)
 	return ev;
 }
 
-int daemon_run(const struct daemon_args *args)
+int daemon_start(struct daemon *d, const struct daemon_args *args)
 {
-	struct daemon dd = {.args = args, .watch_fd = -1}, *d = &dd;
-	d->exit_code = 0;
+	*d = (struct daemon){.args = args, .watch_fd = -1};
 	signal(SIGPIPE, SIG_IGN);
 	jarena_install(); /* before jansson allocates anything */
 	/*
@@ -243,7 +248,6 @@ int daemon_run(const struct daemon_args *args)
 	d->sig_usr1 = add_signal(d, SIGUSR1);
 	if (!d->sig_term || !d->sig_int || !d->sig_hup || !d->sig_usr1) {
 		fprintf(stderr, "wegauged: could not install signal handlers\n");
-		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
 
@@ -252,21 +256,18 @@ int daemon_run(const struct daemon_args *args)
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "wegauged: %s\n", errs.msg[i]);
 		config_errors_free(&errs);
-		daemon_cleanup(d);
 		return EXIT_CONFIG;
 	}
 	for (size_t i = 0; i < args->n_only; i++) {
 		if (!config_find_ws(d->cfg, args->only[i])) {
 			fprintf(stderr, "wegauged: --workspace %s: no such workspace in %s\n",
 			        args->only[i], args->config_path);
-			daemon_cleanup(d);
 			return EXIT_CONFIG;
 		}
 	}
 	log_init(d->cfg->log_level);
 	/* Exit 78: a restart cannot help, the limit or the configuration must change. */
 	if (!daemon_reload_descriptors_ok(d, d->cfg, "")) {
-		daemon_cleanup(d);
 		return EXIT_CONFIG;
 	}
 	rng_seed();
@@ -285,12 +286,10 @@ int daemon_run(const struct daemon_args *args)
 	};
 	if (store_open(&d->store, d->cfg->database, &so, err, sizeof(err)) != 0) {
 		log_msg(LOGL_ERR, "cannot open the store %s: %s", d->cfg->database, err);
-		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
 	if (daemon_writes_start(d, daemon_admit_gate_open) != 0) {
 		log_msg(LOGL_ERR, "out of memory starting up");
-		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
 
@@ -312,11 +311,9 @@ int daemon_run(const struct daemon_args *args)
 	};
 	if (!d->http || !d->worker || daemon_admit_start(d) != 0 || start_workspaces(d) != 0) {
 		log_msg(LOGL_ERR, "out of memory starting up");
-		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
 	if (!args->once && daemon_status_listen(d, d->cfg) != 0) {
-		daemon_cleanup(d);
 		return EXIT_RUNTIME;
 	}
 	/* What start-up wrote (interrupted pulls closed, workspace rows) is visible by READY=1. */
@@ -325,7 +322,17 @@ int daemon_run(const struct daemon_args *args)
 	        d->n_ws == 1 ? "" : "s", d->cfg->database, args->once ? ", --once" : "");
 	notify_ready(&d->notify);
 	daemon_status_update(d);
+	return 0;
+}
 
+int daemon_run(const struct daemon_args *args)
+{
+	struct daemon dd, *d = &dd;
+	int rc = daemon_start(d, args);
+	if (rc != 0) {
+		daemon_stop(d);
+		return rc;
+	}
 	if (!args->once || d->once_pending > 0)
 		event_base_dispatch(d->base);
 	daemon_ws_settle(d); /* the loop may stop between a report and its settle */
@@ -337,6 +344,7 @@ int daemon_run(const struct daemon_args *args)
 		                       ? EXIT_RUNTIME
 		                       : 0;
 	log_msg(LOGL_NOTICE, "stopped");
-	daemon_cleanup(d);
-	return d->exit_code;
+	rc = d->exit_code;
+	daemon_stop(d);
+	return rc;
 }

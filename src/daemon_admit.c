@@ -23,20 +23,6 @@
 #include "worker.h"
 #include "ws.h"
 
-/*
- * Admission. A due pull starts only while fewer than PULL_ADMIT_FACTOR *
- * max_in_flight requests are in the HTTP engine or answers in the worker
- * (running or queued; a pull has at most one of either, and a pull
- * waiting on a timer has none);
- * else it waits in the ready queue, first in first out, and starts when
- * a pull ends or parks on a timer. Without it, 10,000 pulls due at once
- * (the first start, --once) all begin together, each holding its rows
- * and buffers until the last of them ends; with it, about 4 *
- * max_in_flight run at a time, enough to keep every transfer slot busy,
- * and each ends soon after it began.
- */
-#define PULL_ADMIT_FACTOR 4
-
 #define WS_OF_ITEM(it) ((struct ws *)((char *)(it)-offsetof(struct ws, item)))
 
 /*
@@ -77,7 +63,7 @@ static bool room_for_pull(struct daemon *d)
 	struct http_stats hs;
 	daemon_http_stats(d, &hs);
 	int64_t busy = (int64_t)hs.running + hs.queued + (int64_t)worker_pending(d->worker);
-	return busy < (int64_t)d->cfg->max_in_flight * PULL_ADMIT_FACTOR;
+	return busy < (int64_t)d->cfg->max_in_flight * DAEMON_ADMIT_FACTOR;
 }
 
 /* Hold w back until there is room. -1 when the ring cannot grow (w is then started anyway). */

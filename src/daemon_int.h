@@ -108,6 +108,21 @@ static inline void daemon_http_stats(const struct daemon *d, struct http_stats *
 	d->env.http_ops->get_stats(d->env.http, out);
 }
 
+/* --- daemon.c ------------------------------------------------------------- */
+
+/*
+ * Build d for args (d is overwritten): the loop and its signals, the
+ * configuration, the store and its writes, the HTTP engine, the worker,
+ * the pull environment, admission, the workspaces, the metrics listener;
+ * then READY=1. 0 when running (turn d->base's loop), else the exit
+ * status (EXIT_CONFIG, EXIT_RUNTIME; logged). daemon_stop(d) after
+ * either. daemon_run does both around the loop; tests drive the loop
+ * themselves.
+ */
+int daemon_start(struct daemon *d, const struct daemon_args *args);
+/* Undo daemon_start, however far it got (see daemon.c). */
+void daemon_stop(struct daemon *d);
+
 /* --- daemon_status.c ------------------------------------------------------ */
 
 /* Recount the states and hand systemd a fresh STATUS= line (rate-limited in notify.c). */
@@ -193,6 +208,20 @@ void daemon_writes_removed(struct daemon *d, const char *name);
 void daemon_writes_removed_later(struct daemon *d, const char *name);
 
 /* --- daemon_admit.c ------------------------------------------------------- */
+
+/*
+ * Admission. A due pull starts only while the store gate is open and
+ * fewer than DAEMON_ADMIT_FACTOR * max_in_flight requests are in the HTTP
+ * engine or answers in the worker (running or queued; a pull has at most
+ * one of either, and a pull waiting on a timer has none); else it waits
+ * in the ready queue, first in first out, and starts when a pull ends or
+ * parks on a timer, or the gate opens. Without it, 10,000 pulls due at
+ * once (the first start, --once) all begin together, each holding its
+ * rows and buffers until the last of them ends; with it, about 4 *
+ * max_in_flight run at a time, enough to keep every transfer slot busy,
+ * and each ends soon after it began.
+ */
+#define DAEMON_ADMIT_FACTOR 4
 
 /* The scheduler and the settle event. 0, or -1 on OOM. */
 int daemon_admit_start(struct daemon *d);
