@@ -22,7 +22,7 @@
  *
  * Built against the project's static library, not by ctest:
  *   cmake --build build -j2 --target wegauge_core
- *   cc -std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -iquote include \
+ *   cc -std=c11 -O2 -g -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I include \
  *      -o build/config_load bench/config_load.c build/src/libwegauge_core.a \
  *      $(pkg-config --libs libcurl libevent libevent_extra openssl jansson sqlite3 \
  *      libsystemd inih) -lm

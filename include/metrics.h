@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pull.h"
+#include "pull_status.h"
 #include "rows.h"
 
 struct event_base;

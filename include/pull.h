@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pull_status.h"
+
 struct budget;
 struct config;
 struct event_base;
@@ -37,16 +39,7 @@ struct storegate;
 struct worker;
 struct ws;
 
-/* The outcome of a pull, as stored in pull.status. */
-enum pull_status {
-	PULL_RUNNING = 0,
-	PULL_OK,
-	PULL_PARTIAL,
-	PULL_FAILED,
-	PULL_AUTH_FAILED,
-	PULL_CANCELLED,
-	PULL_STATUS_COUNT
-};
+/* "running", "ok", ... as stored (pull_status.h); "?" out of range. */
 const char *pull_status_name(enum pull_status s);
 
 /*

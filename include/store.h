@@ -43,9 +43,6 @@ struct store_opts {
 	uint64_t journal_size_limit;
 };
 
-/* The schema version this build writes (the highest schema/NNN-*.sql). */
-int store_schema_version(void);
-
 /*
  * Open (creating if needed) the database at path, set WAL, busy_timeout,
  * foreign_keys=ON, synchronous and journal_size_limit, run an integrity

@@ -34,6 +34,8 @@ struct event_base;
 struct worker;
 
 #define WORKER_MAX_QUEUE 100000
+/* Finished jobs handed back per loop callback; the rest on the next turn. */
+#define WORKER_DRAIN_MAX 4
 
 struct worker_job {
 	/* Worker thread: compute into the job; touch nothing else. */

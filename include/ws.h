@@ -1,5 +1,12 @@
 /*
- * ws.h: a workspace at run time: its state machine, schedule and holds.
+ * ws.h: a workspace at run time: the record of its state, schedule and
+ * holds, what derives from its configuration (the request headers, which
+ * hold the key, and the host key), built and freed here, and its schedule
+ * (its tick, its next pull, its place in the scheduler's queue), kept
+ * here on the arithmetic of schedule.h. The state machine (which state
+ * follows which outcome, ws_set_state's callers) is the daemon's
+ * (daemon_ws.c); the rate-limit holds are set and waited out by pull.c.
+ * The state names are ws_state.h's.
  *
  * The daemon owns one struct ws per configured workspace. Its cfg points
  * into the daemon's current struct config (repointed on reload). While a
@@ -10,7 +17,7 @@
  * polled until the key changes), failing (consecutive failed pulls, with
  * the reason), disabled (enabled = false), removed (gone from the
  * configuration; history kept). A restart keeps a settled state whose
- * license code, base URL and key are unchanged (daemon_ws.c, daemon_ws_create).
+ * license code, base URL and key are unchanged (daemon_ws_create).
  */
 #ifndef WEGAUGE_WS_H
 #define WEGAUGE_WS_H
@@ -18,24 +25,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
 #include "log.h"
-#include "sched.h"
+#include "schedule.h"
+#include "ws_state.h"
 
 struct curl_slist;
 struct pull;
+struct ws_config;
 
-enum ws_state {
-	WS_PENDING = 0,
-	WS_CONNECTED,
-	WS_AUTH_FAILED,
-	WS_FAILING,
-	WS_DISABLED,
-	WS_REMOVED,
-	WS_STATE_COUNT
-};
-
-/* "pending", "connected", ... as stored. */
+/* "pending", "connected", ... as stored (ws_state.h); "?" out of range. */
 const char *ws_state_name(enum ws_state s);
 
 /*
@@ -118,7 +116,7 @@ int ws_apply_config(struct ws *w, const struct ws_config *cfg);
 void ws_set_state(struct ws *w, enum ws_state s, const char *reason);
 
 /*
- * w's schedule in s (sched.h), which holds w->item. Each sets w's next
+ * w's schedule in s (schedule.h), which holds w->item. Each sets w's next
  * due time and next_pull_at (the wall-clock second it stands for, for
  * the store row; 0 when unscheduled); none starts a pull.
  */

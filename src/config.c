@@ -24,20 +24,17 @@
  * what spans keys (missing license_code, key sources, inherited values),
  * and reads every API key. Nothing is returned unless all of it is right.
  *
- * Reloads (config_load_hint). A reload of 10,000 workspaces, each in its
- * own include file with its own key file, used to read 20,000 files:
- * about 130,000 system calls (open, fstat, two reads, close, and a stat
- * per include), a 1 MiB buffer and a parse per file, a SHA-256 per key;
- * 150 ms on the bench machine, most of it in the kernel. With the running
- * configuration as the hint, a file that fstamp.h says has not changed
- * since the hint read it costs one stat(): an include file's sections are
- * copied from the hint (replay_file), a key file's key and fingerprint too
- * (key_from_hint). Everything that depends on more than that file is done
- * again (duplicate names, the bound on workspaces, inherited values, the
- * data center's URL, the secrecy check), so the result and the messages
- * are config_load's. The main file is always read. The include files are
+ * Reloads (config_load_hint). With the running configuration as the
+ * hint, a file that fstamp.h says has not changed since the hint read it
+ * costs one stat(): an include file's sections are copied from the hint
+ * (replay_file), a key file's key and fingerprint too (key_from_hint).
+ * Everything that depends on more than that file is done again (duplicate
+ * names, the bound on workspaces, inherited values, the data center's
+ * URL, the secrecy check), so the result and the messages are
+ * config_load's. The main file is always read. The include files are
  * opened relative to the open directory, which readdir's d_type spares a
  * stat() for, and read with one read() into a buffer sized by fstat().
+ * What this saves is measured in docs/performance.md.
  */
 #include "config.h"
 #include "iniline.h"

@@ -1,6 +1,6 @@
 /*
  * daemon_admit.c: admission (daemon_int.h): which due pull starts when.
- * The scheduler (sched.h) says when a workspace is due; a due pull starts
+ * The scheduler (schedule.h) says when a workspace is due; a due pull starts
  * at once while there is room, else it waits in the ready queue, first in
  * first out. The settle event takes in what pulls reported (daemon_ws.c),
  * then starts held pulls while there is room: a pull's callbacks only

@@ -34,7 +34,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "pull.h"
-#include "sched.h"
+#include "schedule.h"
 
 struct config;
 struct event;

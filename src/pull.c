@@ -102,9 +102,7 @@ struct parse_job {
 	char err[300];
 };
 
-static const char *const status_names[PULL_STATUS_COUNT] = {
-        "running", "ok", "partial", "failed", "auth_failed", "cancelled",
-};
+static const char *const status_names[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
 
 const char *pull_status_name(enum pull_status s)
 {

@@ -33,6 +33,7 @@
 
 #include <sqlite3.h>
 
+#include "pull_status.h"
 #include "store_migrate.h"
 #include "store_sql.h"
 
@@ -127,11 +128,6 @@ struct store_stream {
 	int64_t written;
 	char what[WS_NAME_MAX + 96];
 };
-
-int store_schema_version(void)
-{
-	return store_schema_count ? store_schema_files[store_schema_count - 1].version : 0;
-}
 
 sqlite3 *store_handle(struct store *st)
 {
@@ -850,14 +846,26 @@ int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64
 	return rc;
 }
 
-/* The outcomes a pull may end with. */
+static const char *const pull_status_names[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
+
+/* The outcomes a pull may end with: every status of pull_status.h but running. */
 static bool pull_status_valid(const char *s)
 {
-	static const char *const ok[] = {"ok", "partial", "failed", "auth_failed", "cancelled"};
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (strcmp(s, ok[i]) == 0)
+	for (int i = 0; i < PULL_STATUS_COUNT; i++)
+		if (i != PULL_RUNNING && strcmp(s, pull_status_names[i]) == 0)
 			return true;
 	return false;
+}
+
+/* "ok, partial, ...": the outcomes of pull_status_valid, for a message. */
+static void pull_status_ends(char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < PULL_STATUS_COUNT && n < len; i++)
+		if (i != PULL_RUNNING)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+			                      pull_status_names[i]);
 }
 
 int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e, char *err,
@@ -870,10 +878,10 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 	char what[64];
 	snprintf(what, sizeof(what), "store: ending pull %lld", (long long)id);
 	if (!e->status || !pull_status_valid(e->status)) {
-		errbuf_set(err, errlen,
-		           "%s: status \"%.32s\" is not one of ok, partial, failed, auth_failed, "
-		           "cancelled",
-		           what, e->status ? e->status : "(null)");
+		char ends[128];
+		pull_status_ends(ends, sizeof(ends));
+		errbuf_set(err, errlen, "%s: status \"%.32s\" is not one of %s", what,
+		           e->status ? e->status : "(null)", ends);
 		return SQLITE_MISUSE;
 	}
 	if (e->finished_at == 0) {

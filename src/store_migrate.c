@@ -30,46 +30,69 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
 #include "store_sql.h"
 
-int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen)
+int store_schema_version(void)
+{
+	return store_schema_count ? store_schema_files[store_schema_count - 1].version : 0;
+}
+
+int store_schema_identify(sqlite3 *db, struct store_identity *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, SQL_SCHEMA_IDENTIFY, -1, &s, NULL);
-	if (rc == SQLITE_OK) {
+	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK) {
-		rc &= 0xff;
-		if (rc == SQLITE_NOTADB)
-			errbuf_set(err, errlen, "not a SQLite database (%s)", sqlite3_errmsg(db));
-		else
-			errbuf_set(err, errlen, "cannot read the schema version: %s",
-			           sqlite3_errmsg(db));
+	if (rc != SQLITE_ROW) {
+		rc = sqlite3_extended_errcode(db);
+		if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		errbuf_set(err, errlen, "%s", sqlite3_errmsg(db));
 		sqlite3_finalize(s);
 		return rc;
 	}
-	int v = sqlite3_column_int(s, 0);
-	int app = sqlite3_column_int(s, 1);
-	int objects = sqlite3_column_int(s, 2);
+	id->version = sqlite3_column_int(s, 0);
+	id->app_id = (unsigned)sqlite3_column_int(s, 1);
+	id->objects = sqlite3_column_int(s, 2);
 	sqlite3_finalize(s);
+	if (id->app_id == STORE_APPLICATION_ID)
+		id->kind = STORE_KIND_WEGAUGE;
+	else if (id->app_id != 0)
+		id->kind = STORE_KIND_FOREIGN;
+	else if (id->version != 0 || id->objects != 0)
+		id->kind = STORE_KIND_UNMARKED;
+	else
+		id->kind = STORE_KIND_EMPTY;
+	return SQLITE_OK;
+}
 
-	if (app != 0 && app != STORE_APPLICATION_ID) {
+int store_schema_check(sqlite3 *db, int latest, int *version, char *err, size_t errlen)
+{
+	struct store_identity id;
+	char why[256];
+	int rc = store_schema_identify(db, &id, why, sizeof(why));
+	if (rc != SQLITE_OK) {
+		rc &= 0xff;
+		if (rc == SQLITE_NOTADB)
+			errbuf_set(err, errlen, "not a SQLite database (%s)", why);
+		else
+			errbuf_set(err, errlen, "cannot read the schema version: %s", why);
+		return rc;
+	}
+	int v = id.version;
+	if (id.kind == STORE_KIND_FOREIGN) {
 		errbuf_set(
 		        err, errlen,
 		        "not a wegauge store: it belongs to another program (application_id %#x)",
-		        (unsigned)app);
+		        id.app_id);
 		return SQLITE_NOTADB;
 	}
-	if (app == 0 && (v != 0 || objects != 0)) {
+	if (id.kind == STORE_KIND_UNMARKED) {
 		errbuf_set(err, errlen,
 		           "not a wegauge store: a database with %d schema objects and "
 		           "user_version %d "
 		           "but no wegauge mark",
-		           objects, v);
+		           id.objects, v);
 		return SQLITE_NOTADB;
 	}
 	if (v > latest) {

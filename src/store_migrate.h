@@ -1,6 +1,9 @@
 /*
- * store_migrate.h: the embedded schema and the migration that applies it
- * (internal to the store; src/store.c and tests/test_store.c use it).
+ * store_migrate.h: the embedded schema, what a database file is, and the
+ * migration that brings it to this build's schema. src/store.c opens the
+ * store through it; the wegauge tool (src/cli/cli_db.c, wegauge.c) reads
+ * the schema version and identifies a store with it; nothing here writes
+ * but store_migrate().
  *
  * The schema is the numbered files schema/NNN-name.sql. At build time
  * cmake/embed_schema.cmake compiles them, in order, into
@@ -28,6 +31,33 @@ struct store_schema_file {
 /* Every schema file, versions 1 .. store_schema_count in order (generated). */
 extern const struct store_schema_file store_schema_files[];
 extern const size_t store_schema_count;
+
+/* The schema version this build writes (the highest schema/NNN-*.sql). */
+int store_schema_version(void);
+
+/* What a database is to wegauge (store_schema_identify). */
+enum store_kind {
+	STORE_KIND_EMPTY = 0, /* no application_id, user_version 0, no schema objects */
+	STORE_KIND_WEGAUGE,   /* application_id STORE_APPLICATION_ID: a wegauge store */
+	STORE_KIND_UNMARKED,  /* no application_id, but schema objects or a user_version */
+	STORE_KIND_FOREIGN,   /* the application_id of another program */
+};
+
+struct store_identity {
+	enum store_kind kind;
+	int version;     /* PRAGMA user_version */
+	unsigned app_id; /* PRAGMA application_id */
+	int objects;     /* tables, indexes, views and triggers */
+};
+
+/*
+ * Read what db is into *id, reading only (the store's check below and
+ * the wegauge tool's both start here; each judges the version itself).
+ * Returns SQLITE_OK, or the extended SQLite code of the read that failed
+ * (its primary code is SQLITE_NOTADB when the file is not a database),
+ * never SQLITE_OK then, with SQLite's message in err.
+ */
+int store_schema_identify(sqlite3 *db, struct store_identity *id, char *err, size_t errlen);
 
 /*
  * Read what db is: *version gets its user_version. Returns 0 when db is a

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -82,28 +83,40 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Hand every finished job back to its owner, oldest first. */
-static void worker_drain(struct worker *wk)
+/*
+ * Hand up to max finished jobs back to their owners, oldest first (a done
+ * may commit a stream: a burst of answers handed back in one callback
+ * would hold the loop for all their commits). True when more are left.
+ */
+static bool worker_drain(struct worker *wk, size_t max)
 {
 	pthread_mutex_lock(&wk->mu);
-	struct fifo f = wk->finished;
-	wk->finished = (struct fifo){0};
-	for (struct worker_job *j = f.head; j; j = j->next)
+	struct fifo f = {0};
+	for (size_t i = 0; i < max && wk->finished.head; i++) {
+		struct worker_job *j = fifo_pop(&wk->finished);
 		wk->queued--;
+		fifo_push(&f, j);
+	}
+	bool more = wk->finished.head != NULL;
 	pthread_mutex_unlock(&wk->mu);
 	struct worker_job *j;
 	while ((j = fifo_pop(&f)))
 		j->done(j, true);
+	return more;
 }
 
 static void on_ready(evutil_socket_t fd, short what, void *arg)
 {
-	(void)what;
+	struct worker *wk = arg;
 	int64_t t0 = loopstat_begin();
-	uint64_t count;
-	ssize_t n = read(fd, &count, sizeof(count));
-	(void)n; /* EAGAIN: a drain already took what there was */
-	worker_drain(arg);
+	if (what & EV_READ) {
+		uint64_t count;
+		ssize_t n = read(fd, &count, sizeof(count));
+		(void)n; /* EAGAIN: a drain already took what there was */
+	}
+	/* The rest after the loop's other events of this turn (EV_TIMEOUT: not a read). */
+	if (worker_drain(wk, WORKER_DRAIN_MAX))
+		event_active(wk->ev, EV_TIMEOUT, 0);
 	loopstat_end(t0, "parsed answers");
 }
 
@@ -185,7 +198,8 @@ void worker_free(struct worker *wk)
 		pthread_join(wk->th, NULL);
 		wk->threaded = false; /* a done() that submits again now runs inline */
 	}
-	worker_drain(wk);
+	while (worker_drain(wk, SIZE_MAX))
+		;
 	struct worker_job *j;
 	while ((j = fifo_pop(&wk->todo))) {
 		wk->queued--;

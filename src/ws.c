@@ -2,7 +2,7 @@
  * ws.c: a workspace at run time (ws.h): its derived request state (the
  * header lists, which hold the key, and the host key), its state names,
  * and its schedule: where its tick falls, when its next pull is due, and
- * its place in the scheduler's queue (sched.h does the arithmetic and the
+ * its place in the scheduler's queue (schedule.h does the arithmetic and the
  * heap). What a pull's outcome does to a workspace is the daemon's; the
  * pull itself is pull.c's.
  */
@@ -14,11 +14,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "config.h"
 #include "rng.h"
 
-static const char *const state_names[WS_STATE_COUNT] = {
-        "pending", "connected", "auth_failed", "failing", "disabled", "removed",
-};
+static const char *const state_names[WS_STATE_COUNT] = WS_STATE_NAMES;
 
 const char *ws_state_name(enum ws_state s)
 {

@@ -34,8 +34,12 @@ done | sort -n >"$T_DIR/requests"
 t0=$(awk -v f="$flip_ms" '$1 >= f && $2 != 503 { print $1; exit }' "$T_DIR/requests")
 [ -n "$t0" ] || fail "no successful request after the outage"
 first=$(awk -v t="$t0" '$1 >= t && $1 < t + 300 { c++ } END { print c + 0 }' "$T_DIR/requests")
-later=$(awk -v t="$t0" '$1 >= t + 1500 && $1 < t + 1800 { c++ } END { print c + 0 }' "$T_DIR/requests")
-t_log "requests in the first 300 ms after the outage: $first; 1.5 s later, in 300 ms: $later"
+# later: the busiest 300 ms window starting 1.5 to 3 s after t0 (one window
+# alone may fall into a pause of a slow build's loop: ASan runs parses and
+# commits several times slower).
+later=$(awk -v t="$t0" '{ for (s = 1500; s <= 3000; s += 100) if ($1 >= t + s && $1 < t + s + 300) c[s]++ }
+	END { m = 0; for (s in c) if (c[s] > m) m = c[s]; print m }' "$T_DIR/requests")
+t_log "requests in the first 300 ms after the outage: $first; the busiest 300 ms 1.5 to 3 s later: $later"
 [ "$first" -le 6 ] || fail "$first requests in the first 300 ms: no ramp"
 [ "$later" -gt "$first" ] || fail "the rate did not grow back ($first, then $later)"
 peak=$(wesim_stats | jq '.response.data.in_flight.max')

@@ -20,7 +20,7 @@
 #include <sqlite3.h>
 
 #include "cli/cli_db.h"
-#include "store.h"
+#include "store_migrate.h"
 
 static int setup(void **state)
 {

@@ -53,6 +53,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg_apply_defaults(CFG_WS, &ws), 0);
 	assert_string_equal(cfg.database, "/var/lib/wegauge/wegauge.db");
 	assert_null(cfg.include_dir);
+	assert_string_equal(cfg.key_dir, "/etc/wegauge/keys");
 	assert_int_equal(cfg.interval_ms, 3600000);
 	assert_int_equal(cfg.jitter_ms, 30000);
 	assert_int_equal(cfg.lookback_days, 7);
@@ -90,6 +91,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg_dc_url(DC_IN), "https://api.in.webengage.com");
 	assert_string_equal(cfg_dc_url(DC_KSA), "https://api.ksa.webengage.com");
 	free(cfg.database);
+	free(cfg.key_dir);
 	for (int i = 0; i < PATH_COUNT; i++)
 		free(ws.paths[i]);
 }

@@ -2,14 +2,16 @@
  * test_store.c: the SQLite store of src/store.c and src/store_migrate.c:
  * the embedded schema, opening and refusing files, migration, the
  * workspace and pull rows, the per-stream commit (upserts, types,
- * atomicity, failures that leave the store usable, seat removal) and the
- * three views.
+ * atomicity, failures that leave the store usable, seat removal), the
+ * three views, and that the schema's lists of pull statuses and
+ * workspace states are those of pull_status.h and ws_state.h.
  *
  * Databases live under $TEST_TMP (WAL matters for most tests). Every
  * assertion is on exact rows: dump() renders a query's rows as
  * "col|col|...\n" text, NULL as "NULL", and the queries use quote() and
  * typeof() where the stored type is the point.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,9 +27,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "pull_status.h"
 #include "rows.h"
 #include "store.h"
 #include "store_migrate.h"
+#include "ws_state.h"
 
 /* ---- Helpers ---- */
 
@@ -555,6 +560,162 @@ static void test_refused_files_untouched(void **state)
 		free(before);
 		free(after);
 	}
+}
+
+/* Each kind of database is told apart by store_schema_identify, reading only. */
+static void test_schema_identify(void **state)
+{
+	(void)state;
+	const struct {
+		const char *name;
+		void (*make)(const char *path);
+		int rc;
+		enum store_kind kind;
+		int version;
+		unsigned app_id;
+	} cases[] = {
+	        {"id-notdb", make_not_db, SQLITE_NOTADB, 0, 0, 0},
+	        {"id-toonew", make_too_new, SQLITE_OK, STORE_KIND_WEGAUGE,
+	         store_schema_version() + 1, STORE_APPLICATION_ID},
+	        {"id-foreignapp", make_foreign_app, SQLITE_OK, STORE_KIND_FOREIGN, 0, 1234},
+	        {"id-foreignplain", make_foreign_plain, SQLITE_OK, STORE_KIND_UNMARKED, 0, 0},
+	        {"id-empty", NULL, SQLITE_OK, STORE_KIND_EMPTY, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = fresh_path(cases[i].name);
+		if (cases[i].make)
+			cases[i].make(path);
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open_v2(path, &db,
+		                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+		                 SQLITE_OK);
+		struct store_identity id;
+		int rc = store_schema_identify(db, &id, errbuf, sizeof(errbuf));
+		if ((rc & 0xff) != cases[i].rc)
+			fail_msg("%s: rc %d, \"%s\"", cases[i].name, rc, errbuf);
+		if (rc == SQLITE_OK) {
+			assert_int_equal(id.kind, cases[i].kind);
+			assert_int_equal(id.version, cases[i].version);
+			assert_int_equal(id.app_id, cases[i].app_id);
+		} else {
+			assert_string_equal(errbuf, "file is not a database");
+		}
+		assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	}
+
+	/* A store made by the migrations is a wegauge store at this build's version. */
+	const char *path = fresh_path("id-store");
+	close_ok(open_ok(path));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	struct store_identity id;
+	assert_int_equal(store_schema_identify(db, &id, errbuf, sizeof(errbuf)), SQLITE_OK);
+	assert_int_equal(id.kind, STORE_KIND_WEGAUGE);
+	assert_int_equal(id.version, store_schema_version());
+	assert_true(id.objects > 0);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * The names that the CHECK on column col of table admits, as the store's
+ * schema (sqlite_schema, after every migration) says: the quoted names of
+ * the one "col IN ('a', 'b', ...)" in the table's SQL. Fails the test when
+ * there is not exactly one such list. Returns how many (at most max) were
+ * put in names[], each malloc'd.
+ */
+static size_t schema_in_list(sqlite3 *db, const char *table, const char *col, char **names,
+                             size_t max)
+{
+	char q[128];
+	snprintf(q, sizeof(q), "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
+	         table);
+	char *sql = dump(db, q);
+	const size_t cl = strlen(col);
+	const char *list = NULL;
+	int found = 0;
+	for (const char *p = sql; (p = strstr(p, col)) != NULL; p++) {
+		if ((p > sql && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
+		    isalnum((unsigned char)p[cl]) || p[cl] == '_')
+			continue;
+		const char *r = p + cl;
+		while (isspace((unsigned char)*r))
+			r++;
+		if (strncasecmp(r, "IN", 2) != 0 || isalnum((unsigned char)r[2]) || r[2] == '_')
+			continue;
+		r += 2;
+		while (isspace((unsigned char)*r))
+			r++;
+		if (*r == '(') {
+			list = r + 1;
+			found++;
+		}
+	}
+	if (found != 1)
+		fail_msg("%s.%s: %d lists \"%s IN (...)\" in the schema, not one:\n%s", table, col,
+		         found, col, sql);
+	size_t n = 0;
+	for (const char *r = list;;) {
+		while (isspace((unsigned char)*r))
+			r++;
+		const char *end = *r == '\'' ? strchr(r + 1, '\'') : NULL;
+		if (end == NULL || end[1] == '\'' || n == max)
+			fail_msg("%s.%s: cannot read the list of names at: %.40s", table, col, r);
+		names[n++] = strndup(r + 1, (size_t)(end - r - 1));
+		r = end + 1;
+		while (isspace((unsigned char)*r))
+			r++;
+		if (*r == ')')
+			break;
+		if (*r != ',')
+			fail_msg("%s.%s: cannot read the list of names at: %.40s", table, col, r);
+		r++;
+	}
+	free(sql);
+	return n;
+}
+
+/* Assert that the schema's CHECK on table.col admits exactly the n names of c[] (from header). */
+static void assert_schema_lists(sqlite3 *db, const char *table, const char *col,
+                                const char *const *c, size_t n, const char *header)
+{
+	char *schema[32];
+	size_t ns = schema_in_list(db, table, col, schema, 32);
+	for (size_t i = 0; i < n; i++) {
+		assert_non_null(c[i]);
+		size_t k = 0;
+		while (k < ns && strcmp(schema[k], c[i]) != 0)
+			k++;
+		if (k == ns)
+			fail_msg(
+			        "%s lists \"%s\", which the schema's CHECK on %s.%s does not admit",
+			        header, c[i], table, col);
+	}
+	for (size_t k = 0; k < ns; k++) {
+		size_t i = 0;
+		while (i < n && strcmp(schema[k], c[i]) != 0)
+			i++;
+		if (i == n)
+			fail_msg(
+			        "the schema's CHECK on %s.%s admits \"%s\", which %s does not list",
+			        table, col, schema[k], header);
+	}
+	/* Each name once on either side: same sets, so the same counts. */
+	assert_int_equal(ns, n);
+	for (size_t k = 0; k < ns; k++)
+		free(schema[k]);
+}
+
+/* The statuses and states of the C code are exactly those the schema admits. */
+static void test_schema_lists_match_c(void **state)
+{
+	(void)state;
+	static const char *const statuses[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
+	static const char *const states[WS_STATE_COUNT] = WS_STATE_NAMES;
+	struct store *st = open_ok(fresh_path("lists"));
+	sqlite3 *db = store_handle(st);
+	assert_schema_lists(db, "pull", "status", statuses, PULL_STATUS_COUNT, "pull_status.h");
+	assert_schema_lists(db, "workspace", "state", states, WS_STATE_COUNT, "ws_state.h");
+	close_ok(st);
 }
 
 static void test_reopen_keeps_data_and_empty_file(void **state)
@@ -1773,9 +1934,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_schema_embedded),
 	        cmocka_unit_test(test_schema_fresh),
+	        cmocka_unit_test(test_schema_lists_match_c),
 	        cmocka_unit_test(test_synchronous_modes),
 	        cmocka_unit_test(test_open_bad_arguments),
 	        cmocka_unit_test(test_refused_files_untouched),
+	        cmocka_unit_test(test_schema_identify),
 	        cmocka_unit_test(test_reopen_keeps_data_and_empty_file),
 	        cmocka_unit_test(test_migrate_forward),
 	        cmocka_unit_test(test_migrate_overflow_safe_totals),

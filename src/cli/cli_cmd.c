@@ -15,6 +15,7 @@
 #include "cli_sql.h"
 #include "ts.h"
 #include "units.h"
+#include "ws_state.h"
 
 void cli_window_make(int64_t now, int days, struct cli_window *w)
 {
@@ -54,9 +55,8 @@ int cli_check_workspace(sqlite3 *db, const struct cli_opts *o, char *err, size_t
 	return rc;
 }
 
-/* The states of docs/operator.md, in the order the summary lists them. */
-static const char *const states[] = {"pending", "connected", "auth_failed",
-                                     "failing", "disabled",  "removed"};
+/* The states of docs/operator.md, in the order the summary lists them (ws_state.h's). */
+static const char *const states[WS_STATE_COUNT] = WS_STATE_NAMES;
 #define N_STATES (sizeof(states) / sizeof(states[0]))
 
 int cli_cmd_status(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, int *healthy,

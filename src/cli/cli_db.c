@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
-#include "store_migrate.h" /* STORE_APPLICATION_ID */
+#include "cli_sql.h"
+#include "store_migrate.h"
 
 int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
 {
@@ -52,41 +52,35 @@ int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
 }
 
 /*
- * Identify the open database: 0 when it is a wegauge store at this build's
- * schema version; -1 when it is something else; or the (extended) SQLite
- * code of a read that failed. The reason is in err (prefixed by the caller).
+ * Identify the open database with the store's own reading
+ * (store_schema_identify): 0 when it is a wegauge store at this build's
+ * schema version; -1 when it is something else (an empty database too:
+ * the tool only reads what wegauged made); or the (extended) SQLite code
+ * of a read that failed. The reason is in err (prefixed by the caller).
  */
 static int check_store(sqlite3 *db, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db,
-	                            "SELECT (SELECT user_version FROM pragma_user_version),"
-	                            " (SELECT application_id FROM pragma_application_id)",
-	                            -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		rc = sqlite3_extended_errcode(db);
+	struct store_identity id;
+	char why[256];
+	int rc = store_schema_identify(db, &id, why, sizeof(why));
+	if (rc != SQLITE_OK) {
 		if ((rc & 0xff) == SQLITE_NOTADB)
 			errbuf_set(err, errlen, "not a SQLite database");
 		else
-			errbuf_set(err, errlen, "cannot read it: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return rc > 0 ? rc : -1;
+			errbuf_set(err, errlen, "cannot read it: %s", why);
+		return rc;
 	}
-	int version = sqlite3_column_int(st, 0);
-	int app = sqlite3_column_int(st, 1);
-	sqlite3_finalize(st);
+	int version = id.version;
 	int known = store_schema_version();
-	if (app != STORE_APPLICATION_ID) {
-		if (app == 0)
+	if (id.kind != STORE_KIND_WEGAUGE) {
+		if (id.app_id == 0)
 			errbuf_set(err, errlen,
 			           "not a wegauge store (it has no wegauge application_id)");
 		else
 			errbuf_set(err, errlen,
 			           "not a wegauge store (application_id %#x belongs to another "
 			           "program)",
-			           (unsigned)app);
+			           id.app_id);
 		return -1;
 	}
 	if (version > known) {
@@ -131,7 +125,7 @@ static int try_open(const char *path, bool immutable, sqlite3 **out, char *why, 
 	}
 	sqlite3_busy_timeout(db, CLI_BUSY_TIMEOUT_MS);
 	rc = check_store(db, why, whylen);
-	if (rc == 0 && sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+	if (rc == 0 && sqlite3_exec(db, CLI_SQL_QUERY_ONLY, NULL, NULL, NULL) != SQLITE_OK) {
 		errbuf_set(why, whylen, "%s", sqlite3_errmsg(db));
 		rc = -1;
 	}
@@ -193,13 +187,13 @@ void cli_db_close(sqlite3 *db)
 	if (db == NULL)
 		return;
 	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(db, CLI_SQL_COMMIT, NULL, NULL, NULL);
 	sqlite3_close(db);
 }
 
 int cli_db_begin(sqlite3 *db, char *err, size_t errlen)
 {
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(db, CLI_SQL_BEGIN, NULL, NULL, NULL) != SQLITE_OK) {
 		errbuf_set(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db));
 		return -1;
 	}

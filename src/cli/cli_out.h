@@ -22,7 +22,6 @@
 #ifndef WEGAUGE_CLI_OUT_H
 #define WEGAUGE_CLI_OUT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -12,6 +12,11 @@
 #ifndef WEGAUGE_CLI_SQL_H
 #define WEGAUGE_CLI_SQL_H
 
+/* The connection (cli_db.c): no writes, and one read snapshot per run. */
+#define CLI_SQL_QUERY_ONLY "PRAGMA query_only = ON"
+#define CLI_SQL_BEGIN      "BEGIN"
+#define CLI_SQL_COMMIT     "COMMIT"
+
 /* ?1: workspace name. One row when it is in the store. */
 #define CLI_SQL_WS_EXISTS "SELECT 1 FROM workspace WHERE name = ?1"
 

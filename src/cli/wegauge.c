@@ -24,7 +24,7 @@
 #include "cli_connect.h"
 #include "cli_db.h"
 #include "cli_out.h"
-#include "store.h"
+#include "store_migrate.h"
 
 #define EXIT_USAGE 2
 

@@ -1,7 +1,7 @@
 /*
- * test_sched.c: src/sched.c: phase arithmetic (stable, spread, in range),
- * tick placement and skipping, and the heap with its one timer driving
- * a real libevent loop.
+ * test_schedule.c: src/schedule.c: phase arithmetic (stable, spread, in
+ * range), tick placement and skipping, and the heap with its one timer
+ * driving a real libevent loop.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include <event2/event.h>
 
 #include "clock.h"
-#include "sched.h"
+#include "schedule.h"
 
 static void test_hash_is_fnv1a(void **state)
 {

@@ -1,5 +1,6 @@
 /*
- * sched.h: when each workspace is pulled.
+ * schedule.h: when each workspace is pulled. (Named so as not to shadow the
+ * system's <sched.h>; its names keep the short prefix sched_.)
  *
  * Phase: a workspace's pulls fall at a fixed offset within its interval,
  * phase = hash(name) mod interval, counted from the Unix epoch, so the
@@ -27,8 +28,8 @@
  * something is due: no periodic polling. Add, remove and re-key are
  * O(log n); firing k due items is O(k log n).
  */
-#ifndef WEGAUGE_SCHED_H
-#define WEGAUGE_SCHED_H
+#ifndef WEGAUGE_SCHEDULE_H
+#define WEGAUGE_SCHEDULE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
- * sched.c: the phase arithmetic and the due-time heap of sched.h.
+ * schedule.c: the phase arithmetic and the due-time heap of schedule.h.
  */
-#include "sched.h"
+#include "schedule.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
