@@ -38,6 +38,7 @@
 
 /* --- start ------------------------------------------------------------------- */
 
+/* --once --workspace: whether name was chosen (every workspace when none was named). */
 static bool chosen(const struct daemon *d, const char *name)
 {
 	if (d->args->n_only == 0)
@@ -56,6 +57,13 @@ static void mark_missing_removed_cb(const char *name, void *arg)
 		daemon_writes_removed(d, name);
 }
 
+/*
+ * One struct ws per configured workspace, in configuration order (d->ws
+ * owns them), each with what the store remembers of it, scheduled (at
+ * start, or with --once due now when chosen) and its row saved; rows of
+ * workspaces the configuration no longer has are marked removed. 0, or
+ * -1 on OOM.
+ */
 static int start_workspaces(struct daemon *d)
 {
 	d->ws = calloc(d->cfg->n_ws ? d->cfg->n_ws : 1, sizeof(*d->ws));
@@ -86,12 +94,14 @@ static int start_workspaces(struct daemon *d)
 
 /* --- stop and signals --------------------------------------------------------- */
 
+/* Cancel every running pull (pull_cancel: its row ends cancelled with why). */
 static void cancel_all(struct daemon *d, const char *why)
 {
 	for (size_t i = 0; i < d->n_ws; i++)
 		pull_cancel(d->ws[i], why);
 }
 
+/* shutdown_grace is over: the pulls still running are cancelled and the loop stops. */
 static void on_grace(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -103,6 +113,11 @@ static void on_grace(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/*
+ * SIGTERM or SIGINT (why): no new pulls; the running ones may finish
+ * within shutdown_grace (the loop stops when the last one is taken in,
+ * daemon_ws.c). A second signal stops at once.
+ */
 static void begin_stop(struct daemon *d, const char *why)
 {
 	if (d->stopping) {
@@ -133,6 +148,7 @@ static void begin_stop(struct daemon *d, const char *why)
 	}
 }
 
+/* Every signal, on the loop: pending reports first, then what the signal asks. */
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -213,6 +229,7 @@ void daemon_stop(struct daemon *d)
 		event_base_free(d->base);
 }
 
+/* A persistent libevent signal event for sig, added; NULL on failure. */
 static struct event *add_signal(struct daemon *d, int sig)
 {
 	struct event *ev = evsignal_new(d->base, sig, on_signal, d);

@@ -27,13 +27,14 @@
 
 /*
  * Memory back to the system after a burst. glibc keeps the heap that a
- * burst of pulls grew (the first spread of 10,000 workspaces, a reload
+ * burst of pulls grew (the first spread of many workspaces, a reload
  * that adds many), fragmented by what outlives it, and the worker thread
  * has an arena of its own. When the daemon falls idle (no request in the
  * engine, no answer in the worker, no pull waiting for room), the free
  * pages go back with malloc_trim, at most once per TRIM_EVERY_MS so that
  * steady-state pulls (each one ending idle) do not pay it every time. A
  * reload trims once after READY=1, having freed the old configuration.
+ * (What it gives back: docs/performance.md.)
  */
 #define TRIM_EVERY_MS 60000
 
@@ -43,6 +44,7 @@ void daemon_admit_trim(struct daemon *d)
 	malloc_trim(0);
 }
 
+/* Trim when nothing is in flight or held, and not within TRIM_EVERY_MS of the last. */
 static void trim_when_idle(struct daemon *d)
 {
 	struct http_stats hs;
@@ -86,6 +88,7 @@ static int ready_push(struct daemon *d, struct ws *w)
 	return 0;
 }
 
+/* The oldest held workspace, taken out of the ring; NULL when none. */
 static struct ws *ready_pop(struct daemon *d)
 {
 	if (d->ready_n == 0)
@@ -120,6 +123,7 @@ static void begin_pull(struct daemon *d, struct ws *w)
 		ws_schedule_at(w, &d->sched, clock_mono_ms() + STOREGATE_RETRY_MAX_MS);
 }
 
+/* w is due: start its pull now when there is room, else hold it (oldest first). */
 static void start_pull(struct daemon *d, struct ws *w)
 {
 	w->next_pull_at = 0;

@@ -215,11 +215,12 @@ void daemon_writes_removed_later(struct daemon *d, const char *name);
  * engine or answers in the worker (running or queued; a pull has at most
  * one of either, and a pull waiting on a timer has none); else it waits
  * in the ready queue, first in first out, and starts when a pull ends or
- * parks on a timer, or the gate opens. Without it, 10,000 pulls due at
- * once (the first start, --once) all begin together, each holding its
- * rows and buffers until the last of them ends; with it, about 4 *
- * max_in_flight run at a time, enough to keep every transfer slot busy,
- * and each ends soon after it began.
+ * parks on a timer, or the gate opens. Without it, every pull due at
+ * once (the first start, --once) would begin together, each holding its
+ * rows and buffers until the last of them ends; with it, about
+ * DAEMON_ADMIT_FACTOR * max_in_flight run at a time, enough to keep every
+ * transfer slot busy, and each ends soon after it began (the figures:
+ * docs/performance.md, "daemon: admit due pulls").
  */
 #define DAEMON_ADMIT_FACTOR 4
 

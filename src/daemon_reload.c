@@ -75,8 +75,8 @@ static bool identity_changed(const struct ws_config *a, const struct ws_config *
 /*
  * Move one existing workspace onto its new configuration c (see the
  * reload rules in docs/architecture.md). Returns whether its store row
- * changed (an unchanged workspace's row is not written again: a reload of
- * 10,000 workspaces would otherwise rewrite 10,000 rows).
+ * changed: an unchanged workspace's row is not written again, so that a
+ * reload costs writes only for what it changed (docs/performance.md).
  */
 static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c)
 {
@@ -140,9 +140,8 @@ static size_t old_ws_slot(const struct daemon *d, const struct ws *w)
 
 /*
  * Match the new configuration nc with the running workspaces, with one
- * name lookup per new section (config_find_ws: a hash table; a linear
- * search per name was 10^8 string compares at 10,000 workspaces, sorting
- * and bsearch 10^5 compares with a cache miss each). match[i] (nc->n_ws
+ * name lookup per new section (config_find_ws: a hash table; why not a
+ * search or a sort: docs/performance.md, "The reload"). match[i] (nc->n_ws
  * entries) gets the running workspace of nc->ws[i], or NULL for an added
  * one; by_cfg (d->cfg->n_ws entries, zeroed) is left holding, at their
  * old sections' indexes, exactly the workspaces nc no longer has.
@@ -217,7 +216,7 @@ static struct config *reload_read(struct daemon *d)
  * End the workspaces the new configuration no longer has: what
  * reload_match left in by_cfg, in the old configuration's order. Ended
  * first, while d->ws is whole; then freed as the rest move down, in one
- * pass (a memmove per removal was quadratic when many go at once).
+ * pass, however many go at once.
  */
 static void reload_remove(struct daemon *d, struct ws **by_cfg)
 {

@@ -65,6 +65,10 @@ int daemon_writes_flush(struct daemon *d)
 	return rc;
 }
 
+/*
+ * The flush timer: commit the open group, or, while a stream committed in
+ * slices holds the gate, try again STORE_GROUP_MS later.
+ */
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

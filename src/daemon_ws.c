@@ -41,6 +41,7 @@ static void report_queue(struct daemon *d, struct ws *w)
 	event_active(d->settle, 0, 0);
 }
 
+/* Recorded at once: it is the group's bookkeeping, and a flush may come before the settle. */
 static void report_wrote(void *arg, struct ws *w)
 {
 	daemon_ws_wrote(arg, w, true);
@@ -62,6 +63,7 @@ static void report_done(void *arg, struct ws *w, enum pull_status status, const 
 	report_queue(arg, w);
 }
 
+/* Nothing to record: the settle event admits when it runs. */
 static void report_parked(void *arg)
 {
 	struct daemon *d = arg;
@@ -204,9 +206,9 @@ static uint64_t row_hash(const struct store_ws *r)
 
 /*
  * Mirror w's state into its store row, unless it is the row this daemon
- * last wrote and that write was not lost (daemon_ws_group_lost forgets it): a stop,
- * for one, would otherwise rewrite all 10,000 rows that the pulls had
- * just written.
+ * last wrote and that write was not lost (daemon_ws_group_lost forgets
+ * it): a stop, for one, need not rewrite every row the pulls had just
+ * written (docs/performance.md).
  */
 void daemon_ws_save(struct daemon *d, struct ws *w)
 {
