@@ -3,6 +3,13 @@
  * docs/examples/hiperfifo.c (see http.h for the design), minus its exit()
  * on error: every failure here becomes a failed request, never a dead
  * daemon.
+ *
+ * Why one file of about 800 lines: curl's callbacks, the host queues,
+ * the easy-handle pool, starting and finishing transfers all act on one
+ * struct http and hand requests to each other both ways (a finished
+ * transfer starts the next queued one; a start that fails goes to the
+ * finished ones), which is hiperfifo's shape; apart, they would be files
+ * that call each other.
  */
 #include "http.h"
 

@@ -11,6 +11,13 @@
  * Everything a pull uses beyond its workspace comes from the struct
  * pull_env it was started with (p->env), and everything it tells its
  * owner goes through env->report; it names no module above it.
+ *
+ * Why one file of about 1,000 lines: it is one state machine over struct
+ * pull, and its parts (ending, streams, requests, parsing; the "---"
+ * lines below) hand the pull to each other both ways: an answer ends a
+ * step and sends the next request, a commit that waited resumes the
+ * walk, a failed request ends the stream. In files of their own they
+ * would be files that call each other.
  */
 #include "pull.h"
 

@@ -17,6 +17,13 @@
  * and SQLite's own message. A failed commit is rolled back, so the store
  * is usable afterwards whatever the error (SQLITE_BUSY, SQLITE_FULL,
  * SQLITE_READONLY, a constraint).
+ *
+ * Why one file of about 1,200 lines: every part (instants, binding,
+ * groups of writes, opening, the workspace and pull rows, committing a
+ * stream) works on the private struct store, its prepared statements and
+ * its group and savepoint state, which nothing else may touch; split, that
+ * state would have to be shared across files. Most of the length is one
+ * short function per statement, each reporting its errors whole.
  */
 #include "store.h"
 #include "errbuf.h"

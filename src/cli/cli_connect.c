@@ -22,6 +22,11 @@
  * key). The daemon marks a workspace connected as soon as the probe
  * accepts its key; the first pull's outcome is reported when it has ended
  * by then.
+ *
+ * Why one file of about 780 lines: the three commands share the file
+ * edits (the key file first, the section last, and the reverse on
+ * removal) and the wait above, and each is a sequence of those steps;
+ * split by command, the shared steps would be called from every part.
  */
 #include "cli_connect.h"
 
