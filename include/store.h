@@ -68,6 +68,15 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 int store_close(struct store *st);
 
 /*
+ * Checkpoints the store's checkpointer thread has run (0 for ":memory:").
+ * A file store never checkpoints on the caller's thread: after a commit
+ * that leaves STORE_CKPT_PAGES (1,000) pages or more in the WAL, a thread
+ * with a connection of its own runs a PASSIVE checkpoint (src/store_ckpt.c),
+ * so that copying the WAL into the file never stalls the event loop.
+ */
+uint64_t store_checkpoints(struct store *st);
+
+/*
  * A passive WAL checkpoint: copy what it can of the WAL into the database
  * without waiting for readers or writers. For the daemon to call when
  * long readers have gone away. 0 or an SQLite code.

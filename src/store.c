@@ -41,6 +41,7 @@
 #include <sqlite3.h>
 
 #include "pull_status.h"
+#include "store_ckpt.h"
 #include "store_migrate.h"
 #include "store_sql.h"
 
@@ -121,6 +122,7 @@ struct store {
 	char *path;                  /* NULL for ":memory:" */
 	dev_t dev;                   /* the file opened, for store_identity_check */
 	ino_t ino;
+	struct store_ckpt *ckpt; /* checkpoints off the loop (store_ckpt.h); NULL: SQLite's own */
 };
 
 /* A stream commit in slices (store_stream_begin). */
@@ -444,6 +446,17 @@ static int close_db(struct store *st)
 	return rc;
 }
 
+/* After each commit: past STORE_CKPT_PAGES pages in the WAL, ask for a checkpoint. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	struct store *st = arg;
+	if (pages >= STORE_CKPT_PAGES)
+		store_ckpt_poke(st->ckpt);
+	return SQLITE_OK;
+}
+
 int store_open(struct store **out, const char *path, const struct store_opts *o, char *err,
                size_t errlen)
 {
@@ -568,6 +581,17 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 			goto fail;
 		}
 	}
+	/*
+	 * Checkpoints on the checkpointer's thread: our WAL hook replaces
+	 * SQLite's automatic checkpoint and only pokes it. Without the
+	 * thread, SQLite's automatic checkpoints stay (on this thread).
+	 */
+	if (!memory) {
+		char why2[256];
+		st->ckpt = store_ckpt_start(path, why2, sizeof(why2));
+		if (st->ckpt)
+			sqlite3_wal_hook(st->db, wal_hook, st);
+	}
 	*out = st;
 	return SQLITE_OK;
 
@@ -583,6 +607,8 @@ int store_close(struct store *st)
 		return SQLITE_OK;
 	store_stream_abort(st->stream);
 	store_flush(st, NULL, 0);
+	store_ckpt_stop(st->ckpt); /* before the truncating checkpoint below */
+	st->ckpt = NULL;
 	for (int i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(st->stmt[i]);
 		st->stmt[i] = NULL;
@@ -596,6 +622,11 @@ int store_close(struct store *st)
 	int rc = close_db(st);
 	free(st);
 	return rc;
+}
+
+uint64_t store_checkpoints(struct store *st)
+{
+	return st && st->ckpt ? store_ckpt_done(st->ckpt) : 0;
 }
 
 int store_checkpoint(struct store *st, char *err, size_t errlen)

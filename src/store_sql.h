@@ -161,4 +161,7 @@
 	"UPDATE seat SET removed_at = ?3, updated_at = ?3"                                         \
 	" WHERE workspace = ?1 AND pull_id <> ?2 AND removed_at IS NULL"
 
+/* store_ckpt.c: the checkpointer connection's first read, which puts it in WAL mode. */
+#define SQL_CKPT_FIRST_READ "SELECT count(*) FROM sqlite_master"
+
 #endif

@@ -1585,6 +1585,40 @@ static void test_pull_ids_never_reused(void **state)
 	close_ok(st);
 }
 
+/*
+ * A commit that leaves 1,000 pages or more in the WAL is checkpointed by
+ * the store's own thread, not by the commit: the pages reach the database
+ * file while the caller does nothing.
+ */
+static void test_checkpoints_off_the_caller(void **state)
+{
+	(void)state;
+	const char *path = fresh_path("ckpt");
+	struct store *st = open_ok(path);
+	sqlite3 *db = store_handle(st);
+	put_ws(st, "acme");
+	int64_t p = begin_pull(st, "acme", T1);
+	assert_int_equal(store_checkpoints(st), 0);
+	struct stat before;
+	assert_int_equal(stat(path, &before), 0);
+	struct rowset rs;
+	rowset_init(&rs, STREAM_STATS, 0);
+	fill_many(&rs, 8900); /* about 2 MiB of features; twice: over 1,000 pages */
+	commit_ok(st, "acme", p, T1, &rs, 8900);
+	put_ws(st, "beta");
+	int64_t p2 = begin_pull(st, "beta", T1);
+	commit_ok(st, "beta", p2, T1, &rs, 8900);
+	for (int i = 0; i < 1000 && store_checkpoints(st) == 0; i++)
+		usleep(10000);
+	assert_true(store_checkpoints(st) >= 1);
+	struct stat after;
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(after.st_size > before.st_size + 1024 * 1024);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM feature_usage_daily"), 17800);
+	rowset_free(&rs);
+	close_ok(st);
+}
+
 /* The store's file deleted or replaced under an open store is seen. */
 static void test_identity_check(void **state)
 {
@@ -1953,6 +1987,7 @@ int main(void)
 	        cmocka_unit_test(test_stream_in_slices),
 	        cmocka_unit_test(test_pull_ids_never_reused),
 	        cmocka_unit_test(test_identity_check),
+	        cmocka_unit_test(test_checkpoints_off_the_caller),
 	        cmocka_unit_test(test_team_removal_and_return),
 	        cmocka_unit_test(test_view_feature_usage_30d),
 	        cmocka_unit_test(test_view_seat_utilization),
