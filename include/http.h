@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct event_base;
 struct http;
 struct http_host;
@@ -74,7 +76,7 @@ struct http_req {
 	char retry_after[64];            /* Retry-After as sent, "" when absent */
 	long ratelimit_limit;            /* X-RateLimit-Limit, -1 when absent */
 	long ratelimit_remaining;        /* X-RateLimit-Remaining, -1 when absent */
-	int64_t started_ms, finished_ms; /* monotonic: start of transfer, done */
+	mono_ms started_ms, finished_ms; /* start of transfer, done */
 
 	/* Internal. */
 	enum http_req_state state;

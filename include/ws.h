@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "log.h"
 #include "schedule.h"
 #include "ws_state.h"
@@ -57,15 +58,15 @@ struct ws {
 	char reason[WS_REASON_MAX]; /* "" when none */
 
 	struct sched_item item;
-	int64_t tick_ms;     /* monotonic: the un-jittered tick of the next pull */
+	mono_ms tick_ms;     /* the un-jittered tick of the next pull */
 	int64_t interval_ms; /* the interval tick_ms was computed with */
-	int64_t began_ms;    /* monotonic: when its last pull began (0: none yet) */
+	mono_ms began_ms;    /* when its last pull began (0: none yet) */
 
-	int64_t last_pull_at, last_success_at, next_pull_at; /* wall seconds, 0 = never */
+	wall_s last_pull_at, last_success_at, next_pull_at; /* 0 = never */
 	int consecutive_failures;
 	bool key_ok; /* the probe accepted the current key */
 
-	int64_t hold_until_ms[EP_COUNT]; /* wall ms; 0 = no hold */
+	wall_ms hold_until_ms[EP_COUNT]; /* 0 = no hold */
 
 	struct pull *pull; /* the running pull, or NULL */
 	/*
@@ -75,7 +76,8 @@ struct ws {
 	 * stay "running". id 0 = none. Only pull.c writes it.
 	 */
 	struct ws_unrecorded {
-		int64_t id, finished_at, rows;
+		int64_t id, rows;
+		wall_s finished_at;
 		int status; /* enum pull_status */
 		int requests, retries;
 		char error[512];
@@ -121,7 +123,7 @@ void ws_set_state(struct ws *w, enum ws_state s, const char *reason);
  * the store row; 0 when unscheduled); none starts a pull.
  */
 /* Queue w for due_ms (monotonic); out of memory leaves it as it was, logged. */
-void ws_schedule_at(struct ws *w, struct sched *s, int64_t due_ms);
+void ws_schedule_at(struct ws *w, struct sched *s, mono_ms due_ms);
 /*
  * After a pull: the next tick not yet used and at least half an interval
  * after the pull began (began_ms), plus jitter; a failing workspace waits

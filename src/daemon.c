@@ -153,7 +153,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	struct daemon *d = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	daemon_ws_settle(d);
 	switch (sig) {
 	case SIGTERM:

@@ -102,7 +102,7 @@ static struct ws *ready_pop(struct daemon *d)
 void daemon_admit_drain(struct daemon *d, bool requeue)
 {
 	struct ws *w;
-	int64_t now = clock_mono_ms();
+	mono_ms now = clock_mono_ms();
 	while ((w = ready_pop(d)))
 		if (requeue && !w->pull && w->item.heap_idx == SCHED_NONE)
 			ws_schedule_at(w, &d->sched, now);
@@ -155,7 +155,7 @@ static void on_settle(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct daemon *d = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	daemon_ws_settle(d);
 	admit(d);
 	if (d->trim_due) {

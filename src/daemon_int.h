@@ -78,7 +78,7 @@ struct daemon {
 	struct event *settle; /* takes pull reports in, then admits (on_settle) */
 	struct ws **ready;    /* due pulls held back by admission: a ring, oldest at ready_head */
 	size_t ready_head, ready_n, ready_cap;
-	int64_t trimmed_ms; /* monotonic: the last malloc_trim; 0: never */
+	mono_ms trimmed_ms; /* the last malloc_trim; 0: never */
 
 	/* daemon_writes.c */
 	struct event *flush;    /* commits the store's open group of writes */

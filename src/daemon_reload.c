@@ -296,13 +296,13 @@ static void reload_settings(struct daemon *d, const struct config *nc)
  */
 void daemon_reload(struct daemon *d)
 {
-	uint64_t t0 = clock_mono_us();
+	mono_us t0 = clock_mono_us();
 	notify_reloading(&d->notify);
 	d->reloads++;
 	daemon_admit_drain(d, true);
 	log_msg(LOGL_NOTICE, "reloading %s", d->args->config_path);
 	struct config *nc = reload_read(d);
-	uint64_t t_load = clock_mono_us();
+	mono_us t_load = clock_mono_us();
 	if (!nc)
 		return;
 	/* Everything that can fail for want of memory, before anything changes. */
@@ -331,7 +331,7 @@ void daemon_reload(struct daemon *d)
 	d->env.cfg = nc;
 	d->last_error[0] = '\0';
 	daemon_writes_flush(d); /* what the reload wrote is visible by READY=1 */
-	uint64_t t_end = clock_mono_us();
+	mono_us t_end = clock_mono_us();
 	log_msg(LOGL_NOTICE,
 	        "reloaded: %zu workspaces in %.1f ms (%.1f ms reading the configuration)", d->n_ws,
 	        (double)(t_end - t0) / 1000.0, (double)(t_load - t0) / 1000.0);

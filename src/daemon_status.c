@@ -144,7 +144,7 @@ void daemon_status_dump(struct daemon *d)
 	        " took 100 ms or more",
 	        loopstat.callbacks, (double)loopstat.max_us / 1e6,
 	        loopstat.max_what ? loopstat.max_what : "none", loopstat.over_100ms);
-	int64_t now = clock_mono_ms();
+	mono_ms now = clock_mono_ms();
 	for (size_t i = 0; i < d->n_ws; i++) {
 		struct ws *w = d->ws[i];
 		char at[96];

@@ -74,7 +74,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct daemon *d = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	daemon_ws_settle(d);
 	if (storegate_held(d->gate)) {
 		/* A stream commit in slices is in the group: commit after its last slice. */
@@ -221,7 +221,7 @@ static void file_lost(struct daemon *d, const char *why)
 static void on_watch(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	daemon_ws_settle(d);
 	if (what & EV_READ) {
 		char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));

@@ -100,7 +100,7 @@ static void took_probed(struct daemon *d, struct ws *w)
  */
 static void took_done(struct daemon *d, struct ws *w, enum pull_status status, const char *error)
 {
-	int64_t now = clock_wall_s();
+	wall_s now = clock_wall_s();
 	w->last_pull_at = now;
 	switch (status) {
 	case PULL_OK:

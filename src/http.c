@@ -384,7 +384,7 @@ static void event_cb(evutil_socket_t fd, short kind, void *arg)
 	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, fd, action, &running);
 	check_multi_info(h);
 	loopstat_end(t0, "http socket");
@@ -396,7 +396,7 @@ static void timer_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)kind;
 	struct http *h = arg;
 	int running;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_multi_info(h);
 	loopstat_end(t0, "http timer");
@@ -545,7 +545,7 @@ static void deferred_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)fd;
 	(void)kind;
 	struct http *h = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	while (h->failed_head) {
 		struct http_req *r = h->failed_head;
 		h->failed_head = r->qnext;

@@ -61,7 +61,7 @@ struct pull {
 	struct ws *w;
 	const struct pull_env *env; /* handed to pull_start; outlives the pull */
 	int64_t id;
-	int64_t started_wall;
+	wall_s started_wall;
 	enum step step;
 	int channel;               /* STEP_CAMPAIGNS: index into weapi_channels */
 	int64_t page;              /* paginated steps: the page being fetched, from 1 */
@@ -420,7 +420,7 @@ static void on_slice(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct pull *p = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	char err[256];
 	bool done = false;
 	int64_t n = 0;
@@ -560,7 +560,7 @@ static void wait_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	pull_send(arg);
 	loopstat_end(t0, "pull timer");
 }
@@ -568,7 +568,7 @@ static void wait_cb(evutil_socket_t fd, short what, void *arg)
 /* Send the current request after delay_ms (0: at once, unless a hold says later). */
 static void send_after(struct pull *p, int64_t delay_ms)
 {
-	int64_t hold = p->w->hold_until_ms[current_endpoint(p)];
+	wall_ms hold = p->w->hold_until_ms[current_endpoint(p)];
 	if (hold) {
 		int64_t until_hold = hold - clock_wall_ms();
 		if (until_hold > delay_ms)
@@ -814,7 +814,8 @@ static void page_parsed(struct pull *p, int rc, const char *err, const struct we
 static int64_t retry_delay(struct pull *p, enum retry_verdict v)
 {
 	const struct config *cfg = p->env->cfg;
-	int64_t now = clock_wall_ms(), delay;
+	wall_ms now = clock_wall_ms();
+	int64_t delay;
 	if ((v == RV_RATE_LIMITED || p->req.status == 503) &&
 	    retry_after_parse(p->req.retry_after, now, &delay) == 0)
 		return delay + RETRY_DEADLINE_MARGIN_MS;
@@ -857,7 +858,7 @@ static void on_done(struct http_req *r)
 	metrics_request(p->env->metrics, step_mep[p->step], r->result == CURLE_OK ? r->status : 0,
 	                r->finished_ms - r->started_ms);
 	if (r->ratelimit_remaining == 0) {
-		int64_t now = clock_wall_ms();
+		wall_ms now = clock_wall_ms();
 		w->hold_until_ms[current_endpoint(p)] =
 		        now + retry_until_next_minute_ms(now) + RETRY_DEADLINE_MARGIN_MS;
 	}

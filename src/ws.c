@@ -120,7 +120,7 @@ void ws_set_state(struct ws *w, enum ws_state s, const char *reason)
 /* --- the schedule ---------------------------------------------------------- */
 
 /* Queue w for due_ms (monotonic) and note the matching wall time. */
-void ws_schedule_at(struct ws *w, struct sched *s, int64_t due_ms)
+void ws_schedule_at(struct ws *w, struct sched *s, mono_ms due_ms)
 {
 	if (sched_set(s, &w->item, due_ms) != 0) {
 		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "out of memory scheduling the next pull");
@@ -140,10 +140,10 @@ void ws_schedule_at(struct ws *w, struct sched *s, int64_t due_ms)
  */
 void ws_schedule_next(struct ws *w, struct sched *s)
 {
-	int64_t now = clock_mono_ms();
-	int64_t settle = w->began_ms ? w->began_ms + w->interval_ms / 2 : 0;
+	mono_ms now = clock_mono_ms();
+	mono_ms settle = w->began_ms ? w->began_ms + w->interval_ms / 2 : 0;
 	w->tick_ms = sched_next_tick(w->tick_ms, w->interval_ms, now, settle);
-	int64_t due = sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next());
+	mono_ms due = sched_jittered(w->tick_ms, w->cfg->jitter_ms, rng_next());
 	int64_t backoff = sched_failure_backoff_ms(w->consecutive_failures, rng_next());
 	if (now + backoff > due)
 		due = now + backoff;

@@ -65,7 +65,7 @@ struct fake_http {
 	int submitted, answered, cancelled, unrouted;
 	size_t peak;                     /* the longest the queue was */
 	char urls[FAKE_MAX_LOG][256];    /* the URL of each request submitted, in order ... */
-	int64_t submit_ms[FAKE_MAX_LOG]; /* ... and when (monotonic) */
+	mono_ms submit_ms[FAKE_MAX_LOG]; /* ... and when */
 	bool posted[FAKE_MAX_LOG];       /* ... and whether it had a body */
 };
 

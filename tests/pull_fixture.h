@@ -141,7 +141,7 @@ static inline int pull_fixture_init(struct pull_fixture *f)
 static inline bool pull_fixture_turn(struct pull_fixture *f, bool (*done)(void *), void *arg,
                                      int64_t ms)
 {
-	int64_t end = clock_mono_ms() + ms;
+	mono_ms end = clock_mono_ms() + ms;
 	while (!done(arg) && clock_mono_ms() < end) {
 		event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 		if (!done(arg))

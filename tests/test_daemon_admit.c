@@ -56,7 +56,7 @@ static void stop(struct daemon *d)
 /* Turn d's loop until cond(d) or ms pass; whether it held. */
 static bool turn(struct daemon *d, bool (*cond)(struct daemon *), int64_t ms)
 {
-	int64_t end = clock_mono_ms() + ms;
+	mono_ms end = clock_mono_ms() + ms;
 	while (!cond(d) && clock_mono_ms() < end)
 		event_base_loop(d->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	return cond(d);

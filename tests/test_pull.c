@@ -298,13 +298,13 @@ static void test_holds(void **state)
 	rt->rl_remaining = 0;
 	routes_healthy(&f.http);
 	/* And team is held for 300 ms already. */
-	int64_t t0 = clock_wall_ms();
+	wall_ms t0 = clock_wall_ms();
 	w->hold_until_ms[EP_TEAM] = t0 + 300;
 	run_pull(&f, w);
 	assert_int_equal(rec.status, PULL_OK);
 
 	/* The probe's endpoint is held to the next minute; stats went on at once. */
-	int64_t held = w->hold_until_ms[EP_PROBE];
+	wall_ms held = w->hold_until_ms[EP_PROBE];
 	assert_true(held > t0);
 	assert_true(held <= t0 + 60000 + RETRY_DEADLINE_MARGIN_MS + 1000);
 	assert_true(f.http.submit_ms[1] - f.http.submit_ms[0] < 250);
