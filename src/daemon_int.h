@@ -41,7 +41,6 @@ struct event;
 struct event_base;
 struct metrics_server;
 struct store;
-struct store_ws;
 struct storegate;
 struct worker;
 struct ws;
