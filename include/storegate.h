@@ -23,7 +23,8 @@
  *
  * When the gate opens again, the owner's on_open hook runs first (it
  * writes what was deferred), then the waiters, first come first served,
- * each until one of them closes the gate again. The gate owns its timer;
+ * STOREGATE_WAITERS_PER_TURN per loop turn, until one of them closes the
+ * gate again. The gate owns its timer;
  * it never names the module above it.
  */
 #ifndef WEGAUGE_STOREGATE_H
@@ -39,6 +40,8 @@ struct store;
 
 #define STOREGATE_RETRY_MIN_MS 50
 #define STOREGATE_RETRY_MAX_MS 2000
+/* Waiters run per loop turn once the gate opens (each may commit a stream). */
+#define STOREGATE_WAITERS_PER_TURN 4
 
 /* A piece of work waiting for the gate; embed it, set fn, pass it to storegate_wait. */
 struct storegate_waiter {

@@ -34,13 +34,21 @@ struct storegate {
 	int64_t backoff_ms;
 	uint64_t episodes, waits;
 	bool ended;             /* an episode ended: on_open tells the hook so */
+	bool draining;          /* on_open goes on with the waiters left from its last turn */
 	int64_t ended_after_ms; /* ... after this long */
 	struct storegate_waiter *head, *tail;
 	struct event *retry; /* the try-lock timer of an episode */
 	struct event *open;  /* runs the hook and the waiters */
 };
 
-/* The gate is open again: run the hook, then the waiters, until it closes again. */
+static void schedule_open(struct storegate *g);
+
+/*
+ * The gate is open again: run the hook (once per opening), then up to
+ * STOREGATE_WAITERS_PER_TURN waiters, each a commit; the rest on the next
+ * loop turns, so that the backlog of a long lock does not become one
+ * long callback. Stops when a waiter closes the gate again.
+ */
 static void on_open(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -49,11 +57,13 @@ static void on_open(evutil_socket_t fd, short what, void *arg)
 	if (!storegate_is_open(g))
 		return; /* closed again meanwhile: its opening will come back here */
 	mono_us t0 = loopstat_begin();
-	bool ended = g->ended;
-	g->ended = false;
-	if (g->h.on_open)
-		g->h.on_open(g->h.arg, ended, g->ended_after_ms);
-	while (g->head && storegate_is_open(g)) {
+	if (!g->draining) {
+		bool ended = g->ended;
+		g->ended = false;
+		if (g->h.on_open)
+			g->h.on_open(g->h.arg, ended, g->ended_after_ms);
+	}
+	for (int n = 0; g->head && storegate_is_open(g) && n < STOREGATE_WAITERS_PER_TURN; n++) {
 		struct storegate_waiter *w = g->head;
 		g->head = w->next;
 		if (!g->head)
@@ -62,6 +72,9 @@ static void on_open(evutil_socket_t fd, short what, void *arg)
 		w->queued = false;
 		w->fn(w);
 	}
+	g->draining = g->head != NULL && storegate_is_open(g);
+	if (g->draining)
+		schedule_open(g);
 	loopstat_end(t0, "store gate");
 }
 
