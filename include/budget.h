@@ -18,11 +18,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 #define BUDGET_BUCKETS 60
 #define BUDGET_FLOOR   10
 
 struct budget {
-	int64_t bucket_sec[BUDGET_BUCKETS]; /* which second each bucket holds */
+	int64_t bucket_sec[BUDGET_BUCKETS]; /* which second (of mono_ms / 1000) each bucket holds */
 	uint32_t requests[BUDGET_BUCKETS];
 	uint32_t retries[BUDGET_BUCKETS];
 	uint64_t refused; /* retries refused so far */
@@ -31,13 +33,13 @@ struct budget {
 
 void budget_init(struct budget *b, int ratio_pct);
 /* A request was sent (first attempt or retry) at monotonic ms now. */
-void budget_note_request(struct budget *b, int64_t now_ms);
+void budget_note_request(struct budget *b, mono_ms now_ms);
 /*
  * May one more retry be sent now? If yes, it is counted as a retry (the
  * request itself is counted by budget_note_request when sent).
  */
-bool budget_take_retry(struct budget *b, int64_t now_ms);
+bool budget_take_retry(struct budget *b, mono_ms now_ms);
 /* Requests and retries in the window ending now. */
-void budget_window(struct budget *b, int64_t now_ms, uint64_t *requests, uint64_t *retries);
+void budget_window(struct budget *b, mono_ms now_ms, uint64_t *requests, uint64_t *retries);
 
 #endif

@@ -1,11 +1,23 @@
 /*
- * clock.h: the two clocks of wegauged.
+ * clock.h: the two clocks of wegauged, and the types of their instants.
  *
  * Everything that schedules (pull ticks, retries, timeouts, rate-limit
  * holds converted to delays) uses the monotonic clock, which never jumps.
  * The wall clock is read only to stamp rows and pulls, to compute
  * next_pull_at for the store, and to place a workspace's phase and a
  * minute boundary once, as a delay from now.
+ *
+ * An instant carries its clock and unit in its type, as redis's monotime
+ * does: mono_ms and mono_us on CLOCK_MONOTONIC, wall_ms and wall_s since
+ * the Unix epoch on CLOCK_REALTIME. Durations (intervals, delays,
+ * timeouts) stay int64_t milliseconds named *_ms. The types are
+ * typedefs, so the compiler does not stop a wall instant from being
+ * added to a monotonic one; structs would, but then every comparison
+ * and sum of instants (the scheduler's heap, tick arithmetic, backoffs,
+ * deadlines, the store's stamps and the tests) would become a function
+ * call, in nearly every file, for the few places where the two clocks
+ * meet (sched_first_tick, ws_schedule_at's next_pull_at, a hold's delay),
+ * each of which now shows both types in its signature.
  */
 #ifndef WEGAUGE_CLOCK_H
 #define WEGAUGE_CLOCK_H
@@ -13,32 +25,37 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-static inline int64_t clock_mono_ms(void)
+typedef int64_t mono_ms;  /* milliseconds on CLOCK_MONOTONIC */
+typedef uint64_t mono_us; /* microseconds on CLOCK_MONOTONIC */
+typedef int64_t wall_ms;  /* milliseconds since the Unix epoch (CLOCK_REALTIME) */
+typedef int64_t wall_s;   /* seconds since the Unix epoch (CLOCK_REALTIME); 0: never */
+
+/* Now on CLOCK_MONOTONIC, in milliseconds. */
+static inline mono_ms clock_mono_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (mono_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Microseconds on CLOCK_MONOTONIC (systemd's MONOTONIC_USEC). */
-static inline uint64_t clock_mono_us(void)
+/* Now on CLOCK_MONOTONIC, in microseconds (systemd's MONOTONIC_USEC). */
+static inline mono_us clock_mono_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return (mono_us)ts.tv_sec * 1000000u + (mono_us)ts.tv_nsec / 1000u;
 }
 
-/* Milliseconds since the Unix epoch on CLOCK_REALTIME. */
-static inline int64_t clock_wall_ms(void)
+/* Now on CLOCK_REALTIME, in milliseconds since the Unix epoch. */
+static inline wall_ms clock_wall_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (wall_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Seconds since the Unix epoch on CLOCK_REALTIME. */
-static inline int64_t clock_wall_s(void)
+/* Now on CLOCK_REALTIME, in seconds since the Unix epoch. */
+static inline wall_s clock_wall_s(void)
 {
 	return clock_wall_ms() / 1000;
 }

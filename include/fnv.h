@@ -1,7 +1,7 @@
 /*
  * fnv.h: 64-bit FNV-1a, the one non-cryptographic hash of the daemon
  * (workspace phases in schedule.c, the name table in config.c, the saved
- * workspace row in daemon.c). Stable across builds and machines; never
+ * workspace row in daemon_ws.c). Stable across builds and machines; never
  * for anything an adversary could use (a key's fingerprint is SHA-256).
  * Start from FNV1A_OFFSET and feed bytes with fnv1a(); chaining calls
  * hashes the concatenation.

@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct event_base;
 struct http;
 struct http_host;
@@ -74,7 +76,7 @@ struct http_req {
 	char retry_after[64];            /* Retry-After as sent, "" when absent */
 	long ratelimit_limit;            /* X-RateLimit-Limit, -1 when absent */
 	long ratelimit_remaining;        /* X-RateLimit-Remaining, -1 when absent */
-	int64_t started_ms, finished_ms; /* monotonic: start of transfer, done */
+	mono_ms started_ms, finished_ms; /* start of transfer, done */
 
 	/* Internal. */
 	enum http_req_state state;
@@ -130,6 +132,21 @@ void http_req_release(struct http_req *r);
 char *http_req_take_body(struct http_req *r, size_t *len);
 
 void http_get_stats(const struct http *h, struct http_stats *out);
+
+/*
+ * The engine's entry points as a table, for a caller that is handed an
+ * engine instead of naming this one (pull.c, whose tests hand it a fake
+ * that answers from fixtures). Each entry has the contract of the
+ * function of the same name above, with the engine passed as void *.
+ * http_engine_ops is this engine's table: its entries call http_submit,
+ * http_cancel and http_get_stats and do nothing else.
+ */
+struct http_ops {
+	int (*submit)(void *engine, struct http_req *r);
+	void (*cancel)(void *engine, struct http_req *r);
+	void (*get_stats)(const void *engine, struct http_stats *out);
+};
+extern const struct http_ops http_engine_ops;
 
 /* A one-line description of a failed transfer, for errors: "timeout after 60s: ..." */
 const char *http_req_failure(const struct http_req *r);

@@ -25,6 +25,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h" /* enum log_level */
 
 #define LOG_RL_BURST     5
@@ -32,7 +33,7 @@
 #define LOG_MSG_MAX      1024 /* longer messages are cut */
 
 struct log_rl {
-	int64_t window_start_ms; /* monotonic */
+	mono_ms window_start_ms;
 	int count;
 	int suppressed;
 };

@@ -5,7 +5,7 @@
  * delays every timer, every transfer and the watchdog behind it. Each
  * callback the daemon registers with libevent measures itself:
  *
- *     int64_t t0 = loopstat_begin();
+ *     mono_us t0 = loopstat_begin();
  *     ... the callback's work ...
  *     loopstat_end(t0, "what it was");
  *
@@ -35,13 +35,13 @@ struct loopstat {
 extern struct loopstat loopstat;
 
 /* Start measuring a callback: its start, to hand to loopstat_end. */
-static inline int64_t loopstat_begin(void)
+static inline mono_us loopstat_begin(void)
 {
 	loopstat.depth++;
-	return (int64_t)clock_mono_us();
+	return clock_mono_us();
 }
 
 /* The callback that began at t0 ends; what names it (a static string). */
-void loopstat_end(int64_t t0, const char *what);
+void loopstat_end(mono_us t0, const char *what);
 
 #endif

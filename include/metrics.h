@@ -2,12 +2,13 @@
  * metrics.h: the daemon's counters and its Prometheus endpoint.
  *
  * struct metrics is a plain set of counters the loop increments (pull.c,
- * daemon.c). When metrics_listen is set, a bounded HTTP server (httpd.h)
- * on that loopback address serves GET (and HEAD) /metrics (Prometheus
- * text exposition format 0.0.4, rendered by the daemon's callback into the
- * reply, then the listener's own families) and /healthz (200 "ok" while
- * the loop turns and the store is writable, else 503 with the reason);
- * any other method gets 405 "only GET", any other path 404. The server
+ * and the daemon's store writes). When metrics_listen is set, a bounded
+ * HTTP server (httpd.h) on that loopback address serves GET (and HEAD)
+ * /metrics (Prometheus text exposition format 0.0.4: metrics_render of
+ * what the daemon's callback gathers, then the listener's own families)
+ * and /healthz (200 "ok" while the loop turns and the store is writable,
+ * else 503 with the reason); any other method gets 405 "only GET", any
+ * other path 404. The server
  * runs on the daemon's own loop: a scrape costs one callback and never
  * touches the store, so it cannot block the collector; a loop that
  * stopped turning cannot answer at all, which is what a health check
@@ -75,6 +76,33 @@ void metrics_head(struct evbuffer *b, const char *name, const char *type, const 
 void metrics_label(struct evbuffer *b, const char *value);
 
 struct ws;
+
+/*
+ * What one /metrics answer shows beyond the counters, gathered by the
+ * owner of the loop (the daemon) at each scrape and read only during
+ * metrics_render.
+ */
+struct metrics_view {
+	const struct metrics *m;
+	int requests_running, requests_queued; /* the HTTP engine's transfers now */
+	struct ws *const *ws;                  /* the configured workspaces, in order */
+	size_t n_ws;
+	uint64_t reloads, reloads_failed;
+	bool store_locked; /* another process holds the store's write lock (storegate.h) */
+	uint64_t store_lock_episodes, store_waits;
+	uint64_t loop_callback_max_us, loop_callbacks_slow; /* loopstat.h */
+};
+
+/*
+ * Append every family of v to b, in the order of the /metrics answer:
+ * build info, pulls, requests, retries, rows, stream caps, request
+ * durations, workspaces by state, transfers, store errors, reloads, each
+ * workspace's last success and failures, the alert rules' families
+ * (metrics_render_workspaces), the store's (metrics_render_store_ok,
+ * wegauge_store_locked, lock episodes, waits) and the loop's longest
+ * callback. The listener's families are not part of it.
+ */
+void metrics_render(struct evbuffer *b, const struct metrics_view *v);
 
 /*
  * Append the per-workspace families the alert rules use, one series per

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct event_base;
 struct event;
 
@@ -26,7 +28,7 @@ struct notify {
 	struct event *watchdog;              /* persistent timer, NULL when no watchdog */
 	struct event *status_tm;             /* sends a STATUS= held back by the rate limit */
 	uint64_t watchdog_usec;              /* WATCHDOG_USEC, 0 when disabled */
-	int64_t status_sent_ms;              /* monotonic, when STATUS= last went out */
+	mono_ms status_sent_ms;              /* when STATUS= last went out */
 	char status[NOTIFY_STATUS_MAX];      /* the last line sent */
 	char status_next[NOTIFY_STATUS_MAX]; /* the line waiting for the rate limit */
 	uint64_t watchdog_pings;

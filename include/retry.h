@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 /*
  * Waits for a deadline the server set (Retry-After, the next minute of a
  * rate limit) end this much after it: timers and clocks are only good to a
@@ -36,10 +38,10 @@ int64_t retry_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint64_t 
  * *delay_ms clamped to RETRY_AFTER_MIN_MS .. RETRY_AFTER_MAX_MS. Garbage
  * (empty, signs, junk, a number too large to be sane) returns -1.
  */
-int retry_after_parse(const char *value, int64_t now_wall_ms, int64_t *delay_ms);
+int retry_after_parse(const char *value, wall_ms now_wall_ms, int64_t *delay_ms);
 
 /* Milliseconds from now_wall_ms to the next wall-clock minute boundary (1..60000). */
-int64_t retry_until_next_minute_ms(int64_t now_wall_ms);
+int64_t retry_until_next_minute_ms(wall_ms now_wall_ms);
 
 /* What a finished request means for the next step (docs/api.md). */
 enum retry_verdict {

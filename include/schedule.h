@@ -34,12 +34,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct event_base;
 struct event;
 
 /* An entry in the queue, embedded in its owner (the workspace). */
 struct sched_item {
-	int64_t due_ms;  /* monotonic */
+	mono_ms due_ms;
 	size_t heap_idx; /* SCHED_NONE when not queued */
 };
 #define SCHED_NONE ((size_t)-1)
@@ -53,7 +55,7 @@ struct sched {
 	size_t n, cap;
 	sched_fire_fn fire;
 	void *arg;
-	int64_t armed_ms; /* due time the timer is armed for; INT64_MAX when idle */
+	mono_ms armed_ms; /* due time the timer is armed for; INT64_MAX when idle */
 	uint64_t wakeups; /* timer callbacks so far (bench) */
 };
 
@@ -67,8 +69,8 @@ int64_t sched_phase(const char *name, int64_t interval_ms);
  * The first tick at or after now: the monotonic instant at which the wall
  * clock will next read a time t with (t mod interval) == phase.
  */
-int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall_ms,
-                         int64_t now_mono_ms);
+mono_ms sched_first_tick(int64_t phase_ms, int64_t interval_ms, wall_ms now_wall_ms,
+                         mono_ms now_mono_ms);
 
 /*
  * The next tick to use: the first of tick, tick + interval, tick +
@@ -78,11 +80,11 @@ int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall
  * a reconnect) from being followed by a regular one within half an
  * interval: the daemon passes the last pull's start + interval / 2.
  */
-int64_t sched_next_tick(int64_t tick_ms, int64_t interval_ms, int64_t now_mono_ms,
-                        int64_t not_before_ms);
+mono_ms sched_next_tick(mono_ms tick_ms, int64_t interval_ms, mono_ms now_mono_ms,
+                        mono_ms not_before_ms);
 
 /* A pull's start: tick plus a uniform random delay of 0..jitter (r: 64 random bits). */
-int64_t sched_jittered(int64_t tick_ms, int64_t jitter_ms, uint64_t r);
+mono_ms sched_jittered(mono_ms tick_ms, int64_t jitter_ms, uint64_t r);
 
 /*
  * Backoff of a failing workspace: after n consecutive failed pulls (n >=
@@ -103,11 +105,11 @@ int sched_init(struct sched *s, struct event_base *base, sched_fire_fn fire, voi
 void sched_free(struct sched *s);
 
 /* Queue item at due_ms, or move it there if queued. 0, or -1 on OOM. */
-int sched_set(struct sched *s, struct sched_item *item, int64_t due_ms);
+int sched_set(struct sched *s, struct sched_item *item, mono_ms due_ms);
 /* Take item out of the queue; a no-op when it is not queued. */
 void sched_remove(struct sched *s, struct sched_item *item);
 /* Remove and fire every item due at now_ms or earlier, then re-arm. */
-void sched_run_due(struct sched *s, int64_t now_ms);
+void sched_run_due(struct sched *s, mono_ms now_ms);
 /* The earliest due item, or NULL. */
 struct sched_item *sched_peek(const struct sched *s);
 

@@ -14,11 +14,12 @@
  * stream is a savepoint, released whole or rolled back whole, and the
  * group commits every write since it began at once (store_flush).
  *
- * Instants cross this interface as Unix epoch seconds (0 = NULL) and are
- * stored as UTC text "YYYY-MM-DDTHH:MM:SSZ". A workspace's state reason
- * and a pull's error, which may quote what a server sent, are stored
- * escaped by textesc with TEXTESC_VISIBLE (control characters as "\xHH",
- * invisible and bidirectional ones as "<U+XXXX>"), cut at 2047 bytes.
+ * Instants cross this interface as Unix epoch seconds (wall_s, 0 =
+ * NULL) and are stored as UTC text "YYYY-MM-DDTHH:MM:SSZ". A workspace's
+ * state reason and a pull's error, which may quote what a server sent,
+ * are stored escaped by textesc with TEXTESC_VISIBLE (control characters
+ * as "\xHH", invisible and bidirectional ones as "<U+XXXX>"), cut at 2047
+ * bytes.
  *
  * Errors: functions return 0 on success, else the SQLite primary result
  * code (SQLITE_BUSY, SQLITE_FULL, SQLITE_READONLY, ...) with a message in
@@ -32,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "rows.h"
 
@@ -123,7 +125,7 @@ struct store_ws {
 	const char *key_fingerprint;
 	const char *state;        /* pending, connected, auth_failed, failing, disabled, removed */
 	const char *state_reason; /* NULL when none; stored escaped (textesc.h) */
-	int64_t last_pull_at, last_success_at, next_pull_at; /* 0 = NULL */
+	wall_s last_pull_at, last_success_at, next_pull_at; /* 0 = NULL */
 	int consecutive_failures;
 };
 
@@ -167,7 +169,7 @@ struct store_ws_saved {
 	char license_code[65];
 	char base_url[STORE_URL_MAX + 1];
 	char key_fingerprint[FINGERPRINT_LEN];
-	int64_t last_pull_at, last_success_at;
+	wall_s last_pull_at, last_success_at;
 	int consecutive_failures;
 };
 /* 1 and *out when the workspace is known, 0 when not, else an error code (negated). */
@@ -191,11 +193,11 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
                        char *err, size_t errlen);
 
 /* Insert a pull row with status "running"; *id is its id. */
-int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64_t *id, char *err,
+int store_pull_begin(struct store *st, const char *ws, wall_s started_at, int64_t *id, char *err,
                      size_t errlen);
 
 struct store_pull_end {
-	int64_t finished_at;
+	wall_s finished_at;
 	const char *status; /* ok, partial, failed, auth_failed, cancelled */
 	int requests, retries;
 	int64_t rows;
@@ -214,7 +216,7 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
  * "cancelled" with finished_at = now and error "interrupted". *n gets the
  * number of such pulls.
  */
-int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, size_t errlen);
+int store_pull_close_running(struct store *st, wall_s now, int *n, char *err, size_t errlen);
 
 /*
  * A stream commit in slices, for a stream too large to write in one turn
@@ -232,7 +234,7 @@ int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, s
  * (NULL is a no-op). store_close aborts an open one.
  */
 struct store_stream;
-int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, wall_s now,
                        const struct rowset *rs, struct store_stream **out, char *err,
                        size_t errlen);
 int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
@@ -253,7 +255,7 @@ void store_stream_abort(struct store_stream *c);
  * number of rows written: the rows upserted (a key listed twice counts
  * twice) plus, for STREAM_TEAM, the seats newly marked removed.
  */
-int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, wall_s now,
                         const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen);
 
 #endif

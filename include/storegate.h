@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
+
 struct event_base;
 struct store;
 
@@ -58,7 +60,7 @@ struct storegate_hooks {
 
 struct storegate_stats {
 	bool locked, held;
-	int64_t locked_since_ms; /* monotonic, when locked */
+	mono_ms locked_since_ms; /* when locked */
 	uint64_t episodes;       /* lock episodes so far */
 	uint64_t waits;          /* pieces of work that waited */
 };

@@ -8,7 +8,8 @@
 
 #include <stdint.h>
 
-#include "rows.h" /* TS_LEN, DAY_LEN */
+#include "clock.h" /* wall_s */
+#include "rows.h"  /* TS_LEN, DAY_LEN */
 
 /*
  * Parse a loose ISO 8601 instant of docs/api.md into seconds since the Unix
@@ -20,10 +21,10 @@
  * leap second (:60) is the next minute's :00; the UTC result must lie in
  * years 0..9999 (what ts_format prints).
  */
-int ts_parse(const char *s, int64_t *out);
+int ts_parse(const char *s, wall_s *out);
 
 /* Strict YYYY-MM-DD (a real calendar day) to the epoch second of its 00:00Z. */
-int ts_parse_day(const char *s, int64_t *out);
+int ts_parse_day(const char *s, wall_s *out);
 
 /*
  * An HTTP-date of RFC 9110 (IMF-fixdate, and the obsolete RFC 850 and
@@ -31,12 +32,12 @@ int ts_parse_day(const char *s, int64_t *out);
  * untouched). The day name must match the date; RFC 850's two-digit year
  * is 1970..2069.
  */
-int ts_parse_http_date(const char *s, int64_t *out);
+int ts_parse_http_date(const char *s, wall_s *out);
 
 /* Epoch seconds to "YYYY-MM-DDTHH:MM:SSZ" (years 0..9999; epochs outside are clamped). */
-void ts_format(int64_t epoch, char out[TS_LEN]);
+void ts_format(wall_s epoch, char out[TS_LEN]);
 /* Epoch seconds to the UTC day "YYYY-MM-DD". */
-void ts_format_day(int64_t epoch, char out[DAY_LEN]);
+void ts_format_day(wall_s epoch, char out[DAY_LEN]);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
 int64_t ts_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "rows.h"
 
@@ -50,10 +51,10 @@ char *weapi_url(const char *base, const char *tmpl, const char *lc, const char *
  * The window of stream 1 and 3: the last lookback_days UTC days, today
  * (the UTC day of now) included. A lookback_days below 1 counts as 1.
  */
-void weapi_window(int64_t now, int lookback_days, char from[DAY_LEN], char to[DAY_LEN]);
+void weapi_window(wall_s now, int lookback_days, char from[DAY_LEN], char to[DAY_LEN]);
 
 /* The POST body of stream 1 for that window, malloc'd; NULL on OOM. */
-char *weapi_stats_body(int64_t now, int lookback_days);
+char *weapi_stats_body(wall_s now, int lookback_days);
 
 /*
  * Parse a body into its envelope. On success returns 0, *root holds the

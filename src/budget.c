@@ -25,7 +25,7 @@ static int bucket(struct budget *b, int64_t sec)
 	return i;
 }
 
-void budget_window(struct budget *b, int64_t now_ms, uint64_t *requests, uint64_t *retries)
+void budget_window(struct budget *b, mono_ms now_ms, uint64_t *requests, uint64_t *retries)
 {
 	int64_t sec = now_ms / 1000;
 	uint64_t req = 0, ret = 0;
@@ -39,12 +39,12 @@ void budget_window(struct budget *b, int64_t now_ms, uint64_t *requests, uint64_
 	*retries = ret;
 }
 
-void budget_note_request(struct budget *b, int64_t now_ms)
+void budget_note_request(struct budget *b, mono_ms now_ms)
 {
 	b->requests[bucket(b, now_ms / 1000)]++;
 }
 
-bool budget_take_retry(struct budget *b, int64_t now_ms)
+bool budget_take_retry(struct budget *b, mono_ms now_ms)
 {
 	if (b->ratio_pct >= 100) {
 		b->retries[bucket(b, now_ms / 1000)]++;

@@ -35,6 +35,12 @@
  * opened relative to the open directory, which readdir's d_type spares a
  * stat() for, and read with one read() into a buffer sized by fstat().
  * What this saves is measured in docs/performance.md.
+ *
+ * Why one file of about 1,250 lines: reading files, sections, keys,
+ * errors and the hint all work on one struct parse (the file and line
+ * being read, the section, the error list, what the hint offers) that
+ * threads through every function here; the option table and the value
+ * checkers, which need none of it, are config_table.c.
  */
 #include "config.h"
 #include "iniline.h"

@@ -6,6 +6,11 @@
  * A parser never echoes the value in its message: config.c adds
  * "got 'value'" itself, unless the parser says the value may hold a
  * secret (CFG_BAD_RAW, e.g. a base_url with a password in it).
+ *
+ * Why one file of about 760 lines: it is the table and one checker per
+ * value type, each used by cfg_opt_set alone; the table itself and the
+ * URL and path checkers are most of it, and nothing here calls out but
+ * to units.h and rows.h.
  */
 #include "config_int.h"
 

@@ -3,6 +3,13 @@
  * docs/examples/hiperfifo.c (see http.h for the design), minus its exit()
  * on error: every failure here becomes a failed request, never a dead
  * daemon.
+ *
+ * Why one file of about 800 lines: curl's callbacks, the host queues,
+ * the easy-handle pool, starting and finishing transfers all act on one
+ * struct http and hand requests to each other both ways (a finished
+ * transfer starts the next queued one; a start that fails goes to the
+ * finished ones), which is hiperfifo's shape; apart, they would be files
+ * that call each other.
  */
 #include "http.h"
 
@@ -377,7 +384,7 @@ static void event_cb(evutil_socket_t fd, short kind, void *arg)
 	int action = ((kind & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((kind & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, fd, action, &running);
 	check_multi_info(h);
 	loopstat_end(t0, "http socket");
@@ -389,7 +396,7 @@ static void timer_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)kind;
 	struct http *h = arg;
 	int running;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_multi_info(h);
 	loopstat_end(t0, "http timer");
@@ -538,7 +545,7 @@ static void deferred_cb(evutil_socket_t fd, short kind, void *arg)
 	(void)fd;
 	(void)kind;
 	struct http *h = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	while (h->failed_head) {
 		struct http_req *r = h->failed_head;
 		h->failed_head = r->qnext;
@@ -756,3 +763,24 @@ const char *http_req_failure(const struct http_req *r)
 		return r->error[0] ? r->error : curl_easy_strerror(r->result);
 	return "";
 }
+
+static int ops_submit(void *engine, struct http_req *r)
+{
+	return http_submit(engine, r);
+}
+
+static void ops_cancel(void *engine, struct http_req *r)
+{
+	http_cancel(engine, r);
+}
+
+static void ops_get_stats(const void *engine, struct http_stats *out)
+{
+	http_get_stats(engine, out);
+}
+
+const struct http_ops http_engine_ops = {
+        .submit = ops_submit,
+        .cancel = ops_cancel,
+        .get_stats = ops_get_stats,
+};

@@ -101,7 +101,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct conn *c = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	c->s->st.timed_out++;
 	conn_free(c);
 	loopstat_end(t0, "httpd deadline");
@@ -259,7 +259,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	struct conn *c = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	if (c->state == C_READ) {
 		conn_read_request(c); /* the handler renders the answer here */
 		loopstat_end(t0, "httpd request");
@@ -281,7 +281,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 	if (c->state != C_WRITE)
 		return;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	if (c->eof) {
 		conn_free(c);
 	} else {
@@ -299,7 +299,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		c->eof = true; /* a half-close after the request: the answer still goes out */
 		return;
 	}
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	conn_free(c); /* EOF while reading or draining, or an error */
 	loopstat_end(t0, "httpd close");
 }
@@ -343,7 +343,7 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct httpd *s = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	if (event_add(s->accept_ev, NULL) != 0)
 		log_ws(&s->rl, LOGL_ERR, NULL, 0, "%s listener: cannot watch the socket again",
 		       s->name);
@@ -372,7 +372,7 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	(void)what;
 	struct httpd *s = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	for (int i = 0; i < HTTPD_ACCEPT_BURST; i++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {

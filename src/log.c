@@ -133,7 +133,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
  */
 static int log_rl_admit(struct log_rl *rl, enum log_level level, const char *ws)
 {
-	int64_t now = clock_mono_ms();
+	mono_ms now = clock_mono_ms();
 	if (now - rl->window_start_ms >= LOG_RL_WINDOW_MS || rl->window_start_ms == 0) {
 		if (rl->suppressed > 0) {
 			char msg[96];

@@ -5,12 +5,12 @@
 
 struct loopstat loopstat;
 
-void loopstat_end(int64_t t0, const char *what)
+void loopstat_end(mono_us t0, const char *what)
 {
 	if (--loopstat.depth > 0)
 		return;
 	loopstat.depth = 0;
-	uint64_t us = (uint64_t)((int64_t)clock_mono_us() - t0);
+	uint64_t us = clock_mono_us() - t0;
 	loopstat.callbacks++;
 	loopstat.total_us += us;
 	if (us >= 100000)

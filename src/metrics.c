@@ -1,14 +1,17 @@
 /*
- * metrics.c: counters, the text-format helpers and the endpoints of
- * metrics.h. What is exported is decided by the daemon's render callback,
- * which calls the per-workspace and store helpers here; the listener's own
- * families (metrics_render_listener) follow it in every /metrics answer.
- * The HTTP server itself, with its bounds, is httpd.c.
+ * metrics.c: the counters, the Prometheus text and the endpoints of
+ * metrics.h. The text is written here from what it is handed: the
+ * counters, and a struct metrics_view that the owner of the loop (the
+ * daemon's render callback) gathers at each scrape; metrics_render writes
+ * every family of it, the listener's own (metrics_render_listener)
+ * follow in every /metrics answer. Nothing here reads the daemon. The
+ * HTTP server itself, with its bounds, is httpd.c.
  */
 #include "metrics.h"
 
 #include <event2/buffer.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +120,129 @@ void metrics_render_store_ok(struct evbuffer *b, const struct metrics *m, bool l
 	             "1 while the last store write succeeded, 0 from a failed one until a "
 	             "commit works, and while another process locks the store.");
 	evbuffer_add_printf(b, "wegauge_store_ok %d\n", m->store_rc == 0 && !locked ? 1 : 0);
+}
+
+static const char *const mep_names[MEP_COUNT] = {"probe", "stats", "campaigns", "active_users",
+                                                 "team"};
+static const char *const pull_names[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
+static const char *const class_names[METRICS_CLASSES] = {"error", "1xx", "2xx",
+                                                         "3xx",   "4xx", "5xx"};
+
+/* Everything a dashboard or an alert needs, nothing that costs a query. */
+void metrics_render(struct evbuffer *b, const struct metrics_view *v)
+{
+	const struct metrics *m = v->m;
+
+	metrics_head(b, "wegauge_build_info", "gauge", "Version of wegauged.");
+	evbuffer_add_printf(b, "wegauge_build_info{version=\"%s\"} 1\n", WEGAUGE_VERSION);
+
+	metrics_head(b, "wegauge_pulls_total", "counter", "Finished pulls by status.");
+	for (int i = PULL_OK; i < PULL_STATUS_COUNT; i++)
+		evbuffer_add_printf(b, "wegauge_pulls_total{status=\"%s\"} %" PRIu64 "\n",
+		                    pull_names[i], m->pulls[i]);
+
+	metrics_head(b, "wegauge_requests_total", "counter",
+	             "HTTP requests by endpoint and status class (error: no HTTP status).");
+	for (int e = 0; e < MEP_COUNT; e++)
+		for (int c = 0; c < METRICS_CLASSES; c++)
+			evbuffer_add_printf(
+			        b,
+			        "wegauge_requests_total{endpoint=\"%s\",class=\"%s\"} %" PRIu64
+			        "\n",
+			        mep_names[e], class_names[c], m->requests[e][c]);
+
+	metrics_head(b, "wegauge_retries_total", "counter", "Requests sent again after a failure.");
+	evbuffer_add_printf(b, "wegauge_retries_total %" PRIu64 "\n", m->retries);
+	metrics_head(b, "wegauge_rate_limited_total", "counter", "Answers with status 429.");
+	evbuffer_add_printf(b, "wegauge_rate_limited_total %" PRIu64 "\n", m->rate_limited);
+	metrics_head(b, "wegauge_retry_budget_refused_total", "counter",
+	             "Retries refused by the daemon-wide retry budget.");
+	evbuffer_add_printf(b, "wegauge_retry_budget_refused_total %" PRIu64 "\n",
+	                    m->retry_budget_refused);
+
+	metrics_head(b, "wegauge_rows_upserted_total", "counter", "Rows written, by stream.");
+	for (int i = 0; i < STREAM_COUNT; i++)
+		evbuffer_add_printf(b, "wegauge_rows_upserted_total{stream=\"%s\"} %" PRIu64 "\n",
+		                    stream_name((enum stream)i), m->rows[i]);
+
+	metrics_head(b, "wegauge_stream_cap_failures_total", "counter",
+	             "Streams failed by a memory cap, by the cap's configuration key.");
+	for (int i = 0; i < MCAP_COUNT; i++)
+		evbuffer_add_printf(b,
+		                    "wegauge_stream_cap_failures_total{cap=\"%s\"} %" PRIu64 "\n",
+		                    metrics_cap_name((enum metrics_cap)i), m->stream_caps[i]);
+
+	metrics_head(b, "wegauge_request_duration_seconds", "histogram",
+	             "Duration of HTTP requests, from start of transfer to done.");
+	uint64_t cum = 0;
+	for (int i = 0; i < METRICS_BUCKETS; i++) {
+		cum += m->duration_bucket[i];
+		evbuffer_add_printf(
+		        b, "wegauge_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+		        metrics_bucket_le[i], cum);
+	}
+	evbuffer_add_printf(b,
+	                    "wegauge_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+	                    "wegauge_request_duration_seconds_sum %.6f\n"
+	                    "wegauge_request_duration_seconds_count %" PRIu64 "\n",
+	                    m->duration_count, m->duration_sum, m->duration_count);
+
+	int count[WS_STATE_COUNT] = {0};
+	for (size_t i = 0; i < v->n_ws; i++)
+		count[v->ws[i]->state]++;
+	metrics_head(b, "wegauge_workspaces", "gauge", "Configured workspaces by state.");
+	for (int i = 0; i < WS_STATE_COUNT; i++)
+		evbuffer_add_printf(b, "wegauge_workspaces{state=\"%s\"} %d\n",
+		                    ws_state_name((enum ws_state)i), count[i]);
+
+	metrics_head(b, "wegauge_requests_in_flight", "gauge", "HTTP transfers running now.");
+	evbuffer_add_printf(b, "wegauge_requests_in_flight %d\n", v->requests_running);
+	metrics_head(b, "wegauge_requests_queued", "gauge",
+	             "HTTP requests waiting for max_in_flight or max_per_host.");
+	evbuffer_add_printf(b, "wegauge_requests_queued %d\n", v->requests_queued);
+	metrics_head(b, "wegauge_store_errors_total", "counter", "Failed writes to the store.");
+	evbuffer_add_printf(b, "wegauge_store_errors_total %" PRIu64 "\n", m->store_errors);
+	metrics_head(b, "wegauge_reloads_total", "counter", "Reloads by result.");
+	evbuffer_add_printf(b,
+	                    "wegauge_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+	                    "wegauge_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+	                    v->reloads - v->reloads_failed, v->reloads_failed);
+
+	metrics_head(b, "wegauge_last_success_timestamp_seconds", "gauge",
+	             "Unix time of each workspace's last successful pull (0: never).");
+	for (size_t i = 0; i < v->n_ws; i++) {
+		evbuffer_add_printf(b, "wegauge_last_success_timestamp_seconds{workspace=\"");
+		metrics_label(b, v->ws[i]->cfg->name);
+		evbuffer_add_printf(b, "\"} %" PRId64 "\n", v->ws[i]->last_success_at);
+	}
+	metrics_head(b, "wegauge_consecutive_failures", "gauge",
+	             "Consecutive failed pulls of each workspace.");
+	for (size_t i = 0; i < v->n_ws; i++) {
+		evbuffer_add_printf(b, "wegauge_consecutive_failures{workspace=\"");
+		metrics_label(b, v->ws[i]->cfg->name);
+		evbuffer_add_printf(b, "\"} %d\n", v->ws[i]->consecutive_failures);
+	}
+	metrics_render_workspaces(b, v->ws, v->n_ws); /* the alert rules' families */
+	metrics_render_store_ok(b, m, v->store_locked);
+
+	metrics_head(b, "wegauge_store_locked", "gauge",
+	             "1 while another process holds the store's write lock (pulls held).");
+	evbuffer_add_printf(b, "wegauge_store_locked %d\n", v->store_locked ? 1 : 0);
+	metrics_head(b, "wegauge_store_lock_episodes_total", "counter",
+	             "Times another process's lock closed the store to the daemon.");
+	evbuffer_add_printf(b, "wegauge_store_lock_episodes_total %" PRIu64 "\n",
+	                    v->store_lock_episodes);
+	metrics_head(b, "wegauge_store_waits_total", "counter",
+	             "Finished streams that waited for the store (locked, or a long commit).");
+	evbuffer_add_printf(b, "wegauge_store_waits_total %" PRIu64 "\n", v->store_waits);
+	metrics_head(b, "wegauge_loop_callback_max_seconds", "gauge",
+	             "The longest event-loop callback since the start.");
+	evbuffer_add_printf(b, "wegauge_loop_callback_max_seconds %.6f\n",
+	                    (double)v->loop_callback_max_us / 1e6);
+	metrics_head(b, "wegauge_loop_callbacks_slow_total", "counter",
+	             "Event-loop callbacks that took 100 ms or longer.");
+	evbuffer_add_printf(b, "wegauge_loop_callbacks_slow_total %" PRIu64 "\n",
+	                    v->loop_callbacks_slow);
 }
 
 /* The answer of method on path: the bodies and statuses of metrics.h. */

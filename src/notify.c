@@ -28,7 +28,7 @@ static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct notify *n = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	n->watchdog_pings++;
 	send_line("WATCHDOG=1");
 	loopstat_end(t0, "watchdog");

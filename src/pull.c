@@ -7,6 +7,17 @@
  * parse and advance, retry after a delay, skip, or fail the stream. An
  * answer is parsed on the worker thread (worker.h) and the pull goes on
  * in parse_done; everything else happens on the loop.
+ *
+ * Everything a pull uses beyond its workspace comes from the struct
+ * pull_env it was started with (p->env), and everything it tells its
+ * owner goes through env->report; it names no module above it.
+ *
+ * Why one file of about 1,000 lines: it is one state machine over struct
+ * pull, and its parts (ending, streams, requests, parsing; the "---"
+ * lines below) hand the pull to each other both ways: an answer ends a
+ * step and sends the next request, a commit that waited resumes the
+ * walk, a failed request ends the stream. In files of their own they
+ * would be files that call each other.
  */
 #include "pull.h"
 
@@ -22,7 +33,6 @@
 #include "budget.h"
 #include "clock.h"
 #include "config.h"
-#include "daemon.h"
 #include "http.h"
 #include "jarena.h"
 #include "log.h"
@@ -49,9 +59,9 @@ static const enum metrics_ep step_mep[] = {MEP_PROBE,        MEP_STATS, MEP_CAMP
 
 struct pull {
 	struct ws *w;
-	struct daemon *d;
+	const struct pull_env *env; /* handed to pull_start; outlives the pull */
 	int64_t id;
-	int64_t started_wall;
+	wall_s started_wall;
 	enum step step;
 	int channel;               /* STEP_CAMPAIGNS: index into weapi_channels */
 	int64_t page;              /* paginated steps: the page being fetched, from 1 */
@@ -183,7 +193,7 @@ static void goto_step(struct pull *p, enum step s)
 	p->attempt = 0;
 	rowset_free(&p->rs);
 	if (s >= STEP_STATS && s <= STEP_TEAM) {
-		const struct config *cfg = daemon_config(p->d);
+		const struct config *cfg = p->env->cfg;
 		rowset_init_capped(&p->rs, (enum stream)step_stream[s],
 		                   (size_t)cfg->max_stream_rows, (size_t)cfg->max_stream_bytes);
 	}
@@ -193,7 +203,7 @@ static void goto_step(struct pull *p, enum step s)
 
 static void pull_free(struct pull *p)
 {
-	struct storegate *g = daemon_gate(p->d);
+	struct storegate *g = p->env->gate;
 	storegate_cancel(g, &p->gate_wait);
 	if (p->cursor) {
 		store_stream_abort(p->cursor); /* nothing of the stream stays */
@@ -205,7 +215,7 @@ static void pull_free(struct pull *p)
 		p->parsing->p = NULL; /* parse_done frees it */
 	if (p->wait)
 		event_free(p->wait);
-	http_cancel(daemon_http(p->d), &p->req);
+	p->env->http_ops->cancel(p->env->http, &p->req);
 	http_req_release(&p->req);
 	rowset_free(&p->rs);
 	free(p->url);
@@ -231,15 +241,15 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
 	        .rows = p->rows,
 	        .error = error && error[0] ? error : NULL,
 	};
-	struct storegate *g = daemon_gate(p->d);
+	struct storegate *g = p->env->gate;
 	bool waits = !storegate_is_open(g); /* written when the gate opens */
 	if (!waits) {
-		int rc = store_pull_end(daemon_store(p->d), p->id, &e, err, sizeof(err));
+		int rc = store_pull_end(p->env->store, p->id, &e, err, sizeof(err));
 		waits = storegate_failed(g, rc, err);
 		if (!waits)
-			metrics_store(daemon_metrics(p->d), rc, err);
+			metrics_store(p->env->metrics, rc, err);
 		if (rc == 0) {
-			daemon_group_note(p->d, p->w, true);
+			p->env->report.wrote(p->env->report.arg, p->w);
 			return;
 		}
 	}
@@ -263,12 +273,12 @@ static void pull_write_end(struct pull *p, enum pull_status st, const char *erro
  * before. Returns 0 when there is none left to write, -1 when the store
  * still refuses it (it is kept for the next try).
  */
-int pull_record_late(struct ws *w)
+int pull_record_late(const struct pull_env *env, struct ws *w)
 {
 	struct ws_unrecorded *u = &w->unrecorded;
 	if (u->id == 0)
 		return 0;
-	if (!storegate_is_open(daemon_gate(w->d)))
+	if (!storegate_is_open(env->gate))
 		return -1;
 	char err[256];
 	struct store_pull_end e = {
@@ -279,21 +289,39 @@ int pull_record_late(struct ws *w)
 	        .rows = u->rows,
 	        .error = u->error[0] ? u->error : NULL,
 	};
-	int rc = store_pull_end(daemon_store(w->d), u->id, &e, err, sizeof(err));
-	if (storegate_failed(daemon_gate(w->d), rc, err))
+	int rc = store_pull_end(env->store, u->id, &e, err, sizeof(err));
+	if (storegate_failed(env->gate, rc, err))
 		return -1;
-	metrics_store(daemon_metrics(w->d), rc, err);
+	metrics_store(env->metrics, rc, err);
 	if (rc != 0 && rc != SQLITE_NOTFOUND) {
 		log_ws(&w->rl, LOGL_ERR, w->cfg->name, u->id, "still could not record the pull: %s",
 		       err);
 		return -1;
 	}
 	if (rc == 0) {
-		daemon_group_note(w->d, w, true);
+		env->report.wrote(env->report.arg, w);
 		log_ws(NULL, LOGL_NOTICE, w->cfg->name, u->id, "pull %s recorded late", e.status);
 	}
 	u->id = 0;
 	return 0;
+}
+
+/*
+ * w's pull ended, or could not begin, with st: count it, then tell the
+ * owner. The pull's last act (w->pull is NULL, the pull freed).
+ */
+static void report_done(const struct pull_env *env, struct ws *w, enum pull_status st,
+                        const char *error)
+{
+	env->metrics->pulls[st]++;
+	env->report.done(env->report.arg, w, st, error);
+}
+
+void pull_end_lost(struct ws *w, int64_t id, const char *why)
+{
+	struct ws_unrecorded *u = &w->unrecorded;
+	*u = (struct ws_unrecorded){.id = id, .finished_at = clock_wall_s(), .status = PULL_FAILED};
+	snprintf(u->error, sizeof(u->error), "not stored: %s", why);
 }
 
 static void pull_finish(struct pull *p)
@@ -314,12 +342,12 @@ static void pull_finish(struct pull *p)
 	       "pull %s: %d requests, %d retries, %" PRId64 " rows", pull_status_name(st),
 	       p->requests, p->retries, p->rows);
 	struct ws *w = p->w;
-	struct daemon *d = p->d;
+	const struct pull_env *env = p->env;
 	char error[sizeof(p->error)];
 	memcpy(error, p->error, sizeof(error));
 	w->pull = NULL;
 	pull_free(p);
-	daemon_pull_done(d, w, st, error[0] ? error : NULL);
+	report_done(env, w, st, error[0] ? error : NULL);
 }
 
 void pull_cancel(struct ws *w, const char *why)
@@ -328,7 +356,7 @@ void pull_cancel(struct ws *w, const char *why)
 	if (!p)
 		return;
 	pull_write_end(p, PULL_CANCELLED, why);
-	daemon_metrics(p->d)->pulls[PULL_CANCELLED]++;
+	p->env->metrics->pulls[PULL_CANCELLED]++;
 	log_ws(NULL, LOGL_NOTICE, w->cfg->name, p->id, "pull cancelled: %s", why);
 	w->pull = NULL;
 	pull_free(p);
@@ -375,9 +403,9 @@ static void stream_fail(struct pull *p, const char *fmt, ...)
 static void stream_stored(struct pull *p, int64_t n)
 {
 	enum stream s = (enum stream)step_stream[p->step];
-	daemon_group_note(p->d, p->w, true);
+	p->env->report.wrote(p->env->report.arg, p->w);
 	p->rows += n;
-	daemon_metrics(p->d)->rows[s] += (uint64_t)n;
+	p->env->metrics->rows[s] += (uint64_t)n;
 	p->streams_ok |= 1u << s;
 	log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id, "%s: %" PRId64 " rows stored",
 	       stream_name(s), n);
@@ -392,7 +420,7 @@ static void on_slice(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct pull *p = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	char err[256];
 	bool done = false;
 	int64_t n = 0;
@@ -404,8 +432,8 @@ static void on_slice(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	p->cursor = NULL; /* freed by the store, done or failed */
-	storegate_release(daemon_gate(p->d));
-	metrics_store(daemon_metrics(p->d), rc, err);
+	storegate_release(p->env->gate);
+	metrics_store(p->env->metrics, rc, err);
 	if (rc != 0)
 		stream_fail(p, "not stored: %s", err);
 	else
@@ -425,20 +453,20 @@ static bool stream_commit(struct pull *p)
 {
 	int64_t n = 0;
 	char err[256];
-	struct storegate *g = daemon_gate(p->d);
+	struct storegate *g = p->env->gate;
 	if (!storegate_is_open(g)) {
 		stream_wait_gate(p);
 		return false;
 	}
 	if (p->rs.n > PULL_SLICE_ROWS) {
-		int rc = store_stream_begin(daemon_store(p->d), p->w->cfg->name, p->id,
-		                            clock_wall_s(), &p->rs, &p->cursor, err, sizeof(err));
+		int rc = store_stream_begin(p->env->store, p->w->cfg->name, p->id, clock_wall_s(),
+		                            &p->rs, &p->cursor, err, sizeof(err));
 		if (storegate_failed(g, rc, err)) {
 			stream_wait_gate(p);
 			return false;
 		}
 		if (rc == 0 && !p->slice)
-			p->slice = evtimer_new(daemon_base(p->d), on_slice, p);
+			p->slice = evtimer_new(p->env->base, on_slice, p);
 		if (rc == 0 && !p->slice) {
 			store_stream_abort(p->cursor);
 			p->cursor = NULL;
@@ -446,7 +474,7 @@ static bool stream_commit(struct pull *p)
 			rc = SQLITE_NOMEM;
 		}
 		if (rc != 0) {
-			metrics_store(daemon_metrics(p->d), rc, err);
+			metrics_store(p->env->metrics, rc, err);
 			stream_fail(p, "not stored: %s", err);
 			return true;
 		}
@@ -455,13 +483,13 @@ static bool stream_commit(struct pull *p)
 		evtimer_add(p->slice, &tv);
 		return false;
 	}
-	int rc = store_commit_stream(daemon_store(p->d), p->w->cfg->name, p->id, clock_wall_s(),
-	                             &p->rs, &n, err, sizeof(err));
+	int rc = store_commit_stream(p->env->store, p->w->cfg->name, p->id, clock_wall_s(), &p->rs,
+	                             &n, err, sizeof(err));
 	if (storegate_failed(g, rc, err)) {
 		stream_wait_gate(p);
 		return false;
 	}
-	metrics_store(daemon_metrics(p->d), rc, err);
+	metrics_store(p->env->metrics, rc, err);
 	if (rc != 0) {
 		stream_fail(p, "not stored: %s", err);
 		return true;
@@ -481,7 +509,7 @@ static void stream_gate_opened(struct storegate_waiter *wt)
 static void stream_wait_gate(struct pull *p)
 {
 	p->gate_wait.fn = stream_gate_opened;
-	storegate_wait(daemon_gate(p->d), &p->gate_wait);
+	storegate_wait(p->env->gate, &p->gate_wait);
 }
 
 /* --- requests ------------------------------------------------------------- */
@@ -490,7 +518,7 @@ static void stream_wait_gate(struct pull *p)
 static int build_request(struct pull *p)
 {
 	const struct ws_config *c = p->w->cfg;
-	const struct config *cfg = daemon_config(p->d);
+	const struct config *cfg = p->env->cfg;
 	char query[128], from[DAY_LEN], to[DAY_LEN];
 	free(p->url);
 	free(p->post);
@@ -532,7 +560,7 @@ static void wait_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	pull_send(arg);
 	loopstat_end(t0, "pull timer");
 }
@@ -540,7 +568,7 @@ static void wait_cb(evutil_socket_t fd, short what, void *arg)
 /* Send the current request after delay_ms (0: at once, unless a hold says later). */
 static void send_after(struct pull *p, int64_t delay_ms)
 {
-	int64_t hold = p->w->hold_until_ms[current_endpoint(p)];
+	wall_ms hold = p->w->hold_until_ms[current_endpoint(p)];
 	if (hold) {
 		int64_t until_hold = hold - clock_wall_ms();
 		if (until_hold > delay_ms)
@@ -554,19 +582,19 @@ static void send_after(struct pull *p, int64_t delay_ms)
 	}
 	struct timeval tv = {.tv_sec = delay_ms / 1000, .tv_usec = (delay_ms % 1000) * 1000};
 	if (!p->wait)
-		p->wait = evtimer_new(daemon_base(p->d), wait_cb, p);
+		p->wait = evtimer_new(p->env->base, wait_cb, p);
 	/*
 	 * libevent counts the delay from the time it cached when this loop
 	 * iteration began; refresh it, or a deadline the server gave us
 	 * (Retry-After, the next minute) could be met a few ms early.
 	 */
-	event_base_update_cache_time(daemon_base(p->d));
+	event_base_update_cache_time(p->env->base);
 	if (!p->wait || evtimer_add(p->wait, &tv) != 0) {
 		stream_fail(p, "could not arm a timer");
 		pull_advance(p);
 		return;
 	}
-	daemon_pull_room(p->d);
+	p->env->report.parked(p->env->report.arg);
 }
 
 /* Issue the current request now. */
@@ -587,8 +615,8 @@ static void pull_send(struct pull *p)
 	p->req.allow_http = w->cfg->loopback_http;
 	p->req.done = on_done;
 	p->req.user = p;
-	budget_note_request(daemon_budget(p->d), clock_mono_ms());
-	if (http_submit(daemon_http(p->d), &p->req) != 0) {
+	budget_note_request(p->env->budget, clock_mono_ms());
+	if (p->env->http_ops->submit(p->env->http, &p->req) != 0) {
 		stream_fail(p, "out of memory queueing the request");
 		pull_advance(p);
 	}
@@ -708,7 +736,7 @@ static void parse_done(struct worker_job *wj, bool ran)
 		                                           : -1;
 	}
 	if (cap >= 0)
-		daemon_metrics(p->d)->stream_caps[cap]++;
+		p->env->metrics->stream_caps[cap]++;
 	struct weapi_page pg = j->pg;
 	char msg[sizeof(j->err)];
 	snprintf(msg, sizeof(msg), "%s", err);
@@ -732,14 +760,14 @@ static void handle_body(struct pull *p)
 	j->step = p->step;
 	j->channel = p->step == STEP_CAMPAIGNS ? weapi_channels[p->channel].channel : NULL;
 	j->body = http_req_take_body(&p->req, &j->len);
-	j->max_parse = (size_t)daemon_config(p->d)->max_parse_memory;
+	j->max_parse = (size_t)p->env->cfg->max_parse_memory;
 	if (p->step >= STEP_STATS && p->step <= STEP_TEAM) {
 		rowset_init_capped(&j->rs, p->rs.stream, p->rs.max_rows, p->rs.max_bytes);
 		j->rs.prior = p->rs.n;
 		j->rs.prior_bytes = p->rs.bytes;
 	}
 	p->parsing = j;
-	if (worker_submit(daemon_worker(p->d), &j->wj) != 0) {
+	if (worker_submit(p->env->worker, &j->wj) != 0) {
 		p->parsing = NULL;
 		parse_job_free(j);
 		stream_fail(p, "too many answers waiting to be parsed");
@@ -750,7 +778,7 @@ static void handle_body(struct pull *p)
 /* The current step's page was parsed (rc 0, its rows in p->rs) or not (err): move on. */
 static void page_parsed(struct pull *p, int rc, const char *err, const struct weapi_page *pg)
 {
-	const struct config *cfg = daemon_config(p->d);
+	const struct config *cfg = p->env->cfg;
 	if (rc != 0) {
 		stream_fail(p, "%s", err);
 		pull_advance(p);
@@ -785,8 +813,9 @@ static void page_parsed(struct pull *p, int rc, const char *err, const struct we
 /* Delay before retrying after a 429 or a retryable failure. */
 static int64_t retry_delay(struct pull *p, enum retry_verdict v)
 {
-	const struct config *cfg = daemon_config(p->d);
-	int64_t now = clock_wall_ms(), delay;
+	const struct config *cfg = p->env->cfg;
+	wall_ms now = clock_wall_ms();
+	int64_t delay;
 	if ((v == RV_RATE_LIMITED || p->req.status == 503) &&
 	    retry_after_parse(p->req.retry_after, now, &delay) == 0)
 		return delay + RETRY_DEADLINE_MARGIN_MS;
@@ -822,14 +851,14 @@ static void on_done(struct http_req *r)
 {
 	struct pull *p = r->user;
 	struct ws *w = p->w;
-	const struct config *cfg = daemon_config(p->d);
+	const struct config *cfg = p->env->cfg;
 	char at[96];
 	where(p, at, sizeof(at));
 	p->requests++;
-	metrics_request(daemon_metrics(p->d), step_mep[p->step],
-	                r->result == CURLE_OK ? r->status : 0, r->finished_ms - r->started_ms);
+	metrics_request(p->env->metrics, step_mep[p->step], r->result == CURLE_OK ? r->status : 0,
+	                r->finished_ms - r->started_ms);
 	if (r->ratelimit_remaining == 0) {
-		int64_t now = clock_wall_ms();
+		wall_ms now = clock_wall_ms();
 		w->hold_until_ms[current_endpoint(p)] =
 		        now + retry_until_next_minute_ms(now) + RETRY_DEADLINE_MARGIN_MS;
 	}
@@ -843,7 +872,7 @@ static void on_done(struct http_req *r)
 		w->key_ok = true;
 		log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "key accepted (probe: HTTP %ld)",
 		       r->status);
-		daemon_pull_probed(p->d, w);
+		p->env->report.probed(p->env->report.arg, w);
 		goto_step(p, STEP_STATS);
 		pull_advance(p);
 		return;
@@ -888,9 +917,9 @@ static void on_done(struct http_req *r)
 	case RV_RETRY:
 	case RV_RATE_LIMITED:
 		if (p->attempt >= cfg->retry_max ||
-		    !budget_take_retry(daemon_budget(p->d), clock_mono_ms())) {
+		    !budget_take_retry(p->env->budget, clock_mono_ms())) {
 			if (p->attempt < cfg->retry_max)
-				daemon_metrics(p->d)->retry_budget_refused++;
+				p->env->metrics->retry_budget_refused++;
 			const char *why = p->attempt >= cfg->retry_max
 			                          ? "attempts"
 			                          : "attempts; daemon-wide retry budget spent";
@@ -917,7 +946,7 @@ static void on_done(struct http_req *r)
 			http_req_release(r);
 			p->attempt++;
 			p->retries++;
-			daemon_metrics(p->d)->retries++;
+			p->env->metrics->retries++;
 			send_after(p, delay);
 		}
 		return;
@@ -933,40 +962,39 @@ static void on_done(struct http_req *r)
 	}
 }
 
-int pull_start(struct ws *w)
+int pull_start(const struct pull_env *env, struct ws *w)
 {
-	struct daemon *d = w->d;
 	char err[256];
 	struct pull *p = calloc(1, sizeof(*p));
 	if (!p) {
-		daemon_pull_done(d, w, PULL_FAILED, "out of memory starting a pull");
+		report_done(env, w, PULL_FAILED, "out of memory starting a pull");
 		return -1;
 	}
 	p->w = w;
-	p->d = d;
+	p->env = env;
 	p->started_wall = clock_wall_s();
-	struct storegate *g = daemon_gate(d);
-	if (pull_record_late(w) != 0 && !storegate_is_open(g)) {
+	struct storegate *g = env->gate;
+	if (pull_record_late(env, w) != 0 && !storegate_is_open(g)) {
 		free(p);
 		return 1;
 	}
-	int rc = storegate_is_open(g) ? store_pull_begin(daemon_store(d), w->cfg->name,
-	                                                 p->started_wall, &p->id, err, sizeof(err))
+	int rc = storegate_is_open(g) ? store_pull_begin(env->store, w->cfg->name, p->started_wall,
+	                                                 &p->id, err, sizeof(err))
 	                              : SQLITE_BUSY;
 	if (!storegate_is_open(g) || storegate_failed(g, rc, err)) {
 		free(p);
-		return 1; /* held: the daemon starts it again when the gate opens */
+		return 1; /* held: the caller starts it again when the gate opens */
 	}
-	metrics_store(daemon_metrics(d), rc, err);
+	metrics_store(env->metrics, rc, err);
 	if (rc != 0) {
 		free(p);
 		log_ws(&w->rl, LOGL_ERR, w->cfg->name, 0, "could not start a pull: %s", err);
-		daemon_pull_done(d, w, PULL_FAILED, err);
+		report_done(env, w, PULL_FAILED, err);
 		return -1;
 	}
 	w->pull = p;
 	w->last_pull_id = p->id;
-	daemon_group_note(d, w, true);
+	env->report.wrote(env->report.arg, w);
 	log_ws(NULL, LOGL_DEBUG, w->cfg->name, p->id, "pull started");
 	goto_step(p, w->key_ok ? STEP_STATS : STEP_PROBE);
 	pull_advance(p);

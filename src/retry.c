@@ -34,7 +34,7 @@ static int64_t clamp_retry_after(int64_t ms)
 	return ms;
 }
 
-int retry_after_parse(const char *value, int64_t now_wall_ms, int64_t *delay_ms)
+int retry_after_parse(const char *value, wall_ms now_wall_ms, int64_t *delay_ms)
 {
 	if (!value)
 		return -1;
@@ -55,14 +55,14 @@ int retry_after_parse(const char *value, int64_t now_wall_ms, int64_t *delay_ms)
 		*delay_ms = clamp_retry_after(secs * 1000);
 		return 0;
 	}
-	int64_t when;
+	wall_s when;
 	if (ts_parse_http_date(value, &when) != 0)
 		return -1;
 	*delay_ms = clamp_retry_after(when * 1000 - now_wall_ms);
 	return 0;
 }
 
-int64_t retry_until_next_minute_ms(int64_t now_wall_ms)
+int64_t retry_until_next_minute_ms(wall_ms now_wall_ms)
 {
 	int64_t into = now_wall_ms % 60000;
 	if (into < 0)

@@ -22,8 +22,8 @@ int64_t sched_phase(const char *name, int64_t interval_ms)
 	return (int64_t)(sched_hash(name) % (uint64_t)interval_ms);
 }
 
-int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall_ms,
-                         int64_t now_mono_ms)
+mono_ms sched_first_tick(int64_t phase_ms, int64_t interval_ms, wall_ms now_wall_ms,
+                         mono_ms now_mono_ms)
 {
 	if (interval_ms <= 0)
 		return now_mono_ms;
@@ -36,10 +36,10 @@ int64_t sched_first_tick(int64_t phase_ms, int64_t interval_ms, int64_t now_wall
 	return now_mono_ms + wait;
 }
 
-int64_t sched_next_tick(int64_t tick_ms, int64_t interval_ms, int64_t now_mono_ms,
-                        int64_t not_before_ms)
+mono_ms sched_next_tick(mono_ms tick_ms, int64_t interval_ms, mono_ms now_mono_ms,
+                        mono_ms not_before_ms)
 {
-	int64_t from = now_mono_ms;
+	mono_ms from = now_mono_ms;
 	if (not_before_ms - 1 > from)
 		from = not_before_ms - 1;
 	if (interval_ms <= 0)
@@ -50,7 +50,7 @@ int64_t sched_next_tick(int64_t tick_ms, int64_t interval_ms, int64_t now_mono_m
 	return tick_ms + k * interval_ms;
 }
 
-int64_t sched_jittered(int64_t tick_ms, int64_t jitter_ms, uint64_t r)
+mono_ms sched_jittered(mono_ms tick_ms, int64_t jitter_ms, uint64_t r)
 {
 	if (jitter_ms <= 0)
 		return tick_ms;
@@ -115,7 +115,7 @@ static void sched_rearm(struct sched *s)
 		s->armed_ms = INT64_MAX;
 		return;
 	}
-	int64_t due = s->heap[0]->due_ms;
+	mono_ms due = s->heap[0]->due_ms;
 	if (due == s->armed_ms)
 		return;
 	int64_t wait = due - clock_mono_ms();
@@ -131,7 +131,7 @@ static void sched_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct sched *s = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	s->wakeups++;
 	s->armed_ms = INT64_MAX;
 	sched_run_due(s, clock_mono_ms());
@@ -157,10 +157,10 @@ void sched_free(struct sched *s)
 	s->n = s->cap = 0;
 }
 
-int sched_set(struct sched *s, struct sched_item *item, int64_t due_ms)
+int sched_set(struct sched *s, struct sched_item *item, mono_ms due_ms)
 {
 	if (item->heap_idx != SCHED_NONE) {
-		int64_t old = item->due_ms;
+		mono_ms old = item->due_ms;
 		item->due_ms = due_ms;
 		if (due_ms < old)
 			heap_up(s, item->heap_idx);
@@ -205,7 +205,7 @@ struct sched_item *sched_peek(const struct sched *s)
 	return s->n ? s->heap[0] : NULL;
 }
 
-void sched_run_due(struct sched *s, int64_t now_ms)
+void sched_run_due(struct sched *s, mono_ms now_ms)
 {
 	/*
 	 * Pop before firing: fire() may re-queue the same item or others.

@@ -17,6 +17,13 @@
  * and SQLite's own message. A failed commit is rolled back, so the store
  * is usable afterwards whatever the error (SQLITE_BUSY, SQLITE_FULL,
  * SQLITE_READONLY, a constraint).
+ *
+ * Why one file of about 1,200 lines: every part (instants, binding,
+ * groups of writes, opening, the workspace and pull rows, committing a
+ * stream) works on the private struct store, its prepared statements and
+ * its group and savepoint state, which nothing else may touch; split, that
+ * state would have to be shared across files. Most of the length is one
+ * short function per statement, each reporting its errors whole.
  */
 #include "store.h"
 #include "errbuf.h"
@@ -147,7 +154,7 @@ sqlite3 *store_handle(struct store *st)
  * by this interface's convention) gives "". Returns 0, or -1 when t is
  * outside years 1..9999 (out is then "").
  */
-static int fmt_instant(int64_t t, char out[TS_LEN])
+static int fmt_instant(wall_s t, char out[TS_LEN])
 {
 	out[0] = '\0';
 	if (t == 0)
@@ -169,7 +176,7 @@ struct binder {
 	sqlite3_stmt *s;
 	int idx;
 	int rc;
-	int64_t bad_instant; /* the instant that could not be formatted, when rc says so */
+	wall_s bad_instant; /* the instant that could not be formatted, when rc says so */
 	bool instant_failed;
 };
 
@@ -250,7 +257,7 @@ static void bind_num(struct binder *b, const struct num *n)
 }
 
 /* Epoch seconds as UTC text; 0 is NULL. The text is copied by SQLite. */
-static void bind_instant(struct binder *b, int64_t t)
+static void bind_instant(struct binder *b, wall_s t)
 {
 	int i = ++b->idx;
 	if (b->rc != SQLITE_OK)
@@ -841,7 +848,7 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
 
 /* ---- pull ---- */
 
-int store_pull_begin(struct store *st, const char *ws, int64_t started_at, int64_t *id, char *err,
+int store_pull_begin(struct store *st, const char *ws, wall_s started_at, int64_t *id, char *err,
                      size_t errlen)
 {
 	if (!st || !ws || !id) {
@@ -944,7 +951,7 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 	return rc;
 }
 
-int store_pull_close_running(struct store *st, int64_t now, int *n, char *err, size_t errlen)
+int store_pull_close_running(struct store *st, wall_s now, int *n, char *err, size_t errlen)
 {
 	if (!st) {
 		errbuf_set(err, errlen, "store_pull_close_running: no store");
@@ -1077,7 +1084,7 @@ static void stream_abort(struct store *st, bool grouped)
 	}
 }
 
-int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, wall_s now,
                        const struct rowset *rs, struct store_stream **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -1252,7 +1259,7 @@ void store_stream_abort(struct store_stream *c)
 	free(c);
 }
 
-int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, int64_t now,
+int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, wall_s now,
                         const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen)
 {
 	if (n_rows)

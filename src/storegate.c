@@ -30,7 +30,7 @@ struct storegate {
 	int64_t busy_timeout_ms;
 	bool locked;
 	int held;
-	int64_t locked_since_ms;
+	mono_ms locked_since_ms;
 	int64_t backoff_ms;
 	uint64_t episodes, waits;
 	bool ended;             /* an episode ended: on_open tells the hook so */
@@ -56,7 +56,7 @@ static void on_open(evutil_socket_t fd, short what, void *arg)
 	struct storegate *g = arg;
 	if (!storegate_is_open(g))
 		return; /* closed again meanwhile: its opening will come back here */
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	if (!g->draining) {
 		bool ended = g->ended;
 		g->ended = false;
@@ -100,7 +100,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct storegate *g = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	char err[256];
 	int rc = store_try_lock(g->st, err, sizeof(err));
 	if (rc == SQLITE_BUSY) {

@@ -112,7 +112,7 @@ static bool lit(const char **p, char c)
  * normalized to the first second of the next minute, since the epoch scale
  * has no leap seconds.
  */
-static bool civil_to_epoch(int y, int mo, int d, int h, int mi, int s, int64_t *out)
+static bool civil_to_epoch(int y, int mo, int d, int h, int mi, int s, wall_s *out)
 {
 	if (y < 0 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
 	    (unsigned)d > days_in_month(y, (unsigned)mo))
@@ -139,7 +139,7 @@ static bool civil_to_epoch(int y, int mo, int d, int h, int mi, int s, int64_t *
  * unbounded but it is part of s, which the caller has bounded. "-00:00"
  * is taken as UTC.
  */
-int ts_parse(const char *s, int64_t *out)
+int ts_parse(const char *s, wall_s *out)
 {
 	if (!s)
 		return -1;
@@ -176,10 +176,10 @@ int ts_parse(const char *s, int64_t *out)
 	}
 	if (*p != '\0')
 		return -1;
-	int64_t local;
+	wall_s local;
 	if (!civil_to_epoch(y, mo, d, h, mi, sec, &local))
 		return -1;
-	int64_t utc = local - (int64_t)offset * 60;
+	wall_s utc = local - (int64_t)offset * 60;
 	if (utc < TS_MIN_EPOCH || utc > TS_MAX_EPOCH)
 		return -1;
 	*out = utc;
@@ -187,13 +187,13 @@ int ts_parse(const char *s, int64_t *out)
 }
 
 /* Exactly "YYYY-MM-DD", a real calendar day, nothing before or after. */
-int ts_parse_day(const char *s, int64_t *out)
+int ts_parse_day(const char *s, wall_s *out)
 {
 	if (!s)
 		return -1;
 	const char *p = s;
 	int y, mo, d;
-	int64_t e;
+	wall_s e;
 	if (!digits(&p, 4, &y) || !lit(&p, '-') || !digits(&p, 2, &mo) || !lit(&p, '-') ||
 	    !digits(&p, 2, &d) || *p != '\0' || !civil_to_epoch(y, mo, d, 0, 0, 0, &e))
 		return -1;
@@ -240,7 +240,7 @@ static bool time_of_day(const char **p, int *h, int *mi, int *s)
  * 1970..1999, 00..69 are 2000..2069 (RFC 9110's "more than 50 years in the
  * future" rule needs a clock, which this pure function does not have).
  */
-int ts_parse_http_date(const char *s, int64_t *out)
+int ts_parse_http_date(const char *s, wall_s *out)
 {
 	if (!s)
 		return -1;
@@ -279,7 +279,7 @@ int ts_parse_http_date(const char *s, int64_t *out)
 			return -1;
 		y = yy < 70 ? 2000 + yy : 1900 + yy;
 	}
-	int64_t e;
+	wall_s e;
 	if (!civil_to_epoch(y, mo + 1, d, h, mi, sec, &e))
 		return -1;
 	/* The weekday of the date as written (a leap second must not move it); 1970-01-01 was a
@@ -315,7 +315,7 @@ static char *put_day(char *o, int64_t days)
 	return put_digits(o, d, 2);
 }
 
-static int64_t clamp_epoch(int64_t e)
+static wall_s clamp_epoch(wall_s e)
 {
 	return e < TS_MIN_EPOCH ? TS_MIN_EPOCH : e > TS_MAX_EPOCH ? TS_MAX_EPOCH : e;
 }
@@ -325,7 +325,7 @@ static int64_t clamp_epoch(int64_t e)
  * (0000-01-01T00:00:00Z or 9999-12-31T23:59:59Z): the output is always 20
  * characters and a NUL.
  */
-void ts_format(int64_t epoch, char out[TS_LEN])
+void ts_format(wall_s epoch, char out[TS_LEN])
 {
 	epoch = clamp_epoch(epoch);
 	int64_t days = floor_div(epoch, SECS_PER_DAY);
@@ -342,7 +342,7 @@ void ts_format(int64_t epoch, char out[TS_LEN])
 }
 
 /* The UTC day of epoch (clamped as ts_format does), "YYYY-MM-DD". */
-void ts_format_day(int64_t epoch, char out[DAY_LEN])
+void ts_format_day(wall_s epoch, char out[DAY_LEN])
 {
 	char *o = put_day(out, floor_div(clamp_epoch(epoch), SECS_PER_DAY));
 	*o = '\0';

@@ -136,7 +136,7 @@ char *weapi_url(const char *base, const char *tmpl, const char *lc, const char *
  * lookback_days - 1 days before (a lookback below 1 counts as 1). Days
  * before year 0 clamp as ts_format_day does.
  */
-void weapi_window(int64_t now, int lookback_days, char from[DAY_LEN], char to[DAY_LEN])
+void weapi_window(wall_s now, int lookback_days, char from[DAY_LEN], char to[DAY_LEN])
 {
 	if (lookback_days < 1)
 		lookback_days = 1;
@@ -150,7 +150,7 @@ void weapi_window(int64_t now, int lookback_days, char from[DAY_LEN], char to[DA
  * channels in docs/api.md's order, compact: jansson keeps insertion order (2.8
  * and later) and JSON_COMPACT writes "," and ":" without spaces.
  */
-char *weapi_stats_body(int64_t now, int lookback_days)
+char *weapi_stats_body(wall_s now, int lookback_days)
 {
 	char from[DAY_LEN], to[DAY_LEN];
 	char start[40], end[40];

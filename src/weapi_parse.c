@@ -79,7 +79,7 @@ static int stats_day(struct wj *w, const json_t *d)
 	const char *date;
 	size_t dlen;
 	const json_t *dims;
-	int64_t e;
+	wall_s e;
 	if (wj_expect(w, d, JSON_OBJECT) || wj_str(w, d, "date", true, &date, &dlen))
 		return -1;
 	if (ts_parse_day(date, &e) != 0) {

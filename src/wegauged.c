@@ -1,6 +1,6 @@
 /*
  * wegauged.c: the collector daemon's command line (docs/operator.md,
- * "Programs"). Everything else is in daemon.c.
+ * "Programs"). Everything else is the daemon's (daemon.h).
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -108,7 +108,7 @@ static bool worker_drain(struct worker *wk, size_t max)
 static void on_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *wk = arg;
-	int64_t t0 = loopstat_begin();
+	mono_us t0 = loopstat_begin();
 	if (what & EV_READ) {
 		uint64_t count;
 		ssize_t n = read(fd, &count, sizeof(count));

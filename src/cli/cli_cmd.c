@@ -17,7 +17,7 @@
 #include "units.h"
 #include "ws_state.h"
 
-void cli_window_make(int64_t now, int days, struct cli_window *w)
+void cli_window_make(wall_s now, int days, struct cli_window *w)
 {
 	const int64_t day = 86400;
 	int64_t today = now - ((now % day) + day) % day; /* 00:00Z of today */
@@ -118,7 +118,7 @@ void cli_report_mark_changes(struct cli_section *s)
 	}
 }
 
-int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
                    char *err, size_t errlen)
 {
 	struct cli_window w;
@@ -142,7 +142,7 @@ int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cl
 	return 0;
 }
 
-int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
                   char *err, size_t errlen)
 {
 	bool two = o->inactive_s > 0;

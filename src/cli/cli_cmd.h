@@ -20,6 +20,7 @@
 
 #include "cli_args.h"
 #include "cli_out.h"
+#include "clock.h"
 #include "rows.h" /* DAY_LEN, TS_LEN */
 
 /*
@@ -31,7 +32,7 @@ struct cli_window {
 	char from[DAY_LEN], to[DAY_LEN];           /* current window, inclusive */
 	char prev_from[DAY_LEN], prev_to[DAY_LEN]; /* previous window, inclusive */
 };
-void cli_window_make(int64_t now, int days, struct cli_window *w);
+void cli_window_make(wall_s now, int days, struct cli_window *w);
 
 /*
  * With o->workspace set: 0 when the store has that workspace, else -1
@@ -58,14 +59,14 @@ int cli_cmd_status(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, 
  */
 void cli_report_mark_changes(struct cli_section *s);
 
-int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
                    char *err, size_t errlen);
 
 /*
  * seats: section "seats" (v_seat_utilization); with o->inactive_s also
  * section "inactive": the members not logged in within that time.
  */
-int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, int64_t now, struct cli_result *r,
+int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
                   char *err, size_t errlen);
 
 /* pulls: section "pulls", newest first, filtered by o->workspace, o->failed, o->last. */
@@ -77,7 +78,7 @@ int cli_cmd_pulls(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, c
  * f (see cli_html.c). 0, or -1 with err (a query failed, out of memory,
  * or writing failed).
  */
-int cli_html_report(sqlite3 *db, const struct cli_opts *o, int64_t now, FILE *f, char *err,
+int cli_html_report(sqlite3 *db, const struct cli_opts *o, wall_s now, FILE *f, char *err,
                     size_t errlen);
 
 #endif

@@ -230,7 +230,7 @@ static double value_of(const struct cli_cell *c)
 static void html_chart(struct page *p, const struct cli_section *s, const struct cli_window *w,
                        const char *chart, const char *key, const char *what)
 {
-	int64_t from;
+	wall_s from;
 	if (ts_parse_day(w->from, &from) != 0)
 		from = 0;
 	double max = 0;
@@ -295,7 +295,7 @@ static void html_chart(struct page *p, const struct cli_section *s, const struct
 			for (size_t k = r; k < end; k++) {
 				const struct cli_cell *day = cli_section_cell(s, k, 1);
 				double v = value_of(cli_section_cell(s, k, 2));
-				int64_t t;
+				wall_s t;
 				if (day->kind != CLI_TEXT || ts_parse_day(day->s, &t) != 0)
 					t = from;
 				double idx = (double)((t - from) / 86400);
@@ -401,7 +401,7 @@ static const char style[] =
         ".change{color:#666;font-size:.85em;margin-left:.4em}"
         ".track{fill:#eee}.fill{fill:#2ca02c}.empty,.note{color:#777}";
 
-int cli_html_report(sqlite3 *db, const struct cli_opts *o, int64_t now, FILE *f, char *err,
+int cli_html_report(sqlite3 *db, const struct cli_opts *o, wall_s now, FILE *f, char *err,
                     size_t errlen)
 {
 	struct page pg = {.f = f};

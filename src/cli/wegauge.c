@@ -33,7 +33,7 @@
  * is renamed over path when complete, so a reader never sees half a page.
  * 0, or -1 with err.
  */
-static int write_html(sqlite3 *db, const struct cli_opts *o, int64_t now, char *err, size_t errlen)
+static int write_html(sqlite3 *db, const struct cli_opts *o, wall_s now, char *err, size_t errlen)
 {
 	size_t n = strlen(o->html);
 	if (n > CLI_PATH_MAX) {
@@ -77,7 +77,7 @@ static int write_html(sqlite3 *db, const struct cli_opts *o, int64_t now, char *
 /* Run the command of o on the open store; print its result. The exit status. */
 static int run(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen)
 {
-	int64_t now = (int64_t)time(NULL);
+	wall_s now = (wall_s)time(NULL);
 	if (cli_db_begin(db, err, errlen) != 0 || cli_check_workspace(db, o, err, errlen) != 0)
 		return EXIT_FAILURE;
 	/* report --html FILE writes the page, then prints the report as usual. */
