@@ -9,6 +9,14 @@
  *
  * Connections are counted from their first request until evhttp frees
  * them (evhttp 2.1 has no hook for a connection that never sends one).
+ *
+ * Why server.c, raw.c and control.c call each other (the one pair of
+ * files in the project that does): the server dispatches a request to
+ * the fault writer (raw.c) or the control endpoints (control.c), and
+ * both answer through the server's one reply and pending-answer table,
+ * which owns the connections. Splitting that table out would give the
+ * simulator, a test tool, a module boundary for no user; src/ keeps its
+ * calls one way.
  */
 #include "wesim.h"
 
