@@ -14,6 +14,15 @@ cmake_minimum_required(VERSION 3.25)
 if(NOT DEFINED SCHEMA_DIR OR NOT DEFINED OUT)
   message(FATAL_ERROR "embed_schema.cmake: SCHEMA_DIR and OUT must be set")
 endif()
+# ARRAY and HEADER name the array (ARRAY_files[], ARRAY_count) and the
+# header declaring it: store_schema and store_migrate.h (the SQLite series)
+# unless given (the PostgreSQL series: store_pg_schema, store_pg_schema.h).
+if(NOT DEFINED ARRAY)
+  set(ARRAY store_schema)
+endif()
+if(NOT DEFINED HEADER)
+  set(HEADER store_migrate.h)
+endif()
 
 file(GLOB files LIST_DIRECTORIES false "${SCHEMA_DIR}/*.sql")
 list(SORT files)
@@ -51,17 +60,19 @@ foreach(f IN LISTS files)
   string(APPEND entries "\t{${version}, \"${name}\", schema_${nnn}},\n")
 endforeach()
 
+get_filename_component(OUT_NAME "${OUT}" NAME)
+get_filename_component(SCHEMA_DIR_NAME "${SCHEMA_DIR}" NAME)
 file(WRITE "${OUT}"
 "/*
- * store_schema.c: the schema files of schema/, embedded. Generated at build
+ * ${OUT_NAME}: the schema files of ${SCHEMA_DIR_NAME}, embedded. Generated at build
  * time by cmake/embed_schema.cmake from the schema/NNN-name.sql files: do
  * not edit this file; edit those (add a new NNN-name.sql file for a change,
  * never change a released one).
  */
-#include \"store_migrate.h\"
+#include \"${HEADER}\"
 
-${arrays}const struct store_schema_file store_schema_files[] = {
+${arrays}const struct store_schema_file ${ARRAY}_files[] = {
 ${entries}};
 
-const size_t store_schema_count = ${n};
+const size_t ${ARRAY}_count = ${n};
 ")

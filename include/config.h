@@ -98,8 +98,20 @@ struct config_file {
 };
 
 struct config {
-	char *path;                 /* the main file */
-	char *database;             /* default /var/lib/wegauge/wegauge.db */
+	char *path;     /* the main file */
+	char *database; /* default /var/lib/wegauge/wegauge.db */
+	/*
+	 * A PostgreSQL store (database is a postgresql:// URI or a conninfo):
+	 * the file holding its password (NULL when unset; libpq's own
+	 * ~/.pgpass, PGPASSFILE and PGPASSWORD apply then), checked like an
+	 * API key file and read at load into database_password (wiped when
+	 * freed; never logged), and how many bytes of committed streams may
+	 * wait for the server (store_queue_max, 256MiB).
+	 */
+	char *database_password_file;
+	char *database_password;
+	size_t database_password_len;
+	uint64_t store_queue_max;
 	char *include_dir;          /* NULL when unset */
 	char *key_dir;              /* /etc/wegauge/keys: where `wegauge connect` puts keys */
 	int64_t interval_ms;        /* 1h */

@@ -1070,6 +1070,14 @@ static void finalize(struct parse *p)
 			     "[daemon]", "retry_base", "expected at most retry_cap (%s), got '%s'",
 			     b, a);
 	}
+	if (cfg->database_password_file != NULL) {
+		char err[768];
+		struct fstamp st;
+		int line = dm->line[opt_index(CFG_DAEMON, "database_password_file")];
+		if (secret_read_file(cfg->database_password_file, &cfg->database_password,
+		                     &cfg->database_password_len, &st, err, sizeof(err)) != 0)
+			errf(p, cfg->path, line, "[daemon]", "database_password_file", "%s", err);
+	}
 	size_t i_kf = opt_index(CFG_WS, "api_key_file"),
 	       i_kc = opt_index(CFG_WS, "api_key_credential");
 	uint64_t lc_bit = (uint64_t)1 << opt_index(CFG_WS, "license_code"),
@@ -1179,6 +1187,8 @@ void config_free(struct config *cfg)
 	free(cfg->files);
 	free(cfg->path);
 	free(cfg->database);
+	free(cfg->database_password_file);
+	secret_free(cfg->database_password, cfg->database_password_len);
 	free(cfg->include_dir);
 	free(cfg->key_dir);
 	free(cfg->metrics_listen);

@@ -48,6 +48,9 @@
 const struct cfg_opt cfg_opts[] = {
         /* {name, type, scope and offset, min, max, default, flags, inherit} */
         {"database", CT_STRING, D(database), 0, 0, "/var/lib/wegauge/wegauge.db", 0, NONE},
+        {"database_password_file", CT_STRING, D(database_password_file), 0, 0, NULL,
+         CFG_EMPTY_UNSET, NONE},
+        {"store_queue_max", CT_SIZE, D(store_queue_max), MIB, 64 * GIB, "256MiB", 0, NONE},
         {"include_dir", CT_DIR, D(include_dir), 0, 0, NULL, CFG_EMPTY_UNSET, NONE},
         {"key_dir", CT_DIR, D(key_dir), 0, 0, "/etc/wegauge/keys", 0, NONE},
         {"interval", CT_DURATION, D(interval_ms), 100, 30 * MS_D, "1h", 0, NONE},
