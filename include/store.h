@@ -38,14 +38,44 @@
 #include "rows.h"
 
 struct store;
+struct event_base;
 
 struct store_opts {
 	enum sync_mode synchronous;
 	int64_t busy_timeout_ms;
 	uint64_t journal_size_limit;
+	/*
+	 * A PostgreSQL store only (src/store_pg.h): the loop its socket joins
+	 * (required), the password from database_password_file (NULL: libpq's
+	 * own sources), and the bound of queued writes in bytes (0: 256 MiB).
+	 */
+	struct event_base *base;
+	const char *password;
+	uint64_t queue_max;
 };
 
+/* What a PostgreSQL store's queue of writes holds (all 0 for SQLite). */
+struct store_queue_stats {
+	bool pg;             /* the store is PostgreSQL */
+	bool connected;      /* its connection is up */
+	uint64_t bytes, ops; /* queued writes not yet confirmed by the server */
+	uint64_t refused;    /* streams refused: the queue was full (store_queue_max) */
+	uint64_t failed;     /* writes the server refused for good (logged, dropped) */
+	uint64_t reconnects; /* connections taken up again */
+};
+void store_queue_stats(struct store *st, struct store_queue_stats *s);
+
 /*
+ * What makes store_try_lock say SQLITE_BUSY, as a phrase for status lines:
+ * "store locked by another process" (SQLite) or "PostgreSQL store
+ * unavailable (host=... dbname=...): why" (never the password).
+ */
+void store_unavailable(struct store *st, char *buf, size_t len);
+
+/*
+ * path may also be a PostgreSQL connection string (store_target.h): the
+ * store is then src/store_pg.h's, with the same calls and meaning.
+ *
  * Open (creating if needed) the database at path, set WAL, busy_timeout,
  * foreign_keys=ON, synchronous and journal_size_limit, run an integrity
  * quick check on an existing file, migrate the schema and prepare every

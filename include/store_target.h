@@ -31,4 +31,10 @@ bool store_target_is_pg(const char *database);
  */
 int store_target_redact(const char *conninfo, char *out, size_t outlen);
 
+/*
+ * The database as a person may see it in a log line: a path as it is, a
+ * connection string as store_target_redact gives it.
+ */
+void store_target_show(const char *database, char *out, size_t outlen);
+
 #endif

@@ -32,6 +32,7 @@
 #include "loopstat.h"
 #include "rng.h"
 #include "store.h"
+#include "store_target.h"
 #include "storegate.h"
 #include "worker.h"
 #include "ws.h"
@@ -300,9 +301,14 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 	        .synchronous = d->cfg->sqlite_synchronous,
 	        .busy_timeout_ms = d->cfg->sqlite_busy_timeout_ms,
 	        .journal_size_limit = d->cfg->sqlite_journal_size_limit,
+	        .base = d->base,
+	        .password = d->cfg->database_password,
+	        .queue_max = d->cfg->store_queue_max,
 	};
+	char shown[1024];
+	store_target_show(d->cfg->database, shown, sizeof(shown));
 	if (store_open(&d->store, d->cfg->database, &so, err, sizeof(err)) != 0) {
-		log_msg(LOGL_ERR, "cannot open the store %s: %s", d->cfg->database, err);
+		log_msg(LOGL_ERR, "cannot open the store %s: %s", shown, err);
 		return EXIT_RUNTIME;
 	}
 	if (daemon_writes_start(d, daemon_admit_gate_open) != 0) {
@@ -336,7 +342,7 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 	/* What start-up wrote (interrupted pulls closed, workspace rows) is visible by READY=1. */
 	daemon_writes_flush(d);
 	log_msg(LOGL_NOTICE, "wegauged %s: %zu workspace%s, store %s%s", WEGAUGE_VERSION, d->n_ws,
-	        d->n_ws == 1 ? "" : "s", d->cfg->database, args->once ? ", --once" : "");
+	        d->n_ws == 1 ? "" : "s", shown, args->once ? ", --once" : "");
 	notify_ready(&d->notify);
 	daemon_status_update(d);
 	return 0;

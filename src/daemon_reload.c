@@ -10,6 +10,7 @@
  * checks of a configuration that a start shares with it.
  */
 #include "daemon_int.h"
+#include "store_target.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -197,10 +198,13 @@ static struct config *reload_read(struct daemon *d)
 		return NULL;
 	}
 	if (strcmp(nc->database, d->cfg->database) != 0) {
+		char was[1024], now[1024];
+		store_target_show(d->cfg->database, was, sizeof(was));
+		store_target_show(nc->database, now, sizeof(now));
 		log_msg(LOGL_ERR,
 		        "reload: database changed from %s to %s; that needs a restart, old "
 		        "configuration kept",
-		        d->cfg->database, nc->database);
+		        was, now);
 		reload_refused(d, nc, "reload refused: database changed, restart needed");
 		return NULL;
 	}

@@ -6,6 +6,7 @@
  * listener); nothing here changes a workspace or writes the store.
  */
 #include "daemon_int.h"
+#include "errbuf.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,8 +16,22 @@
 #include "config.h"
 #include "log.h"
 #include "loopstat.h"
+#include "store.h"
 #include "storegate.h"
 #include "ws.h"
+
+/*
+ * Why the store gate is closed, for STATUS= and /healthz: "store locked by
+ * another process for 12 s: pulls held", or for PostgreSQL "PostgreSQL
+ * store unavailable (host=...): why for 12 s: pulls held".
+ */
+static void locked_note(struct daemon *d, const struct storegate_stats *gs, char *out, size_t len)
+{
+	char what[400];
+	store_unavailable(d->store, what, sizeof(what));
+	errbuf_set(out, len, "%s for %" PRId64 " s: pulls held", what,
+	           (clock_mono_ms() - gs->locked_since_ms) / 1000);
+}
 
 /* Recount the states and hand systemd a fresh STATUS= line (rate-limited in notify.c). */
 void daemon_status_update(struct daemon *d)
@@ -30,9 +45,7 @@ void daemon_status_update(struct daemon *d)
 	if (d->store_lost[0])
 		snprintf(note, sizeof(note), "%s", d->store_lost);
 	else if (gs.locked)
-		snprintf(note, sizeof(note),
-		         "store locked by another process for %" PRId64 " s: pulls held",
-		         (clock_mono_ms() - gs.locked_since_ms) / 1000);
+		locked_note(d, &gs, note, sizeof(note));
 	else
 		snprintf(note, sizeof(note), "%s", d->last_error);
 	notify_status(&d->notify, d->n_ws, count, note);
@@ -85,8 +98,7 @@ static int health(char *why, size_t len, void *arg)
 		return 0;
 	}
 	if (gs.locked) {
-		snprintf(why, len, "store locked by another process for %" PRId64 " s: pulls held",
-		         (clock_mono_ms() - gs.locked_since_ms) / 1000);
+		locked_note(d, &gs, why, len);
 		return 0;
 	}
 	if (d->metrics.store_rc != 0) {

@@ -12,6 +12,7 @@
  * the daemon (exit status 1) so that systemd starts it on the new file.
  */
 #include "daemon_int.h"
+#include "store_target.h"
 
 #include <event2/event.h>
 #include <libgen.h>
@@ -180,10 +181,18 @@ void daemon_writes_deferred(struct daemon *d)
 static void gate_locked(void *arg, const char *err)
 {
 	struct daemon *d = arg;
-	log_msg(LOGL_WARNING,
-	        "store locked by another process (%s): pulls are held and writes wait until it "
-	        "is free; the loop does not wait for it",
-	        err);
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
+	if (qs.pg)
+		log_msg(LOGL_WARNING,
+		        "%s: pulls are held and writes wait until it is back; the loop does not "
+		        "wait for it",
+		        err);
+	else
+		log_msg(LOGL_WARNING,
+		        "store locked by another process (%s): pulls are held and writes wait until "
+		        "it is free; the loop does not wait for it",
+		        err);
 	daemon_status_update(d);
 }
 
@@ -244,8 +253,8 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 static void watch_store(struct daemon *d)
 {
 	d->watch_fd = -1;
-	if (strcmp(d->cfg->database, ":memory:") == 0)
-		return;
+	if (strcmp(d->cfg->database, ":memory:") == 0 || store_target_is_pg(d->cfg->database))
+		return; /* no file to watch */
 	char *copy = strdup(d->cfg->database);
 	int fd = copy ? inotify_init1(IN_NONBLOCK | IN_CLOEXEC) : -1;
 	if (fd >= 0 && inotify_add_watch(fd, dirname(copy),

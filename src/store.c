@@ -43,7 +43,9 @@
 #include "pull_status.h"
 #include "store_ckpt.h"
 #include "store_migrate.h"
+#include "store_pg.h"
 #include "store_sql.h"
+#include "store_target.h"
 
 /* Longest database path accepted (PATH_MAX of Linux). */
 #define STORE_PATH_MAX 4096
@@ -110,6 +112,7 @@ static const enum store_stmt stream_stmt[STREAM_COUNT] = {
 };
 
 struct store {
+	struct store_pg *pg; /* a PostgreSQL store: every call goes there (store_pg.h) */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	bool group;                /* store_group_on(): writes join one open transaction */
@@ -128,6 +131,7 @@ struct store {
 /* A stream commit in slices (store_stream_begin). */
 struct store_stream {
 	struct store *st;
+	struct store_pg_stream *pg; /* a PostgreSQL store's */
 	const struct rowset *rs;
 	char ws[WS_NAME_MAX + 1];
 	int64_t pull_id;
@@ -140,6 +144,8 @@ struct store_stream {
 
 sqlite3 *store_handle(struct store *st)
 {
+	if (st && st->pg)
+		return NULL;
 	return st ? st->db : NULL;
 }
 
@@ -343,6 +349,8 @@ static int group_enter(struct store *st, char *err, size_t errlen, const char *w
 
 int store_try_lock(struct store *st, char *err, size_t errlen)
 {
+	if (st && st->pg)
+		return store_pg_try_lock(st->pg, err, errlen);
 	if (!st || !st->group) {
 		errbuf_set(err, errlen, "store_try_lock: no store, or groups are off");
 		return SQLITE_MISUSE;
@@ -355,6 +363,8 @@ int store_try_lock(struct store *st, char *err, size_t errlen)
 
 void store_set_busy_timeout(struct store *st, int64_t ms)
 {
+	if (st && st->pg)
+		return;
 	if (!st)
 		return;
 	st->busy_ms = ms < 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
@@ -363,6 +373,8 @@ void store_set_busy_timeout(struct store *st, int64_t ms)
 
 int store_identity_check(struct store *st, char *err, size_t errlen)
 {
+	if (st && st->pg)
+		return SQLITE_OK;
 	if (!st || !st->path)
 		return SQLITE_OK;
 	struct stat sb;
@@ -385,6 +397,8 @@ int store_identity_check(struct store *st, char *err, size_t errlen)
 
 void store_group_on(struct store *st, void (*opened)(void *arg), void *arg)
 {
+	if (st && st->pg)
+		return;
 	if (!st)
 		return;
 	/* Best effort: without it the sub-journal is a file, slower but correct. */
@@ -468,6 +482,20 @@ int store_open(struct store **out, const char *path, const struct store_opts *o,
 	if (!path || !path[0]) {
 		errbuf_set(err, errlen, "store: the database path is empty");
 		return SQLITE_MISUSE;
+	}
+	if (store_target_is_pg(path)) {
+		struct store *st = calloc(1, sizeof(*st));
+		if (!st) {
+			errbuf_set(err, errlen, "store: out of memory");
+			return SQLITE_NOMEM;
+		}
+		int prc = store_pg_open(&st->pg, path, o, err, errlen);
+		if (prc != SQLITE_OK) {
+			free(st);
+			return prc;
+		}
+		*out = st;
+		return SQLITE_OK;
 	}
 	if (strlen(path) > STORE_PATH_MAX) {
 		errbuf_set(err, errlen, "store: the database path is longer than %d bytes",
@@ -603,6 +631,11 @@ fail:
 
 int store_close(struct store *st)
 {
+	if (st && st->pg) {
+		int prc = store_pg_close(st->pg);
+		free(st);
+		return prc;
+	}
 	if (!st)
 		return SQLITE_OK;
 	store_stream_abort(st->stream);
@@ -624,6 +657,22 @@ int store_close(struct store *st)
 	return rc;
 }
 
+void store_queue_stats(struct store *st, struct store_queue_stats *s)
+{
+	if (st && st->pg)
+		store_pg_stats(st->pg, s);
+	else
+		*s = (struct store_queue_stats){0};
+}
+
+void store_unavailable(struct store *st, char *buf, size_t len)
+{
+	if (st && st->pg)
+		store_pg_unavailable(st->pg, buf, len);
+	else
+		errbuf_set(buf, len, "store locked by another process");
+}
+
 uint64_t store_checkpoints(struct store *st)
 {
 	return st && st->ckpt ? store_ckpt_done(st->ckpt) : 0;
@@ -631,6 +680,8 @@ uint64_t store_checkpoints(struct store *st)
 
 int store_checkpoint(struct store *st, char *err, size_t errlen)
 {
+	if (st && st->pg)
+		return SQLITE_OK;
 	if (!st) {
 		errbuf_set(err, errlen, "store_checkpoint: no store");
 		return SQLITE_MISUSE;
@@ -645,6 +696,8 @@ int store_checkpoint(struct store *st, char *err, size_t errlen)
 
 int store_flush(struct store *st, char *err, size_t errlen)
 {
+	if (st && st->pg)
+		return SQLITE_OK;
 	if (!st || !st->in_group)
 		return SQLITE_OK;
 	if (st->stream) {
@@ -669,6 +722,8 @@ int store_flush(struct store *st, char *err, size_t errlen)
 
 int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t errlen)
 {
+	if (st && st->pg && w)
+		return store_pg_ws_put(st->pg, w, err, errlen);
 	if (!st || !w || !w->name) {
 		errbuf_set(err, errlen, "store_ws_put: no store, workspace or name");
 		return SQLITE_MISUSE;
@@ -712,6 +767,8 @@ static int copy_bounded(char *dst, size_t cap, const char *src)
 int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out, char *err,
                  size_t errlen)
 {
+	if (st && st->pg && name && out)
+		return store_pg_ws_get(st->pg, name, out, err, errlen);
 	if (!st || !name || !out) {
 		errbuf_set(err, errlen, "store_ws_get: no store, name or result");
 		return -SQLITE_MISUSE;
@@ -758,6 +815,8 @@ int store_ws_get(struct store *st, const char *name, struct store_ws_saved *out,
 int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *arg), void *arg,
                          char *err, size_t errlen)
 {
+	if (st && st->pg && fn)
+		return store_pg_ws_each_active(st->pg, fn, arg, err, errlen);
 	if (!st || !fn) {
 		errbuf_set(err, errlen, "store_ws_each_active: no store or function");
 		return SQLITE_MISUSE;
@@ -819,6 +878,8 @@ int store_ws_each_active(struct store *st, void (*fn)(const char *name, void *ar
 int store_ws_set_state(struct store *st, const char *name, const char *state, const char *reason,
                        char *err, size_t errlen)
 {
+	if (st && st->pg && name && state)
+		return store_pg_ws_set_state(st->pg, name, state, reason, err, errlen);
 	if (!st || !name || !state) {
 		errbuf_set(err, errlen, "store_ws_set_state: no store, name or state");
 		return SQLITE_MISUSE;
@@ -851,6 +912,8 @@ int store_ws_set_state(struct store *st, const char *name, const char *state, co
 int store_pull_begin(struct store *st, const char *ws, wall_s started_at, int64_t *id, char *err,
                      size_t errlen)
 {
+	if (st && st->pg && ws && id)
+		return store_pg_pull_begin(st->pg, ws, started_at, id, err, errlen);
 	if (!st || !ws || !id) {
 		errbuf_set(err, errlen, "store_pull_begin: no store, workspace or id");
 		return SQLITE_MISUSE;
@@ -909,6 +972,8 @@ static void pull_status_ends(char *buf, size_t len)
 int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e, char *err,
                    size_t errlen)
 {
+	if (st && st->pg && e)
+		return store_pg_pull_end(st->pg, id, e, err, errlen);
 	if (!st || !e) {
 		errbuf_set(err, errlen, "store_pull_end: no store or outcome");
 		return SQLITE_MISUSE;
@@ -953,6 +1018,8 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 
 int store_pull_close_running(struct store *st, wall_s now, int *n, char *err, size_t errlen)
 {
+	if (st && st->pg)
+		return store_pg_pull_close_running(st->pg, now, n, err, errlen);
 	if (!st) {
 		errbuf_set(err, errlen, "store_pull_close_running: no store");
 		return SQLITE_MISUSE;
@@ -1099,6 +1166,21 @@ int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, wall_s
 		           sname);
 		return SQLITE_MISUSE;
 	}
+	if (st->pg) {
+		struct store_stream *c = calloc(1, sizeof(*c));
+		if (!c) {
+			errbuf_set(err, errlen, "store: out of memory");
+			return SQLITE_NOMEM;
+		}
+		c->st = st;
+		int prc = store_pg_stream_begin(st->pg, ws, pull_id, now, rs, &c->pg, err, errlen);
+		if (prc != SQLITE_OK) {
+			free(c);
+			return prc;
+		}
+		*out = c;
+		return SQLITE_OK;
+	}
 	struct store_stream *c = calloc(1, sizeof(*c));
 	if (!c) {
 		errbuf_set(err, errlen, "store: commit of stream %s: out of memory", sname);
@@ -1202,6 +1284,12 @@ static int stream_finish(struct store_stream *c, char *err, size_t errlen)
 int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
                       char *err, size_t errlen)
 {
+	if (c && c->pg) {
+		int prc = store_pg_stream_step(c->pg, max_rows, done, n_rows, err, errlen);
+		if (prc != SQLITE_OK || *done)
+			free(c); /* the PostgreSQL cursor is freed by then */
+		return prc;
+	}
 	struct store *st = c->st;
 	const struct rowset *rs = c->rs;
 	*done = false;
@@ -1252,6 +1340,11 @@ int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64
 
 void store_stream_abort(struct store_stream *c)
 {
+	if (c && c->pg) {
+		store_pg_stream_abort(c->pg);
+		free(c);
+		return;
+	}
 	if (!c)
 		return;
 	c->st->stream = NULL;

@@ -82,3 +82,11 @@ int store_target_redact(const char *conninfo, char *out, size_t outlen)
 	PQconninfoFree(opts);
 	return 0;
 }
+
+void store_target_show(const char *database, char *out, size_t outlen)
+{
+	if (store_target_is_pg(database))
+		store_target_redact(database, out, outlen);
+	else
+		snprintf(out, outlen, "%s", database ? database : "");
+}

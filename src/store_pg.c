@@ -1,0 +1,1535 @@
+/*
+ * store_pg.c: the PostgreSQL store (store_pg.h): a queue of writes sent in
+ * libpq's pipeline mode on the event loop, taken up again after any loss
+ * of the connection.
+ *
+ * The queue. A write becomes a struct pg_op: its statements with their
+ * parameters as text, ended by one pipeline sync, so the server runs them
+ * as one implicit transaction. ops run head .. unsent (sent, awaiting
+ * their sync) then unsent .. tail (not sent yet). pump() sends up to
+ * PG_INFLIGHT ops ahead; on_read() consumes results and, at each
+ * PGRES_PIPELINE_SYNC, ends the op at the head: confirmed (freed), failed
+ * for good (a constraint, bad data: logged, dropped, counted; a pull whose
+ * stream was dropped ends 'partial' instead of 'ok'), or failed for now (a
+ * serialization failure, a read-only server after a failover, a shutdown,
+ * a full disk): the connection is dropped and everything unconfirmed is
+ * sent again after the reconnect, in the same order. Sending again is
+ * safe because every statement gives the same rows when applied twice in
+ * order.
+ *
+ * Connecting. store_pg_open connects blocking (before the loop runs: a
+ * start against an unreachable server fails, and systemd starts wegauged
+ * again), migrates the schema under an advisory lock, reads the workspace
+ * rows and reserves pull ids. A reconnect is PQconnectStartParams /
+ * PQconnectPoll, each step waiting on the socket through libevent, with
+ * PG_CONNECT_MS for the whole attempt (libpq's connect_timeout does not
+ * apply to PQconnectPoll).
+ *
+ * Pull ids come from the table's identity sequence, PG_IDS at a time
+ * (nextval), so that store_pg_pull_begin needs no round trip.
+ */
+#include "store_pg.h"
+#include "errbuf.h"
+#include "log.h"
+#include "loopstat.h"
+#include "store_pg_schema.h"
+#include "store_pg_sql.h"
+#include "store_target.h"
+#include "textesc.h"
+#include "ts.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "pull_status.h"
+#include "ws_state.h"
+
+static const char *const pg_pull_status_names[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
+static const char *const pg_ws_state_names[WS_STATE_COUNT] = WS_STATE_NAMES;
+
+/* An outcome a pull may end with: every status of pull_status.h but running. */
+static bool pull_status_is_outcome(const char *s)
+{
+	for (int i = 0; s && i < PULL_STATUS_COUNT; i++)
+		if (i != PULL_RUNNING && strcmp(s, pg_pull_status_names[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool ws_state_valid_name(const char *s)
+{
+	for (int i = 0; s && i < WS_STATE_COUNT; i++)
+		if (strcmp(s, pg_ws_state_names[i]) == 0)
+			return true;
+	return false;
+}
+
+#define PGQ_MAXP          16
+#define SHOWN_MAX         2047 /* a state reason or error, escaped (as store.c's STORE_SHOWN_MAX) */
+#define WHAT_MAX          160
+#define DEFAULT_QUEUE_MAX ((uint64_t)256 << 20)
+
+/* One statement of a write: its SQL (static) and parameters (owned; NULL is SQL NULL). */
+struct pg_query {
+	const char *sql;
+	int n;
+	char *v[PGQ_MAXP];
+};
+
+enum pg_op_kind { OP_WRITE = 0, OP_IDS };
+
+struct pg_op {
+	struct pg_op *next;
+	enum pg_op_kind kind;
+	struct pg_query *q;
+	size_t nq, capq;
+	size_t bytes;
+	bool is_stream;
+	int64_t stream_pull; /* a stream's pull id (0: not a stream) */
+	int64_t end_pull;    /* a pull's end: its id (q[0].v[1] status, v[5] error) */
+	bool failed;         /* the server refused it for good */
+	bool transient;      /* the server refused it for now */
+	char msg[256];       /* why, when failed */
+	char what[WHAT_MAX]; /* for messages: "stream stats of ws-0001 (pull 12)" */
+};
+
+/* A workspace row as last written (the store's copy for store_pg_ws_get). */
+struct pg_ws {
+	char name[65];
+	bool removed;
+	struct store_ws_saved saved;
+};
+
+enum pg_state { PG_DOWN = 0, PG_CONNECTING, PG_READY };
+
+struct store_pg {
+	struct event_base *base;
+	char *conninfo;
+	char *password; /* NULL: libpq's own sources */
+	size_t password_len;
+	char shown[512]; /* the connection string without its password */
+	PGconn *conn;
+	enum pg_state state;
+	struct event *ev_read, *ev_write, *ev_conn, *ev_retry, *ev_stall;
+	struct pg_op *head, *unsent, *tail;
+	size_t inflight;
+	uint64_t queue_bytes, queue_ops, queue_max;
+	uint64_t refused, failed, reconnects;
+	int64_t ids[2 * PG_IDS];
+	size_t n_ids;
+	bool ids_asked;
+	int64_t backoff_ms;
+	char why[256]; /* why the connection is down */
+	bool said_down;
+	mono_ms down_since;
+	struct pg_ws *ws;
+	size_t n_ws, cap_ws;
+	int64_t failed_pulls[64]; /* pulls with a stream dropped (a ring) */
+	size_t n_failed_pulls;
+	struct store_pg_stream *stream;
+};
+
+struct store_pg_stream {
+	struct store_pg *pg;
+	const struct rowset *rs;
+	struct pg_op *op;
+	char ws[65];
+	int64_t pull_id;
+	char now[TS_LEN];
+	size_t next;
+};
+
+static void pump(struct store_pg *pg);
+static void connect_start(struct store_pg *pg);
+static void conn_lost(struct store_pg *pg, const char *why);
+
+/* ---- small text helpers ---- */
+
+struct sbuf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t len)
+{
+	if (b->oom)
+		return;
+	if (b->n + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->n + len + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+/* One element of an array literal: NULL, or the text double-quoted with " and \ escaped. */
+static void sb_elem(struct sbuf *b, const char *s)
+{
+	if (b->n > 1)
+		sb_put(b, ",", 1);
+	if (s == NULL) {
+		sb_put(b, "NULL", 4);
+		return;
+	}
+	sb_put(b, "\"", 1);
+	const char *run = s;
+	for (const char *c = s; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			sb_put(b, run, (size_t)(c - run));
+			sb_put(b, "\\", 1);
+			run = c;
+		}
+	}
+	sb_str(b, run);
+	sb_put(b, "\"", 1);
+}
+
+/*
+ * A number as the API sent it, as numeric text: an integer without a
+ * decimal point, a real with one (the shortest form that reads back as
+ * the same double, with ".0" added when %g gave none), so numeric keeps
+ * them apart as SQLite's ANY does. NULL (returned) for none.
+ */
+static const char *num_text(const struct num *n, char buf[40])
+{
+	switch (n->kind) {
+	case NUM_INT:
+		snprintf(buf, 40, "%" PRId64, n->i);
+		return buf;
+	case NUM_REAL:
+		if (!isfinite(n->d))
+			return NULL;
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(buf, 40, "%.*g", prec, n->d);
+			if (strtod(buf, NULL) == n->d)
+				break;
+		}
+		if (!strpbrk(buf, ".e"))
+			strcat(buf, ".0");
+		return buf;
+	case NUM_NULL:
+	default:
+		return NULL;
+	}
+}
+
+/* An instant (epoch seconds, 0 = NULL) as text into buf; NULL for none. */
+static const char *instant_text(wall_s t, char buf[TS_LEN])
+{
+	if (t == 0)
+		return NULL;
+	ts_format(t, buf);
+	return buf;
+}
+
+/* "" (or a NUL-less field of cap bytes) is NULL. */
+static const char *fixed_text(const char *v, size_t cap)
+{
+	size_t len = strnlen(v, cap);
+	return len == 0 || len == cap ? NULL : v;
+}
+
+/* ---- ops ---- */
+
+static void op_free(struct pg_op *op)
+{
+	if (!op)
+		return;
+	for (size_t i = 0; i < op->nq; i++)
+		for (int k = 0; k < op->q[i].n; k++)
+			free(op->q[i].v[k]);
+	free(op->q);
+	free(op);
+}
+
+static struct pg_op *op_new(enum pg_op_kind kind, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static struct pg_op *op_new(enum pg_op_kind kind, const char *fmt, ...)
+{
+	struct pg_op *op = calloc(1, sizeof(*op));
+	if (!op)
+		return NULL;
+	op->kind = kind;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(op->what, sizeof(op->what), fmt, ap);
+	va_end(ap);
+	return op;
+}
+
+/*
+ * Add a statement with n parameters (copied; NULL is SQL NULL) to op.
+ * -1 on OOM (op stays valid, to be freed).
+ */
+static int op_add(struct pg_op *op, const char *sql, int n, const char *const *v)
+{
+	if (op->nq == op->capq) {
+		size_t cap = op->capq ? op->capq * 2 : 2;
+		struct pg_query *q = realloc(op->q, cap * sizeof(*q));
+		if (!q)
+			return -1;
+		op->q = q;
+		op->capq = cap;
+	}
+	struct pg_query *q = &op->q[op->nq++];
+	q->sql = sql;
+	q->n = 0;
+	op->bytes += strlen(sql) + sizeof(*q);
+	for (int i = 0; i < n; i++) {
+		q->v[i] = v[i] ? strdup(v[i]) : NULL;
+		q->n = i + 1;
+		if (v[i] && !q->v[i])
+			return -1;
+		op->bytes += v[i] ? strlen(v[i]) + 1 : 0;
+	}
+	return 0;
+}
+
+/* Add a statement whose last parameters are owned buffers handed over (arrays). */
+static int op_add_owned(struct pg_op *op, const char *sql, int n, const char *const *v, int n_own,
+                        char **own)
+{
+	if (op_add(op, sql, n, v) != 0) {
+		for (int i = 0; i < n_own; i++)
+			free(own[i]);
+		return -1;
+	}
+	struct pg_query *q = &op->q[op->nq - 1];
+	for (int i = 0; i < n_own; i++) {
+		q->v[q->n++] = own[i];
+		op->bytes += own[i] ? strlen(own[i]) + 1 : 0;
+	}
+	return 0;
+}
+
+static void queue_push(struct store_pg *pg, struct pg_op *op)
+{
+	if (pg->tail)
+		pg->tail->next = op;
+	else
+		pg->head = op;
+	pg->tail = op;
+	if (!pg->unsent)
+		pg->unsent = op;
+	pg->queue_bytes += op->bytes;
+	pg->queue_ops++;
+}
+
+/* Remove the head op (sent and ended) and free it. */
+static void queue_pop(struct store_pg *pg)
+{
+	struct pg_op *op = pg->head;
+	pg->head = op->next;
+	if (!pg->head)
+		pg->tail = NULL;
+	if (pg->unsent == op)
+		pg->unsent = op->next;
+	pg->inflight--;
+	pg->queue_bytes -= op->bytes;
+	pg->queue_ops--;
+	op_free(op);
+}
+
+/* ---- the connection ---- */
+
+static void params(struct store_pg *pg, const char *kw[6], const char *val[6])
+{
+	int i = 0;
+	kw[i] = "connect_timeout";
+	val[i++] = "10";
+	kw[i] = "dbname";
+	val[i++] = pg->conninfo;
+	kw[i] = "fallback_application_name";
+	val[i++] = "wegauged";
+	if (pg->password) {
+		kw[i] = "password";
+		val[i++] = pg->password;
+	}
+	kw[i] = NULL;
+	val[i] = NULL;
+}
+
+/* libpq's message, its first line only, without a trailing newline. */
+static void first_line(const char *m, char *out, size_t len)
+{
+	size_t n = m ? strcspn(m, "\n") : 0;
+	if (n >= len)
+		n = len - 1;
+	if (m)
+		memcpy(out, m, n);
+	out[n] = '\0';
+	if (!out[0])
+		snprintf(out, len, "unknown error");
+}
+
+static void events_free(struct store_pg *pg)
+{
+	if (pg->ev_read)
+		event_free(pg->ev_read);
+	if (pg->ev_write)
+		event_free(pg->ev_write);
+	if (pg->ev_conn)
+		event_free(pg->ev_conn);
+	pg->ev_read = pg->ev_write = pg->ev_conn = NULL;
+}
+
+/* Is this SQLSTATE a refusal for now (send again after a reconnect)? */
+static bool sqlstate_transient(const char *s)
+{
+	if (!s)
+		return true; /* no SQLSTATE: libpq's own (connection) error */
+	return strncmp(s, "08", 2) == 0 || strncmp(s, "40", 2) == 0 || strncmp(s, "53", 2) == 0 ||
+	       strncmp(s, "57", 2) == 0 || strcmp(s, "25006") == 0 || strncmp(s, "58", 2) == 0;
+}
+
+static bool pull_dropped(const struct store_pg *pg, int64_t id)
+{
+	size_t n = pg->n_failed_pulls < 64 ? pg->n_failed_pulls : 64;
+	for (size_t i = 0; i < n; i++)
+		if (pg->failed_pulls[i] == id)
+			return true;
+	return false;
+}
+
+/* A pull's end, about to be sent: if one of its streams was dropped, it ends partial. */
+static void patch_end(struct store_pg *pg, struct pg_op *op)
+{
+	if (!op->end_pull || !pull_dropped(pg, op->end_pull))
+		return;
+	struct pg_query *q = &op->q[0];
+	if (q->n < 6 || !q->v[1] || strcmp(q->v[1], "ok") != 0)
+		return;
+	char *st = strdup("partial");
+	char *er = strdup("a stream was refused by the PostgreSQL store (see the log)");
+	if (!st || !er) {
+		free(st);
+		free(er);
+		return;
+	}
+	free(q->v[1]);
+	q->v[1] = st;
+	if (!q->v[5]) {
+		q->v[5] = er;
+	} else {
+		free(er);
+	}
+}
+
+/* Send what may be sent now, and flush. */
+static void pump(struct store_pg *pg)
+{
+	if (pg->state != PG_READY)
+		return;
+	while (pg->unsent && pg->inflight < PG_INFLIGHT) {
+		struct pg_op *op = pg->unsent;
+		patch_end(pg, op);
+		for (size_t i = 0; i < op->nq; i++) {
+			struct pg_query *q = &op->q[i];
+			if (!PQsendQueryParams(pg->conn, q->sql, q->n, NULL,
+			                       (const char *const *)q->v, NULL, NULL, 0)) {
+				char m[256];
+				first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+				conn_lost(pg, m);
+				return;
+			}
+		}
+		if (!PQpipelineSync(pg->conn)) {
+			char m[256];
+			first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+			conn_lost(pg, m);
+			return;
+		}
+		pg->unsent = op->next;
+		pg->inflight++;
+		if (pg->inflight == 1)
+			event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
+	}
+	int f = PQflush(pg->conn);
+	if (f < 0) {
+		char m[256];
+		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+		conn_lost(pg, m);
+	} else if (f == 1) {
+		event_add(pg->ev_write, NULL);
+	}
+}
+
+/* Ask for more pull ids when the pool runs low (an op like any write). */
+static void ids_refill(struct store_pg *pg)
+{
+	if (pg->ids_asked || pg->n_ids >= PG_IDS / 2 || pg->state != PG_READY)
+		return;
+	struct pg_op *op = op_new(OP_IDS, "reserving pull ids");
+	char n[16];
+	snprintf(n, sizeof(n), "%d", PG_IDS);
+	const char *v[] = {n};
+	if (!op || op_add(op, PG_SQL_IDS, 1, v) != 0) {
+		op_free(op);
+		return;
+	}
+	pg->ids_asked = true;
+	queue_push(pg, op);
+}
+
+/* The head op's sync arrived: it is over, one way or another. False when the connection went. */
+static bool op_ended(struct store_pg *pg)
+{
+	struct pg_op *op = pg->head;
+	if (op->transient) {
+		char m[256];
+		errbuf_set(m, sizeof(m), "%s: %s", op->what, op->msg);
+		op->transient = false;
+		op->msg[0] = '\0';
+		conn_lost(pg, m);
+		return false;
+	}
+	if (op->kind == OP_IDS)
+		pg->ids_asked = false;
+	if (op->failed) {
+		pg->failed++;
+		log_msg(LOGL_ERR, "PostgreSQL store: %s refused by the server, not stored: %s",
+		        op->what, op->msg);
+		if (op->stream_pull) {
+			pg->failed_pulls[pg->n_failed_pulls % 64] = op->stream_pull;
+			pg->n_failed_pulls++;
+		}
+	}
+	queue_pop(pg);
+	if (pg->inflight == 0)
+		event_del(pg->ev_stall);
+	else
+		event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
+	return true;
+}
+
+/* Consume every result there is. False when the connection went meanwhile. */
+static bool consume(struct store_pg *pg)
+{
+	if (!PQconsumeInput(pg->conn)) {
+		char m[256];
+		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+		conn_lost(pg, m);
+		return false;
+	}
+	while (pg->state == PG_READY && pg->inflight > 0 && !PQisBusy(pg->conn)) {
+		PGresult *r = PQgetResult(pg->conn);
+		if (!r)
+			continue; /* the end of one statement's results */
+		struct pg_op *op = pg->head;
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(r);
+			if (!op_ended(pg))
+				return false;
+			continue;
+		case PGRES_TUPLES_OK:
+			if (op->kind == OP_IDS)
+				for (int i = 0; i < PQntuples(r) && pg->n_ids < 2 * PG_IDS; i++)
+					pg->ids[pg->n_ids++] =
+					        strtoll(PQgetvalue(r, i, 0), NULL, 10);
+			break;
+		case PGRES_FATAL_ERROR:
+		case PGRES_NONFATAL_ERROR: {
+			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+			if (!op->failed && !op->transient) {
+				first_line(PQresultErrorMessage(r), op->msg, sizeof(op->msg));
+				if (sqlstate_transient(state))
+					op->transient = true;
+				else
+					op->failed = true;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+		PQclear(r);
+	}
+	if (pg->state == PG_READY && PQstatus(pg->conn) == CONNECTION_BAD) {
+		char m[256];
+		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+		conn_lost(pg, m);
+		return false;
+	}
+	return true;
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct store_pg *pg = arg;
+	mono_us t0 = loopstat_begin();
+	if (consume(pg)) {
+		ids_refill(pg);
+		pump(pg);
+	}
+	loopstat_end(t0, "PostgreSQL results");
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct store_pg *pg = arg;
+	mono_us t0 = loopstat_begin();
+	pump(pg);
+	loopstat_end(t0, "PostgreSQL send");
+}
+
+/* No answer to a write for PG_STALL_MS: the server or the network hangs. */
+static void on_stall(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct store_pg *pg = arg;
+	if (pg->state == PG_READY && pg->inflight > 0)
+		conn_lost(pg, "no answer from the server for 120 s");
+}
+
+/* The connection is up and set: watch its socket, resend what is unconfirmed. */
+static int go_ready(struct store_pg *pg, char *m, size_t mlen)
+{
+	if (PQsetnonblocking(pg->conn, 1) != 0 || PQenterPipelineMode(pg->conn) != 1) {
+		first_line(PQerrorMessage(pg->conn), m, mlen);
+		return -1;
+	}
+	int fd = PQsocket(pg->conn);
+	events_free(pg);
+	pg->ev_read = event_new(pg->base, fd, EV_READ | EV_PERSIST, on_read, pg);
+	pg->ev_write = event_new(pg->base, fd, EV_WRITE, on_write, pg);
+	if (!pg->ev_read || !pg->ev_write || event_add(pg->ev_read, NULL) != 0) {
+		snprintf(m, mlen, "out of memory");
+		return -1;
+	}
+	pg->state = PG_READY;
+	pg->unsent = pg->head;
+	pg->inflight = 0;
+	return 0;
+}
+
+/*
+ * The connection is gone (or an attempt failed): close it, put every
+ * unconfirmed write back to be sent again, and try again after the backoff.
+ */
+static void conn_lost(struct store_pg *pg, const char *why)
+{
+	bool was_ready = pg->state == PG_READY;
+	events_free(pg);
+	if (pg->ev_stall)
+		event_del(pg->ev_stall);
+	if (pg->conn)
+		PQfinish(pg->conn);
+	pg->conn = NULL;
+	pg->state = PG_DOWN;
+	/* Unconfirmed writes go again; a reservation of ids is asked again. */
+	struct pg_op **pp = &pg->head, *prev = NULL;
+	while (*pp) {
+		struct pg_op *op = *pp;
+		op->failed = op->transient = false;
+		op->msg[0] = '\0';
+		if (op->kind == OP_IDS) {
+			*pp = op->next;
+			pg->queue_bytes -= op->bytes;
+			pg->queue_ops--;
+			op_free(op);
+			continue;
+		}
+		prev = op;
+		pp = &op->next;
+	}
+	pg->tail = prev;
+	pg->unsent = pg->head;
+	pg->inflight = 0;
+	pg->ids_asked = false;
+	snprintf(pg->why, sizeof(pg->why), "%s", why);
+	if (was_ready || !pg->said_down) {
+		log_msg(LOGL_WARNING,
+		        "PostgreSQL store (%s): %s; reconnecting, %" PRIu64
+		        " writes wait and pulls are held meanwhile",
+		        pg->shown, why, pg->queue_ops);
+		pg->said_down = true;
+		pg->down_since = clock_mono_ms();
+	}
+	pg->backoff_ms = pg->backoff_ms ? pg->backoff_ms * 2 : PG_RETRY_MIN_MS;
+	if (pg->backoff_ms > PG_RETRY_MAX_MS)
+		pg->backoff_ms = PG_RETRY_MAX_MS;
+	if (pg->ev_retry)
+		event_add(pg->ev_retry,
+		          &(struct timeval){pg->backoff_ms / 1000, (pg->backoff_ms % 1000) * 1000});
+}
+
+static void connect_poll(struct store_pg *pg);
+
+static void on_conn_io(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	mono_us t0 = loopstat_begin();
+	connect_poll(arg);
+	loopstat_end(t0, "PostgreSQL connect");
+}
+
+/* One step of PQconnectPoll, then wait on the socket for the next. */
+static void connect_poll(struct store_pg *pg)
+{
+	PostgresPollingStatusType s = PQconnectPoll(pg->conn);
+	short ev = 0;
+	switch (s) {
+	case PGRES_POLLING_READING:
+		ev = EV_READ;
+		break;
+	case PGRES_POLLING_WRITING:
+		ev = EV_WRITE;
+		break;
+	case PGRES_POLLING_OK: {
+		event_del(pg->ev_retry); /* the attempt's deadline */
+		char m[256];
+		if (go_ready(pg, m, sizeof(m)) != 0) {
+			conn_lost(pg, m);
+			return;
+		}
+		pg->reconnects++;
+		pg->backoff_ms = 0;
+		if (pg->said_down)
+			log_msg(LOGL_NOTICE,
+			        "PostgreSQL store (%s): connected again after %.1f s; sending "
+			        "%" PRIu64 " waiting writes",
+			        pg->shown, (double)(clock_mono_ms() - pg->down_since) / 1000.0,
+			        pg->queue_ops);
+		pg->said_down = false;
+		ids_refill(pg);
+		pump(pg);
+		return;
+	}
+	case PGRES_POLLING_FAILED:
+	default: {
+		char m[256];
+		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+		conn_lost(pg, m);
+		return;
+	}
+	}
+	if (pg->ev_conn)
+		event_free(pg->ev_conn);
+	pg->ev_conn = event_new(pg->base, PQsocket(pg->conn), ev, on_conn_io, pg);
+	if (!pg->ev_conn || event_add(pg->ev_conn, NULL) != 0)
+		conn_lost(pg, "out of memory");
+}
+
+/* The deadline of one connection attempt passed. */
+static void on_connect_deadline(struct store_pg *pg)
+{
+	conn_lost(pg, "connection attempt timed out after 10 s");
+}
+
+static void connect_start(struct store_pg *pg)
+{
+	const char *kw[6], *val[6];
+	params(pg, kw, val);
+	pg->conn = PQconnectStartParams(kw, val, 1);
+	if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {
+		char m[256];
+		first_line(pg->conn ? PQerrorMessage(pg->conn) : "out of memory", m, sizeof(m));
+		conn_lost(pg, m);
+		return;
+	}
+	pg->state = PG_CONNECTING;
+	/* The same timer is the attempt's deadline: firing while CONNECTING ends it. */
+	event_add(pg->ev_retry, &(struct timeval){PG_CONNECT_MS / 1000, 0});
+	connect_poll(pg);
+}
+
+/* ---- opening: blocking, before the loop runs ---- */
+
+static int exec_ok(PGconn *c, const char *sql, int n, const char *const *v, PGresult **out,
+                   char *err, size_t errlen, const char *what)
+{
+	PGresult *r = n ? PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0) : PQexec(c, sql);
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		if (out)
+			*out = r;
+		else
+			PQclear(r);
+		return 0;
+	}
+	char m[256];
+	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c), m, sizeof(m));
+	errbuf_set(err, errlen, "%s: %s", what, m);
+	PQclear(r);
+	return -1;
+}
+
+/* Bring the schema to this build's (schema/pg), in one transaction per file, locked. */
+static int migrate(struct store_pg *pg, char *err, size_t errlen)
+{
+	PGconn *c = pg->conn;
+	char what[600];
+	snprintf(what, sizeof(what), "store %s", pg->shown);
+	int latest = (int)store_pg_schema_count;
+	PGresult *r = NULL;
+	if (exec_ok(c, "BEGIN", 0, NULL, NULL, err, errlen, what) != 0 ||
+	    exec_ok(c, PG_SQL_MIGRATE_LOCK, 0, NULL, NULL, err, errlen, what) != 0 ||
+	    exec_ok(c, PG_SQL_IDENTIFY, 0, NULL, &r, err, errlen, what) != 0)
+		goto fail;
+	bool marked = PQgetvalue(r, 0, 0)[0] == 't', has_ws = PQgetvalue(r, 0, 1)[0] == 't';
+	PQclear(r);
+	r = NULL;
+	int version = 0;
+	if (!marked && has_ws) {
+		errbuf_set(
+		        err, errlen,
+		        "%s: the database has a table \"workspace\" but no wegauge_schema: not a "
+		        "wegauge store (use another database or schema)",
+		        what);
+		goto fail;
+	}
+	if (marked) {
+		if (exec_ok(c, PG_SQL_VERSION, 0, NULL, &r, err, errlen, what) != 0)
+			goto fail;
+		version = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		r = NULL;
+	}
+	if (version > latest) {
+		errbuf_set(
+		        err, errlen,
+		        "%s: schema version %d is newer than this wegauged (%d): upgrade wegauged",
+		        what, version, latest);
+		goto fail;
+	}
+	for (int i = version; i < latest; i++) {
+		const struct store_schema_file *f = &store_pg_schema_files[i];
+		char w[700], ver[16];
+		snprintf(w, sizeof(w), "%s: schema/pg/%s", what, f->name);
+		snprintf(ver, sizeof(ver), "%d", f->version);
+		const char *v[] = {ver, f->name};
+		if (exec_ok(c, f->sql, 0, NULL, NULL, err, errlen, w) != 0 ||
+		    exec_ok(c, PG_SQL_VERSION_ADD, 2, v, NULL, err, errlen, w) != 0)
+			goto fail;
+		log_msg(LOGL_INFO, "%s: applied schema/pg/%s", what, f->name);
+	}
+	if (exec_ok(c, "COMMIT", 0, NULL, NULL, err, errlen, what) != 0)
+		goto fail;
+	return 0;
+fail:
+	PQclear(r);
+	PQclear(PQexec(c, "ROLLBACK"));
+	return -1;
+}
+
+static struct pg_ws *ws_find(struct store_pg *pg, const char *name)
+{
+	for (size_t i = 0; i < pg->n_ws; i++)
+		if (strcmp(pg->ws[i].name, name) == 0)
+			return &pg->ws[i];
+	return NULL;
+}
+
+static struct pg_ws *ws_add(struct store_pg *pg, const char *name)
+{
+	struct pg_ws *w = ws_find(pg, name);
+	if (w)
+		return w;
+	if (strlen(name) >= sizeof(w->name))
+		return NULL;
+	if (pg->n_ws == pg->cap_ws) {
+		size_t cap = pg->cap_ws ? pg->cap_ws * 2 : 16;
+		struct pg_ws *n = realloc(pg->ws, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		pg->ws = n;
+		pg->cap_ws = cap;
+	}
+	w = &pg->ws[pg->n_ws++];
+	memset(w, 0, sizeof(*w));
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	return w;
+}
+
+/* src (NULL is "") into dst, cut at cap - 1 bytes. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int load_ws(struct store_pg *pg, char *err, size_t errlen)
+{
+	PGresult *r = NULL;
+	char what[600];
+	snprintf(what, sizeof(what), "store %s: reading the workspaces", pg->shown);
+	if (exec_ok(pg->conn, PG_SQL_WS_LOAD, 0, NULL, &r, err, errlen, what) != 0)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct pg_ws *w = ws_add(pg, PQgetvalue(r, i, 0));
+		if (!w)
+			continue;
+		struct store_ws_saved *s = &w->saved;
+		copy_cut(s->state, sizeof(s->state), PQgetvalue(r, i, 1));
+		w->removed = strcmp(s->state, "removed") == 0;
+		copy_cut(s->state_reason, sizeof(s->state_reason), PQgetvalue(r, i, 2));
+		copy_cut(s->license_code, sizeof(s->license_code), PQgetvalue(r, i, 3));
+		copy_cut(s->base_url, sizeof(s->base_url), PQgetvalue(r, i, 4));
+		copy_cut(s->key_fingerprint, sizeof(s->key_fingerprint), PQgetvalue(r, i, 5));
+		s->last_pull_at = strtoll(PQgetvalue(r, i, 6), NULL, 10);
+		s->last_success_at = strtoll(PQgetvalue(r, i, 7), NULL, 10);
+		s->consecutive_failures = atoi(PQgetvalue(r, i, 8));
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int reserve_ids_now(struct store_pg *pg, char *err, size_t errlen)
+{
+	char n[16], what[600];
+	snprintf(n, sizeof(n), "%d", PG_IDS);
+	snprintf(what, sizeof(what), "store %s: reserving pull ids", pg->shown);
+	const char *v[] = {n};
+	PGresult *r = NULL;
+	if (exec_ok(pg->conn, PG_SQL_IDS, 1, v, &r, err, errlen, what) != 0)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && pg->n_ids < 2 * PG_IDS; i++)
+		pg->ids[pg->n_ids++] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+static void pg_free(struct store_pg *pg)
+{
+	events_free(pg);
+	if (pg->ev_retry)
+		event_free(pg->ev_retry);
+	if (pg->ev_stall)
+		event_free(pg->ev_stall);
+	if (pg->conn)
+		PQfinish(pg->conn);
+	while (pg->head) {
+		struct pg_op *op = pg->head;
+		pg->head = op->next;
+		op_free(op);
+	}
+	if (pg->password) {
+		explicit_bzero(pg->password, pg->password_len);
+		free(pg->password);
+	}
+	if (pg->conninfo) {
+		explicit_bzero(pg->conninfo, strlen(pg->conninfo));
+		free(pg->conninfo);
+	}
+	free(pg->ws);
+	free(pg);
+}
+
+static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct store_pg *pg = arg;
+	mono_us t0 = loopstat_begin();
+	if (pg->state == PG_CONNECTING)
+		on_connect_deadline(pg);
+	else if (pg->state == PG_DOWN)
+		connect_start(pg);
+	loopstat_end(t0, "PostgreSQL reconnect");
+}
+
+int store_pg_open(struct store_pg **out, const char *conninfo, const struct store_opts *o,
+                  char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!o || !o->base) {
+		errbuf_set(err, errlen, "store: a PostgreSQL store needs the event loop");
+		return SQLITE_MISUSE;
+	}
+	struct store_pg *pg = calloc(1, sizeof(*pg));
+	if (!pg || !(pg->conninfo = strdup(conninfo))) {
+		free(pg);
+		errbuf_set(err, errlen, "store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	pg->base = o->base;
+	pg->queue_max = o->queue_max ? o->queue_max : DEFAULT_QUEUE_MAX;
+	store_target_redact(conninfo, pg->shown, sizeof(pg->shown));
+	if (o->password) {
+		pg->password_len = strlen(o->password);
+		pg->password = strdup(o->password);
+		if (!pg->password) {
+			pg_free(pg);
+			errbuf_set(err, errlen, "store: out of memory");
+			return SQLITE_NOMEM;
+		}
+	}
+	pg->ev_retry = evtimer_new(pg->base, on_retry_timer, pg);
+	pg->ev_stall = evtimer_new(pg->base, on_stall, pg);
+	if (!pg->ev_retry || !pg->ev_stall) {
+		pg_free(pg);
+		errbuf_set(err, errlen, "store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	const char *kw[6], *val[6];
+	params(pg, kw, val);
+	pg->conn = PQconnectdbParams(kw, val, 1);
+	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+		char m[256];
+		first_line(pg->conn ? PQerrorMessage(pg->conn) : "out of memory", m, sizeof(m));
+		errbuf_set(err, errlen, "store %s: cannot connect: %s", pg->shown, m);
+		pg_free(pg);
+		return SQLITE_CANTOPEN;
+	}
+	if (migrate(pg, err, errlen) != 0 || load_ws(pg, err, errlen) != 0 ||
+	    reserve_ids_now(pg, err, errlen) != 0) {
+		pg_free(pg);
+		return SQLITE_ERROR;
+	}
+	char m[256];
+	if (go_ready(pg, m, sizeof(m)) != 0) {
+		errbuf_set(err, errlen, "store %s: %s", pg->shown, m);
+		pg_free(pg);
+		return SQLITE_ERROR;
+	}
+	log_msg(LOGL_INFO, "store: PostgreSQL %s (server %d), schema version %zu", pg->shown,
+	        PQserverVersion(pg->conn), store_pg_schema_count);
+	*out = pg;
+	return SQLITE_OK;
+}
+
+/*
+ * At close the loop has ended: drain the queue here, blocking, with
+ * poll() on the socket, for at most PG_DRAIN_MS; reconnect blocking if
+ * the connection is down. What is left is said and lost (each write is
+ * whole or absent in the store: never half).
+ */
+static void drain(struct store_pg *pg)
+{
+	mono_ms end = clock_mono_ms() + PG_DRAIN_MS;
+	event_del(pg->ev_retry);
+	while (pg->head && clock_mono_ms() < end) {
+		if (pg->state != PG_READY) {
+			if (pg->conn)
+				PQfinish(pg->conn);
+			pg->state = PG_DOWN;
+			const char *kw[6], *val[6];
+			params(pg, kw, val);
+			pg->conn = PQconnectdbParams(kw, val, 1);
+			char m[256];
+			if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK ||
+			    go_ready(pg, m, sizeof(m)) != 0) {
+				event_del(pg->ev_retry);
+				poll(NULL, 0, 200);
+				continue;
+			}
+		}
+		event_del(pg->ev_retry);
+		pump(pg);
+		if (pg->state != PG_READY)
+			continue;
+		struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLIN};
+		if (PQflush(pg->conn) == 1)
+			p.events |= POLLOUT;
+		int left = (int)(end - clock_mono_ms());
+		if (poll(&p, 1, left > 0 ? left : 0) > 0)
+			consume(pg);
+		event_del(pg->ev_retry);
+	}
+	if (pg->head) {
+		uint64_t n = 0;
+		for (struct pg_op *op = pg->head; op; op = op->next)
+			n += op->kind == OP_WRITE;
+		if (n)
+			log_msg(LOGL_ERR,
+			        "PostgreSQL store (%s): %" PRIu64
+			        " writes not stored at the stop (%s); their pulls are pulled again "
+			        "next "
+			        "time",
+			        pg->shown, n,
+			        pg->why[0] ? pg->why : "the server did not answer in time");
+	}
+}
+
+int store_pg_close(struct store_pg *pg)
+{
+	if (!pg)
+		return SQLITE_OK;
+	store_pg_stream_abort(pg->stream);
+	drain(pg);
+	pg_free(pg);
+	return SQLITE_OK;
+}
+
+/* ---- the interface ---- */
+
+static int unavailable(struct store_pg *pg, char *err, size_t errlen)
+{
+	store_pg_unavailable(pg, err, errlen);
+	return SQLITE_BUSY;
+}
+
+void store_pg_unavailable(const struct store_pg *pg, char *buf, size_t len)
+{
+	if (pg->state != PG_READY)
+		errbuf_set(buf, len, "PostgreSQL store unavailable (%s): %s", pg->shown,
+		           pg->why[0] ? pg->why : "connecting");
+	else if (pg->n_ids == 0)
+		errbuf_set(buf, len, "PostgreSQL store (%s): waiting for pull ids from the server",
+		           pg->shown);
+	else
+		errbuf_set(buf, len, "PostgreSQL store (%s)", pg->shown);
+}
+
+int store_pg_try_lock(struct store_pg *pg, char *err, size_t errlen)
+{
+	if (pg->state != PG_READY || pg->n_ids == 0)
+		return unavailable(pg, err, errlen);
+	return SQLITE_OK;
+}
+
+void store_pg_stats(const struct store_pg *pg, struct store_queue_stats *s)
+{
+	*s = (struct store_queue_stats){
+	        .pg = true,
+	        .connected = pg->state == PG_READY,
+	        .bytes = pg->queue_bytes,
+	        .ops = pg->queue_ops,
+	        .refused = pg->refused,
+	        .failed = pg->failed,
+	        .reconnects = pg->reconnects,
+	};
+}
+
+static int oom(struct pg_op *op, char *err, size_t errlen)
+{
+	op_free(op);
+	errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+	return SQLITE_NOMEM;
+}
+
+/* Queue op when the store is up; else free it and say unavailable. */
+static int submit(struct store_pg *pg, struct pg_op *op, char *err, size_t errlen)
+{
+	if (pg->state != PG_READY) {
+		op_free(op);
+		return unavailable(pg, err, errlen);
+	}
+	queue_push(pg, op);
+	pump(pg);
+	return SQLITE_OK;
+}
+
+int store_pg_ws_put(struct store_pg *pg, const struct store_ws *w, char *err, size_t errlen)
+{
+	if (pg->state != PG_READY)
+		return unavailable(pg, err, errlen);
+	char lp[TS_LEN], ls[TS_LEN], np[TS_LEN], fails[16], reason[SHOWN_MAX + 1];
+	snprintf(fails, sizeof(fails), "%d", w->consecutive_failures);
+	const char *shown = NULL;
+	if (w->state_reason) {
+		textesc_buf(reason, sizeof(reason), w->state_reason, strlen(w->state_reason),
+		            TEXTESC_VISIBLE);
+		shown = reason;
+	}
+	const char *v[] = {w->name,
+	                   w->license_code,
+	                   w->data_center,
+	                   w->base_url,
+	                   w->key_fingerprint,
+	                   w->state,
+	                   shown,
+	                   instant_text(w->last_pull_at, lp),
+	                   instant_text(w->last_success_at, ls),
+	                   instant_text(w->next_pull_at, np),
+	                   fails};
+	struct pg_op *op = op_new(OP_WRITE, "workspace row %s", w->name);
+	if (!op || op_add(op, PG_SQL_WS_PUT, 11, v) != 0)
+		return oom(op, err, errlen);
+	struct pg_ws *c = ws_add(pg, w->name);
+	if (c) {
+		struct store_ws_saved *s = &c->saved;
+		copy_cut(s->state, sizeof(s->state), w->state);
+		c->removed = strcmp(s->state, "removed") == 0;
+		copy_cut(s->state_reason, sizeof(s->state_reason), shown);
+		copy_cut(s->license_code, sizeof(s->license_code), w->license_code);
+		copy_cut(s->base_url, sizeof(s->base_url), w->base_url);
+		copy_cut(s->key_fingerprint, sizeof(s->key_fingerprint), w->key_fingerprint);
+		s->last_pull_at = w->last_pull_at;
+		s->last_success_at = w->last_success_at;
+		s->consecutive_failures = w->consecutive_failures;
+	}
+	return submit(pg, op, err, errlen);
+}
+
+int store_pg_ws_get(struct store_pg *pg, const char *name, struct store_ws_saved *out, char *err,
+                    size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	struct pg_ws *w = ws_find(pg, name);
+	if (!w)
+		return 0;
+	*out = w->saved;
+	return 1;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int store_pg_ws_each_active(struct store_pg *pg, void (*fn)(const char *name, void *arg), void *arg,
+                            char *err, size_t errlen)
+{
+	const char **names = calloc(pg->n_ws + 1, sizeof(*names));
+	char(*copy)[65] = calloc(pg->n_ws + 1, sizeof(*copy));
+	if (!names || !copy) {
+		free(names);
+		free(copy);
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < pg->n_ws; i++)
+		if (!pg->ws[i].removed) {
+			memcpy(copy[n], pg->ws[i].name, sizeof(copy[n]));
+			names[n] = copy[n];
+			n++;
+		}
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++)
+		fn(names[i], arg); /* fn may write: the copies stay valid */
+	free(names);
+	free(copy);
+	return SQLITE_OK;
+}
+
+int store_pg_ws_set_state(struct store_pg *pg, const char *name, const char *state,
+                          const char *reason, char *err, size_t errlen)
+{
+	if (!ws_state_valid_name(state)) {
+		errbuf_set(err, errlen, "store: workspace %s: state '%s' is not one of the six",
+		           name, state);
+		return SQLITE_CONSTRAINT;
+	}
+	struct pg_ws *c = ws_find(pg, name);
+	if (!c) {
+		errbuf_set(err, errlen, "store: no workspace row %s", name);
+		return SQLITE_NOTFOUND;
+	}
+	if (pg->state != PG_READY)
+		return unavailable(pg, err, errlen);
+	char shown[SHOWN_MAX + 1];
+	const char *r = NULL;
+	if (reason) {
+		textesc_buf(shown, sizeof(shown), reason, strlen(reason), TEXTESC_VISIBLE);
+		r = shown;
+	}
+	const char *v[] = {state, r, name};
+	struct pg_op *op = op_new(OP_WRITE, "state of workspace %s", name);
+	if (!op || op_add(op, PG_SQL_WS_SET_STATE, 3, v) != 0)
+		return oom(op, err, errlen);
+	copy_cut(c->saved.state, sizeof(c->saved.state), state);
+	copy_cut(c->saved.state_reason, sizeof(c->saved.state_reason), r);
+	c->removed = strcmp(state, "removed") == 0;
+	return submit(pg, op, err, errlen);
+}
+
+int store_pg_pull_begin(struct store_pg *pg, const char *ws, wall_s started_at, int64_t *id,
+                        char *err, size_t errlen)
+{
+	if (pg->state != PG_READY || pg->n_ids == 0)
+		return unavailable(pg, err, errlen);
+	char st[TS_LEN], ids[24];
+	int64_t nid = pg->ids[0];
+	snprintf(ids, sizeof(ids), "%" PRId64, nid);
+	const char *v[] = {ids, ws, instant_text(started_at, st)};
+	struct pg_op *op = op_new(OP_WRITE, "pull %" PRId64 " of %s", nid, ws);
+	if (!op || op_add(op, PG_SQL_PULL_BEGIN, 3, v) != 0)
+		return oom(op, err, errlen);
+	memmove(pg->ids, pg->ids + 1, (pg->n_ids - 1) * sizeof(pg->ids[0]));
+	pg->n_ids--;
+	*id = nid;
+	int rc = submit(pg, op, err, errlen);
+	ids_refill(pg);
+	pump(pg);
+	return rc;
+}
+
+int store_pg_pull_end(struct store_pg *pg, int64_t id, const struct store_pull_end *e, char *err,
+                      size_t errlen)
+{
+	if (!e->finished_at || !pull_status_is_outcome(e->status)) {
+		errbuf_set(err, errlen, "store: pull %" PRId64 ": not an outcome", id);
+		return SQLITE_MISUSE;
+	}
+	if (pg->state != PG_READY)
+		return unavailable(pg, err, errlen);
+	char fin[TS_LEN], req[16], ret[16], rows[24], ids[24], shown[SHOWN_MAX + 1];
+	snprintf(req, sizeof(req), "%d", e->requests);
+	snprintf(ret, sizeof(ret), "%d", e->retries);
+	snprintf(rows, sizeof(rows), "%" PRId64, e->rows);
+	snprintf(ids, sizeof(ids), "%" PRId64, id);
+	const char *er = NULL;
+	if (e->error) {
+		textesc_buf(shown, sizeof(shown), e->error, strlen(e->error), TEXTESC_VISIBLE);
+		er = shown;
+	}
+	const char *v[] = {instant_text(e->finished_at, fin), e->status, req, ret, rows, er, ids};
+	struct pg_op *op = op_new(OP_WRITE, "end of pull %" PRId64, id);
+	if (!op || op_add(op, PG_SQL_PULL_END, 7, v) != 0)
+		return oom(op, err, errlen);
+	op->end_pull = id;
+	return submit(pg, op, err, errlen);
+}
+
+int store_pg_pull_close_running(struct store_pg *pg, wall_s now, int *n, char *err, size_t errlen)
+{
+	char ts[TS_LEN], what[600];
+	const char *v[] = {instant_text(now, ts)};
+	snprintf(what, sizeof(what), "store %s: closing interrupted pulls", pg->shown);
+	PGresult *r = NULL;
+	/* Still before the loop runs (the daemon's start): blocking, so *n is known. */
+	if (PQpipelineStatus(pg->conn) == PQ_PIPELINE_ON) {
+		PQsetnonblocking(pg->conn, 0);
+		PQexitPipelineMode(pg->conn);
+	}
+	int rc = exec_ok(pg->conn, PG_SQL_PULL_CLOSE_RUNNING, 1, v, &r, err, errlen, what);
+	if (rc == 0 && n)
+		*n = atoi(PQcmdTuples(r));
+	PQclear(r);
+	char m[256];
+	if (go_ready(pg, m, sizeof(m)) != 0) {
+		conn_lost(pg, m);
+		return rc == 0 ? SQLITE_OK : SQLITE_ERROR;
+	}
+	return rc == 0 ? SQLITE_OK : SQLITE_ERROR;
+}
+
+/* ---- streams ---- */
+
+static int queue_full(struct store_pg *pg, const char *ws, const char *sname, char *err,
+                      size_t errlen)
+{
+	pg->refused++;
+	errbuf_set(err, errlen,
+	           "PostgreSQL store: %" PRIu64 " bytes of writes wait for the server "
+	           "(store_queue_max %" PRIu64 "): stream %s of %s refused, pulled again next time",
+	           pg->queue_bytes, pg->queue_max, sname, ws);
+	return SQLITE_FULL;
+}
+
+int store_pg_stream_begin(struct store_pg *pg, const char *ws, int64_t pull_id, wall_s now,
+                          const struct rowset *rs, struct store_pg_stream **out, char *err,
+                          size_t errlen)
+{
+	*out = NULL;
+	if (pg->stream) {
+		errbuf_set(err, errlen, "store: a stream is already being written");
+		return SQLITE_MISUSE;
+	}
+	if (pg->state != PG_READY)
+		return unavailable(pg, err, errlen);
+	const char *sname = stream_name(rs->stream);
+	if (pg->queue_bytes >= pg->queue_max)
+		return queue_full(pg, ws, sname, err, errlen);
+	struct store_pg_stream *c = calloc(1, sizeof(*c));
+	if (!c) {
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	c->op = op_new(OP_WRITE, "stream %s of %s (pull %" PRId64 ")", sname, ws, pull_id);
+	if (!c->op) {
+		free(c);
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	c->op->is_stream = true;
+	c->op->stream_pull = pull_id;
+	c->pg = pg;
+	c->rs = rs;
+	snprintf(c->ws, sizeof(c->ws), "%s", ws);
+	c->pull_id = pull_id;
+	ts_format(now, c->now);
+	pg->stream = c;
+	*out = c;
+	return SQLITE_OK;
+}
+
+/* The arrays of rows [from, to) of c's stream, one per column, appended to c->op. */
+static int slice(struct store_pg_stream *c, size_t from, size_t to)
+{
+	const struct rowset *rs = c->rs;
+	enum { MAXC = 12 };
+	struct sbuf a[MAXC];
+	memset(a, 0, sizeof(a));
+	int nc = 0;
+	const char *sql = NULL;
+	switch (rs->stream) {
+	case STREAM_STATS:
+		nc = 4, sql = PG_SQL_FEATURE_UPSERT;
+		break;
+	case STREAM_CAMPAIGNS:
+		nc = 12, sql = PG_SQL_CAMPAIGN_UPSERT;
+		break;
+	case STREAM_ACTIVE_USERS:
+		nc = 5, sql = PG_SQL_ACTIVE_UPSERT;
+		break;
+	case STREAM_TEAM:
+	default:
+		nc = 5, sql = PG_SQL_SEAT_UPSERT;
+		break;
+	}
+	for (int k = 0; k < nc; k++)
+		sb_put(&a[k], "{", 1);
+	char n1[40], n2[40], n3[40], n4[40], n5[40];
+	for (size_t i = from; i < to; i++) {
+		const char *col[MAXC];
+		switch (rs->stream) {
+		case STREAM_STATS: {
+			const struct row_feature *r = (const struct row_feature *)rs->rows + i;
+			col[0] = r->day;
+			col[1] = r->feature;
+			col[2] = r->metric;
+			col[3] = num_text(&r->value, n1);
+			break;
+		}
+		case STREAM_CAMPAIGNS: {
+			const struct row_campaign *r = (const struct row_campaign *)rs->rows + i;
+			col[0] = r->channel;
+			col[1] = r->campaign_id;
+			col[2] = r->title;
+			col[3] = r->status;
+			col[4] = r->category;
+			col[5] = fixed_text(r->created_on, TS_LEN);
+			col[6] = fixed_text(r->start_date, TS_LEN);
+			col[7] = num_text(&r->sent, n1);
+			col[8] = num_text(&r->delivered, n2);
+			col[9] = num_text(&r->clicks, n3);
+			col[10] = num_text(&r->conversions, n4);
+			col[11] = num_text(&r->revenue, n5);
+			break;
+		}
+		case STREAM_ACTIVE_USERS: {
+			const struct row_active *r = (const struct row_active *)rs->rows + i;
+			col[0] = r->day;
+			col[1] = r->platform;
+			col[2] = num_text(&r->dau, n1);
+			col[3] = num_text(&r->wau, n2);
+			col[4] = num_text(&r->mau, n3);
+			break;
+		}
+		case STREAM_TEAM:
+		default: {
+			const struct row_seat *r = (const struct row_seat *)rs->rows + i;
+			col[0] = r->email;
+			col[1] = r->name;
+			col[2] = r->role;
+			col[3] = r->status;
+			col[4] = fixed_text(r->last_login_at, TS_LEN);
+			break;
+		}
+		}
+		for (int k = 0; k < nc; k++)
+			sb_elem(&a[k], col[k]);
+	}
+	char *own[MAXC];
+	bool bad = false;
+	for (int k = 0; k < nc; k++) {
+		sb_put(&a[k], "}", 1);
+		bad |= a[k].oom;
+		own[k] = a[k].p;
+	}
+	if (bad) {
+		for (int k = 0; k < nc; k++)
+			free(own[k]);
+		return -1;
+	}
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%" PRId64, c->pull_id);
+	const char *v[] = {c->ws, pid, c->now};
+	return op_add_owned(c->op, sql, 3, v, nc, own);
+}
+
+static void stream_free(struct store_pg_stream *c)
+{
+	if (c->pg->stream == c)
+		c->pg->stream = NULL;
+	op_free(c->op);
+	free(c);
+}
+
+int store_pg_stream_step(struct store_pg_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
+                         char *err, size_t errlen)
+{
+	*done = false;
+	struct store_pg *pg = c->pg;
+	const struct rowset *rs = c->rs;
+	size_t to = rs->n - c->next < max_rows ? rs->n : c->next + max_rows;
+	if (to > c->next && slice(c, c->next, to) != 0) {
+		stream_free(c);
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	c->next = to;
+	if (c->next < rs->n)
+		return SQLITE_OK;
+	if (rs->stream == STREAM_TEAM) {
+		char pid[24];
+		snprintf(pid, sizeof(pid), "%" PRId64, c->pull_id);
+		const char *v[] = {c->ws, pid, c->now};
+		if (op_add(c->op, PG_SQL_SEAT_MARK_REMOVED, 3, v) != 0) {
+			stream_free(c);
+			errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+			return SQLITE_NOMEM;
+		}
+	}
+	if (pg->queue_bytes + c->op->bytes > pg->queue_max) {
+		int rc = queue_full(pg, c->ws, stream_name(rs->stream), err, errlen);
+		stream_free(c);
+		return rc;
+	}
+	struct pg_op *op = c->op;
+	c->op = NULL;
+	int64_t n = (int64_t)rs->n;
+	stream_free(c);
+	int rc = submit(pg, op, err, errlen);
+	if (rc == SQLITE_OK) {
+		*done = true;
+		if (n_rows)
+			*n_rows = n;
+	}
+	return rc;
+}
+
+void store_pg_stream_abort(struct store_pg_stream *c)
+{
+	if (c)
+		stream_free(c);
+}
