@@ -14,6 +14,10 @@ set -eu
 T_PIDS=""
 T_DIR=""
 T_OK=0
+# Shell commands the EXIT trap runs after the tracked processes ended, last
+# added first (t_on_exit): servers that are not our children, such as the
+# PostgreSQL instances of tests/lib_pg.sh, which pg_ctl runs detached.
+T_STOP_CMDS=""
 
 t_log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -30,7 +34,13 @@ t_cleanup() {
 	for pid in $T_PIDS; do
 		wait "$pid" 2>/dev/null || true
 	done
-	if [ "$rc" = 0 ] && [ "$T_OK" = 1 ] && [ -n "$T_DIR" ]; then
+	while IFS= read -r cmd; do
+		[ -z "$cmd" ] || eval "$cmd" || true
+	done <<EOF
+$T_STOP_CMDS
+EOF
+	# 77 after t_skip: nothing failed, nothing to inspect.
+	if { [ "$rc" = 0 ] || [ "$rc" = 77 ]; } && [ "$T_OK" = 1 ] && [ -n "$T_DIR" ]; then
 		rm -rf "$T_DIR"
 	elif [ -n "$T_DIR" ]; then
 		t_log "kept $T_DIR for inspection"
@@ -56,6 +66,21 @@ t_init() {
 t_pass() {
 	T_OK=1
 	t_log "PASS"
+}
+
+# t_skip REASON: the scenario cannot run here; exit 77, which ctest shows
+# as skipped where tests/CMakeLists.txt sets SKIP_RETURN_CODE 77.
+t_skip() {
+	t_log "SKIP: $*"
+	T_OK=1
+	exit 77
+}
+
+# t_on_exit CMD: run the shell command CMD (one line) at exit, also when
+# the scenario fails, after the tracked processes ended; later ones first.
+t_on_exit() {
+	T_STOP_CMDS="$1
+$T_STOP_CMDS"
 }
 
 # wait_for SECONDS DESCRIPTION CMD...: poll CMD every 50 ms until it
