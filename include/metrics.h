@@ -90,6 +90,10 @@ struct metrics_view {
 	uint64_t reloads, reloads_failed;
 	bool store_locked; /* another process holds the store's write lock (storegate.h) */
 	uint64_t store_lock_episodes, store_waits;
+	/* A PostgreSQL store's queue (store.h, store_queue_stats); rendered when store_pg. */
+	bool store_pg, store_connected;
+	uint64_t store_queue_bytes, store_queue_writes, store_queue_refused, store_failed;
+	uint64_t store_reconnects;
 	uint64_t loop_callback_max_us, loop_callbacks_slow; /* loopstat.h */
 };
 

@@ -29,8 +29,13 @@ static void locked_note(struct daemon *d, const struct storegate_stats *gs, char
 {
 	char what[400];
 	store_unavailable(d->store, what, sizeof(what));
-	errbuf_set(out, len, "%s for %" PRId64 " s: pulls held", what,
-	           (clock_mono_ms() - gs->locked_since_ms) / 1000);
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
+	int64_t s = (clock_mono_ms() - gs->locked_since_ms) / 1000;
+	if (qs.pg)
+		errbuf_set(out, len, "%s; pulls held for %" PRId64 " s", what, s);
+	else
+		errbuf_set(out, len, "%s for %" PRId64 " s: pulls held", what, s);
 }
 
 /* Recount the states and hand systemd a fresh STATUS= line (rate-limited in notify.c). */
@@ -70,7 +75,16 @@ static void render_metrics(struct evbuffer *b, void *arg)
 	daemon_http_stats(d, &hs);
 	struct storegate_stats gs;
 	storegate_get_stats(d->gate, &gs);
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
 	const struct metrics_view v = {
+	        .store_pg = qs.pg,
+	        .store_connected = qs.connected,
+	        .store_queue_bytes = qs.bytes,
+	        .store_queue_writes = qs.ops,
+	        .store_queue_refused = qs.refused,
+	        .store_failed = qs.failed,
+	        .store_reconnects = qs.reconnects,
 	        .m = &d->metrics,
 	        .requests_running = hs.running,
 	        .requests_queued = hs.queued,

@@ -235,6 +235,33 @@ void metrics_render(struct evbuffer *b, const struct metrics_view *v)
 	metrics_head(b, "wegauge_store_waits_total", "counter",
 	             "Finished streams that waited for the store (locked, or a long commit).");
 	evbuffer_add_printf(b, "wegauge_store_waits_total %" PRIu64 "\n", v->store_waits);
+	if (v->store_pg) {
+		metrics_head(b, "wegauge_store_connected", "gauge",
+		             "1 while the connection to the PostgreSQL store is up.");
+		evbuffer_add_printf(b, "wegauge_store_connected %d\n", v->store_connected ? 1 : 0);
+		metrics_head(
+		        b, "wegauge_store_queue_bytes", "gauge",
+		        "Bytes of writes waiting for the PostgreSQL server (store_queue_max).");
+		evbuffer_add_printf(b, "wegauge_store_queue_bytes %" PRIu64 "\n",
+		                    v->store_queue_bytes);
+		metrics_head(b, "wegauge_store_queue_writes", "gauge",
+		             "Writes (transactions) waiting for the PostgreSQL server.");
+		evbuffer_add_printf(b, "wegauge_store_queue_writes %" PRIu64 "\n",
+		                    v->store_queue_writes);
+		metrics_head(
+		        b, "wegauge_store_queue_refused_total", "counter",
+		        "Streams refused because the queue was full (pulled again next time).");
+		evbuffer_add_printf(b, "wegauge_store_queue_refused_total %" PRIu64 "\n",
+		                    v->store_queue_refused);
+		metrics_head(b, "wegauge_store_writes_failed_total", "counter",
+		             "Writes the PostgreSQL server refused for good (logged).");
+		evbuffer_add_printf(b, "wegauge_store_writes_failed_total %" PRIu64 "\n",
+		                    v->store_failed);
+		metrics_head(b, "wegauge_store_reconnects_total", "counter",
+		             "Connections to the PostgreSQL store taken up again.");
+		evbuffer_add_printf(b, "wegauge_store_reconnects_total %" PRIu64 "\n",
+		                    v->store_reconnects);
+	}
 	metrics_head(b, "wegauge_loop_callback_max_seconds", "gauge",
 	             "The longest event-loop callback since the start.");
 	evbuffer_add_printf(b, "wegauge_loop_callback_max_seconds %.6f\n",
