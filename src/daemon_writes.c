@@ -190,7 +190,8 @@ static void gate_locked(void *arg, const char *err)
 		        err);
 	else
 		log_msg(LOGL_WARNING,
-		        "store locked by another process (%s): pulls are held and writes wait until "
+		        "store locked by another process (%s): pulls are held and writes wait "
+		        "until "
 		        "it is free; the loop does not wait for it",
 		        err);
 	daemon_status_update(d);
