@@ -110,9 +110,9 @@ static void test_status(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		set_state("globex", cases[i].globex);
 		set_state("initech", cases[i].initech);
-		sqlite3 *db = NULL;
+		struct cli_db *db = NULL;
 		char err[512] = "";
-		assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+		assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 		struct cli_opts o = {.cmd = CLI_CMD_STATUS, .days = 30, .last = 50};
 		struct cli_result r = {0};
 		int healthy = -1;
@@ -139,9 +139,9 @@ static void test_commands(void **state)
 {
 	(void)state;
 	fixture_build_store(store);
-	sqlite3 *db = NULL;
+	struct cli_db *db = NULL;
 	char err[512] = "";
-	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 	int64_t now = (int64_t)time(NULL);
 
 	struct cli_opts o = {.days = 30, .last = 50, .workspace = "nope"};
@@ -229,9 +229,9 @@ static void test_report_overflow(void **state)
 	(void)state;
 	fixture_build_store(store);
 	apply_fixture("overflow.sql");
-	sqlite3 *db = NULL;
+	struct cli_db *db = NULL;
 	char err[512] = "";
-	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 	int64_t now = (int64_t)time(NULL);
 	struct cli_opts o = {.cmd = CLI_CMD_REPORT, .days = 30, .last = 50};
 	struct cli_result r = {0};
@@ -279,10 +279,11 @@ static void test_report_overflow(void **state)
 
 	/* the 30-day report's totals are v_feature_usage_30d's, cell for cell */
 	struct cli_bind none = {.kind = CLI_BIND_NULL};
-	struct cli_section *v =
-	        cli_db_query(db, &r, "view", NULL,
-	                     "SELECT * FROM v_feature_usage_30d ORDER BY workspace, feature", &none,
-	                     0, err, sizeof(err));
+	struct cli_section *v = cli_db_query(db, &r, "view", NULL,
+	                                     (struct cli_query){"SELECT * FROM v_feature_usage_30d"
+	                                                        " ORDER BY workspace, feature",
+	                                                        NULL},
+	                                     &none, 0, err, sizeof(err));
 	if (v == NULL)
 		fail_msg("v_feature_usage_30d: %s", err);
 	struct cli_result rep = {0};

@@ -118,8 +118,8 @@ static void test_refused(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char path[700], err[1024] = "", want[1024];
 		make_db(cases[i].name, cases[i].sql, path, sizeof(path));
-		sqlite3 *db = (sqlite3 *)1;
-		assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), -1);
+		struct cli_db *db = (struct cli_db *)&cases[i];
+		assert_int_equal(cli_db_open(path, NULL, &db, err, sizeof(err)), -1);
 		assert_null(db);
 		snprintf(want, sizeof(want), "database %s%s", path, cases[i].want);
 		assert_string_equal(err, want);
@@ -133,25 +133,34 @@ static void test_refused(void **state)
 	for (int i = 0; i < 100; i++)
 		fputs("this is a text file, not a database\n", f);
 	fclose(f);
-	sqlite3 *db = NULL;
-	assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), -1);
+	struct cli_db *db = NULL;
+	assert_int_equal(cli_db_open(path, NULL, &db, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "database %s: not a SQLite database", path);
 	assert_string_equal(err, want);
-	assert_int_equal(cli_db_open(dir, &db, err, sizeof(err)), -1);
+	assert_int_equal(cli_db_open(dir, NULL, &db, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "database %s: not a regular file", dir);
 	assert_string_equal(err, want);
-	assert_int_equal(cli_db_open("", &db, err, sizeof(err)), -1);
+	assert_int_equal(cli_db_open("", NULL, &db, err, sizeof(err)), -1);
 	assert_string_equal(err, "database path: expected 1 to 4095 bytes");
 
 	/* the good one opens, read-only, even under an awkward name */
 	make_db("a ?#%.db", sql_ok, path, sizeof(path));
 	struct stat before, after;
 	assert_int_equal(stat(path, &before), 0);
-	assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(path, NULL, &db, err, sizeof(err)), 0);
 	assert_non_null(db);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO t VALUES (1)", NULL, NULL, NULL) & 0xff,
-	                 SQLITE_READONLY);
+	assert_false(cli_db_is_pg(db));
+	struct cli_result r = {0};
+	assert_null(cli_db_query(db, &r, "write", NULL,
+	                         (struct cli_query){"INSERT INTO t VALUES (1) RETURNING x", NULL},
+	                         NULL, 0, err, sizeof(err)));
+	assert_string_equal(err, "write: attempt to write a readonly database");
 	assert_int_equal(cli_db_begin(db, err, sizeof(err)), 0);
+	/* a query without a form for this kind of store */
+	assert_null(cli_db_query(db, &r, "pg only", NULL, (struct cli_query){NULL, "SELECT 1"},
+	                         NULL, 0, err, sizeof(err)));
+	assert_string_equal(err, "pg only: no form of this query for SQLite");
+	cli_result_free(&r);
 	cli_db_close(db);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_size, after.st_size);
@@ -169,14 +178,16 @@ static void test_query_types(void **state)
 	         " ('b', x'41420043')",
 	         store_schema_version());
 	make_db("types.db", sql, path, sizeof(path));
-	sqlite3 *db = NULL;
-	assert_int_equal(cli_db_open(path, &db, err, sizeof(err)), 0);
+	struct cli_db *db = NULL;
+	assert_int_equal(cli_db_open(path, NULL, &db, err, sizeof(err)), 0);
 	struct cli_result r = {0};
 	struct cli_bind b[] = {{CLI_BIND_TEXT, 0, "s"}, {CLI_BIND_INT, 2, NULL}};
-	struct cli_section *s = cli_db_query(db, &r, "types", "T",
-	                                     "SELECT k AS key, v AS value, ?2 AS two FROM t"
-	                                     " WHERE k <> ?1 ORDER BY rowid",
-	                                     b, 2, err, sizeof(err));
+	struct cli_section *s =
+	        cli_db_query(db, &r, "types", "T",
+	                     (struct cli_query){"SELECT k AS key, v AS value, ?2 AS two FROM t"
+	                                        " WHERE k <> ?1 ORDER BY rowid",
+	                                        NULL},
+	                     b, 2, err, sizeof(err));
 	assert_non_null(s);
 	assert_string_equal(s->name, "types");
 	assert_string_equal(s->title, "T");
@@ -196,7 +207,8 @@ static void test_query_types(void **state)
 	assert_memory_equal(blob->s, "AB\0C", 4);
 
 	/* a bad query names its section and SQLite's message */
-	assert_null(cli_db_query(db, &r, "broken", NULL, "SELECT nope FROM t", NULL, 0, err,
+	assert_null(cli_db_query(db, &r, "broken", NULL,
+	                         (struct cli_query){"SELECT nope FROM t", NULL}, NULL, 0, err,
 	                         sizeof(err)));
 	assert_string_equal(err, "broken: no such column: nope");
 	cli_result_free(&r);
