@@ -5,16 +5,21 @@
  * PostgreSQL) with its options bound as parameters, never pasted into SQL
  * text; what the tool adds in C is only what SQL cannot say well: the
  * report's window days, the seats cut-off instant, the status summary and
- * verdict.
+ * verdict, and, on PostgreSQL, the report's change texts in SQLite's
+ * rounding.
  */
 #include "cli_cmd.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "cli_db.h"
 #include "cli_sql.h"
 #include "cli_sql_pg.h"
+#include "errbuf.h"
 #include "ts.h"
 #include "units.h"
 #include "ws_state.h"
@@ -120,6 +125,52 @@ void cli_report_mark_changes(struct cli_section *s)
 	}
 }
 
+void cli_change_format(double x, char out[CLI_CHANGE_LEN])
+{
+	/*
+	 * round(x, 1) as SQLite's round() computes it (func.c, roundFunc): a
+	 * value beyond 2^52 has no fraction to round; else the text of
+	 * printf("%.1f") read back.
+	 */
+	double r = x;
+	if (!(r < -4503599627370496.0 || r > 4503599627370496.0)) {
+		char *t = sqlite3_mprintf("%.1f", r);
+		if (t != NULL)
+			r = strtod(t, NULL);
+		sqlite3_free(t);
+	}
+	if (r == 0)
+		snprintf(out, CLI_CHANGE_LEN, "0.0%%");
+	else
+		sqlite3_snprintf(CLI_CHANGE_LEN, out, "%+.1f%%", r);
+}
+
+int cli_report_changes(struct cli_section *s, char *err, size_t errlen)
+{
+	for (size_t row = 0; row < s->nrows; row++) {
+		for (size_t c = 3; c < s->ncols; c += 2) {
+			struct cli_cell *cell = cli_section_cell(s, row, c);
+			if (cell->kind != CLI_TEXT || strcmp(cell->s, "new") == 0 ||
+			    strcmp(cell->s, "-") == 0)
+				continue;
+			char *end = NULL;
+			double x = strtod(cell->s, &end);
+			if (end == cell->s || *end != '\0') {
+				errbuf_set(err, errlen, "%s: a change that is not a number",
+				           s->name);
+				return -1;
+			}
+			char text[CLI_CHANGE_LEN];
+			cli_change_format(x, text);
+			if (cli_cell_set_text(cell, text, strlen(text)) != 0) {
+				errbuf_set(err, errlen, "%s: out of memory", s->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 struct cli_section *cli_report_channels(struct cli_db *db, const struct cli_window *w,
                                         const char *workspace, struct cli_result *r,
                                         const char *name, const char *title, char *err,
@@ -130,6 +181,8 @@ struct cli_section *cli_report_channels(struct cli_db *db, const struct cli_wind
 	struct cli_section *s = cli_db_query(db, r, name, title, CLI_QUERY(CLI_SQL_REPORT_CHANNELS),
 	                                     b, 5, err, errlen);
 	if (s == NULL)
+		return NULL;
+	if (cli_db_is_pg(db) && cli_report_changes(s, err, errlen) != 0)
 		return NULL;
 	cli_report_mark_changes(s);
 	return s;

@@ -60,8 +60,27 @@ int cli_cmd_status(struct cli_db *db, const struct cli_opts *o, struct cli_resul
 void cli_report_mark_changes(struct cli_section *s);
 
 /*
+ * The text of a change x (in percent) as CLI_SQL_REPORT_CHANNELS writes
+ * it: "0.0%" when x rounds to zero, else SQLite's printf('%+.1f%%') of
+ * round(x, 1) ("+12.5%", "-33.3%", "+1844674407370955000000.0%"), made
+ * by SQLite's own printf, whose rounding (half up, after a small
+ * relative nudge, on 16 significant digits) nothing else reproduces.
+ * out needs CLI_CHANGE_LEN bytes.
+ */
+#define CLI_CHANGE_LEN 400
+void cli_change_format(double x, char out[CLI_CHANGE_LEN]);
+
+/*
+ * After CLI_SQL_REPORT_CHANNELS_PG: every change cell (columns 3, 5, ...
+ * 15) that holds a number, x as float8 text, becomes cli_change_format(x);
+ * "new" and "-" stay. Then the section is what the SQLite form gives.
+ * 0, or -1 with err (out of memory, a cell that is no number).
+ */
+int cli_report_changes(struct cli_section *s, char *err, size_t errlen);
+
+/*
  * The report's channels into r as section name (title may be NULL), for
- * either store: the query and its change columns marked.
+ * either store: the query, its change columns finished and marked.
  */
 struct cli_section *cli_report_channels(struct cli_db *db, const struct cli_window *w,
                                         const char *workspace, struct cli_result *r,
