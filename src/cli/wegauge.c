@@ -24,7 +24,9 @@
 #include "cli_connect.h"
 #include "cli_db.h"
 #include "cli_out.h"
+#include "secret.h"
 #include "store_migrate.h"
+#include "store_target.h"
 
 #define EXIT_USAGE 2
 
@@ -138,7 +140,15 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? rc : EXIT_FAILURE;
 	}
 
+	/*
+	 * The store: -d as given, or the configuration's database (and, for
+	 * PostgreSQL, its database_password_file). With -d, libpq's own
+	 * password sources apply (PGPASSWORD, ~/.pgpass, the string itself).
+	 */
 	char database[CLI_PATH_MAX + 1];
+	char *password = NULL;
+	size_t password_len = 0;
+	const char *config = o.config ? o.config : CLI_DEFAULT_CONFIG;
 	if (o.database != NULL) {
 		if (strlen(o.database) > CLI_PATH_MAX) {
 			fprintf(stderr,
@@ -148,14 +158,17 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		snprintf(database, sizeof(database), "%s", o.database);
-	} else if (cli_conf_database(o.config ? o.config : CLI_DEFAULT_CONFIG, database,
-	                             sizeof(database), err, sizeof(err)) != 0) {
+	} else if (cli_conf_database(config, database, sizeof(database), err, sizeof(err)) != 0 ||
+	           (store_target_is_pg(database) &&
+	            cli_conf_password(config, &password, &password_len, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "wegauge: %s\n", err);
 		return EXIT_FAILURE;
 	}
 
 	struct cli_db *db = NULL;
-	if (cli_db_open(database, NULL, &db, err, sizeof(err)) != 0) {
+	int rc = cli_db_open(database, password, &db, err, sizeof(err));
+	secret_free(password, password_len);
+	if (rc != 0) {
 		fprintf(stderr, "wegauge: %s\n", err);
 		return EXIT_FAILURE;
 	}
