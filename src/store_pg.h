@@ -41,7 +41,6 @@
 
 #define PG_RETRY_MIN_MS 100
 #define PG_RETRY_MAX_MS 5000
-#define PG_CONNECT_MS   10000      /* one connection attempt, all hosts of the string */
 #define PG_STALL_MS     120000     /* no answer to a write for this long: reconnect */
 #define PG_DRAIN_MS     30000      /* at close: how long the queue may take to drain */
 #define PG_BATCH_OPS    1024       /* writes in one batch (one transaction) at most */
