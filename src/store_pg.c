@@ -1137,11 +1137,20 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
  * the connection is down. What is left is said and lost (each write is
  * whole or absent in the store: never half).
  */
+/* Writes still queued (an id reservation is not one). */
+static uint64_t writes_left(const struct store_pg *pg)
+{
+	uint64_t n = 0;
+	for (const struct pg_op *op = pg->head; op; op = op->next)
+		n += op->kind == OP_WRITE;
+	return n;
+}
+
 static void drain(struct store_pg *pg)
 {
 	mono_ms end = clock_mono_ms() + PG_DRAIN_MS;
 	event_del(pg->ev_retry);
-	while (pg->head && clock_mono_ms() < end) {
+	while (writes_left(pg) > 0 && clock_mono_ms() < end) {
 		if (pg->state != PG_READY) {
 			if (pg->conn)
 				PQfinish(pg->conn);
@@ -1169,19 +1178,19 @@ static void drain(struct store_pg *pg)
 			consume(pg);
 		event_del(pg->ev_retry);
 	}
-	if (pg->head) {
-		uint64_t n = 0;
-		for (struct pg_op *op = pg->head; op; op = op->next)
-			n += op->kind == OP_WRITE;
-		if (n)
-			log_msg(LOGL_ERR,
-			        "PostgreSQL store (%s): %" PRIu64
-			        " writes not stored at the stop (%s); their pulls are pulled again "
-			        "next "
-			        "time",
-			        pg->shown, n,
-			        pg->why[0] ? pg->why : "the server did not answer in time");
-	}
+}
+
+int store_pg_drain(struct store_pg *pg, char *err, size_t errlen)
+{
+	drain(pg);
+	uint64_t n = writes_left(pg);
+	if (n == 0)
+		return SQLITE_OK;
+	errbuf_set(err, errlen,
+	           "PostgreSQL store (%s): %" PRIu64
+	           " writes not stored at the stop (%s); their pulls are pulled again next time",
+	           pg->shown, n, pg->why[0] ? pg->why : "the server did not answer in time");
+	return SQLITE_IOERR;
 }
 
 int store_pg_close(struct store_pg *pg)
@@ -1189,9 +1198,12 @@ int store_pg_close(struct store_pg *pg)
 	if (!pg)
 		return SQLITE_OK;
 	store_pg_stream_abort(pg->stream);
-	drain(pg);
+	char err[512];
+	int rc = store_pg_drain(pg, err, sizeof(err));
+	if (rc != SQLITE_OK)
+		log_msg(LOGL_ERR, "%s", err);
 	pg_free(pg);
-	return SQLITE_OK;
+	return rc;
 }
 
 /* ---- the interface ---- */

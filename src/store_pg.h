@@ -52,7 +52,9 @@ struct store_pg_stream;
 
 int store_pg_open(struct store_pg **out, const char *conninfo, const struct store_opts *o,
                   char *err, size_t errlen);
-/* Drain the queue (at most PG_DRAIN_MS, blocking: the loop has ended), close, free. */
+/* store_drain: at most PG_DRAIN_MS, blocking (the loop has ended). */
+int store_pg_drain(struct store_pg *pg, char *err, size_t errlen);
+/* Drain what is left (store_pg_drain), close, free. */
 int store_pg_close(struct store_pg *pg);
 
 int store_pg_try_lock(struct store_pg *pg, char *err, size_t errlen);
