@@ -85,6 +85,8 @@ static void render_metrics(struct evbuffer *b, void *arg)
 	        .store_queue_refused = qs.refused,
 	        .store_failed = qs.failed,
 	        .store_reconnects = qs.reconnects,
+	        .store_call_max_us = qs.call_max_us,
+	        .store_calls_over_1ms = qs.calls_over_1ms,
 	        .m = &d->metrics,
 	        .requests_running = hs.running,
 	        .requests_queued = hs.queued,

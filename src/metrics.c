@@ -261,6 +261,14 @@ void metrics_render(struct evbuffer *b, const struct metrics_view *v)
 		             "Connections to the PostgreSQL store taken up again.");
 		evbuffer_add_printf(b, "wegauge_store_reconnects_total %" PRIu64 "\n",
 		                    v->store_reconnects);
+		metrics_head(b, "wegauge_store_call_max_seconds", "gauge",
+		             "The longest time the loop spent in one call into libpq.");
+		evbuffer_add_printf(b, "wegauge_store_call_max_seconds %.6f\n",
+		                    (double)v->store_call_max_us / 1e6);
+		metrics_head(b, "wegauge_store_calls_slow_total", "counter",
+		             "Calls into libpq from the loop that took more than 1 ms.");
+		evbuffer_add_printf(b, "wegauge_store_calls_slow_total %" PRIu64 "\n",
+		                    v->store_calls_over_1ms);
 	}
 	metrics_head(b, "wegauge_loop_callback_max_seconds", "gauge",
 	             "The longest event-loop callback since the start.");

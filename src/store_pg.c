@@ -5,15 +5,18 @@
  *
  * The queue. A write becomes a struct pg_op: its statements with their
  * parameters as text, ended by one pipeline sync, so the server runs them
- * as one implicit transaction. ops run head .. unsent (sent, awaiting
- * their sync) then unsent .. tail (not sent yet). pump() sends up to
- * PG_INFLIGHT ops ahead; on_read() consumes results and, at each
- * PGRES_PIPELINE_SYNC, ends the op at the head: confirmed (freed), failed
- * for good (a constraint, bad data: logged, dropped, counted; a pull whose
- * stream was dropped ends 'partial' instead of 'ok'), or failed for now (a
- * serialization failure, a read-only server after a failover, a shutdown,
- * a full disk): the connection is dropped and everything unconfirmed is
- * sent again after the reconnect, in the same order. Sending again is
+ * in batches: ops run head .. unsent (the batch in flight) then unsent ..
+ * tail (not sent yet). pump() sends every queued op (up to PG_BATCH_OPS
+ * or PG_BATCH_BYTES) followed by ONE pipeline sync, so the batch is one
+ * implicit transaction and costs the server one commit: group commit.
+ * on_read() consumes the results, statement by statement, and at the
+ * PGRES_PIPELINE_SYNC ends the batch (batch_ended): confirmed (freed);
+ * or one op refused for good (a constraint, bad data: that op is logged,
+ * dropped and counted, a pull whose stream was dropped ends 'partial'
+ * instead of 'ok', and the rest of the batch goes again); or refused for
+ * now (a serialization failure, a read-only server after a failover, a
+ * shutdown, a full disk): the connection is dropped and everything
+ * unconfirmed is sent again after the reconnect, in the same order. Sending again is
  * safe because every statement gives the same rows when applied twice in
  * order.
  *
@@ -123,7 +126,10 @@ struct store_pg {
 	enum pg_state state;
 	struct event *ev_read, *ev_write, *ev_conn, *ev_retry, *ev_stall;
 	struct pg_op *head, *unsent, *tail;
-	size_t inflight;
+	size_t inflight;   /* writes in the batch in flight (0: none) */
+	struct pg_op *cur; /* the write whose results come next */
+	size_t cur_q;      /* ... and its statement */
+	uint64_t batches;
 	uint64_t queue_bytes, queue_ops, queue_max;
 	uint64_t refused, failed, reconnects;
 	int64_t ids[2 * PG_IDS];
@@ -138,7 +144,24 @@ struct store_pg {
 	int64_t failed_pulls[64]; /* pulls with a stream dropped (a ring) */
 	size_t n_failed_pulls;
 	struct store_pg_stream *stream;
+	uint64_t call_max_us; /* the longest stretch the loop spent in libpq (pg_timed) */
+	uint64_t calls_over_1ms;
 };
+
+/*
+ * The time the loop spends in libpq: every entry from the loop (a socket
+ * event, a write's submission) is timed, and the longest kept, so that
+ * "the loop never waits on PostgreSQL" is a measured figure
+ * (wegauge_store_call_max_seconds), not a belief.
+ */
+static void pg_timed(struct store_pg *pg, mono_us t0)
+{
+	uint64_t us = (uint64_t)(clock_mono_us() - t0);
+	if (us > pg->call_max_us)
+		pg->call_max_us = us;
+	if (us > 1000)
+		pg->calls_over_1ms++;
+}
 
 struct store_pg_stream {
 	struct store_pg *pg;
@@ -441,13 +464,39 @@ static void patch_end(struct store_pg *pg, struct pg_op *op)
 	}
 }
 
-/* Send what may be sent now, and flush. */
+/* Flush what libpq holds; arm the write event while some is left. */
+static void flush(struct store_pg *pg)
+{
+	int f = PQflush(pg->conn);
+	if (f < 0) {
+		char m[256];
+		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+		conn_lost(pg, m);
+	} else if (f == 1) {
+		event_add(pg->ev_write, NULL);
+	}
+}
+
+/*
+ * Send the next batch, when none is in flight: every write queued, up to
+ * PG_BATCH_OPS writes or PG_BATCH_BYTES (one write at least), then one
+ * pipeline sync. The batch is one implicit transaction, so the server
+ * pays one commit (one WAL flush) for all of it: group commit, as the
+ * SQLite store's group of writes. While it is in flight new writes
+ * gather for the next.
+ */
 static void pump(struct store_pg *pg)
 {
 	if (pg->state != PG_READY)
 		return;
-	while (pg->unsent && pg->inflight < PG_INFLIGHT) {
-		struct pg_op *op = pg->unsent;
+	if (pg->inflight > 0 || !pg->unsent) {
+		flush(pg);
+		return;
+	}
+	size_t n = 0, bytes = 0;
+	for (struct pg_op *op = pg->unsent; op && n < PG_BATCH_OPS; op = op->next) {
+		if (n > 0 && bytes + op->bytes > PG_BATCH_BYTES)
+			break;
 		patch_end(pg, op);
 		for (size_t i = 0; i < op->nq; i++) {
 			struct pg_query *q = &op->q[i];
@@ -459,25 +508,22 @@ static void pump(struct store_pg *pg)
 				return;
 			}
 		}
-		if (!PQpipelineSync(pg->conn)) {
-			char m[256];
-			first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-			conn_lost(pg, m);
-			return;
-		}
+		n++;
+		bytes += op->bytes;
 		pg->unsent = op->next;
-		pg->inflight++;
-		if (pg->inflight == 1)
-			event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
 	}
-	int f = PQflush(pg->conn);
-	if (f < 0) {
+	if (!PQpipelineSync(pg->conn)) {
 		char m[256];
 		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
 		conn_lost(pg, m);
-	} else if (f == 1) {
-		event_add(pg->ev_write, NULL);
+		return;
 	}
+	pg->inflight = n;
+	pg->cur = pg->head;
+	pg->cur_q = 0;
+	pg->batches++;
+	event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
+	flush(pg);
 }
 
 /* Ask for more pull ids when the pool runs low (an op like any write). */
@@ -497,35 +543,95 @@ static void ids_refill(struct store_pg *pg)
 	queue_push(pg, op);
 }
 
-/* The head op's sync arrived: it is over, one way or another. False when the connection went. */
-static bool op_ended(struct store_pg *pg)
+/*
+ * The batch's sync arrived. Without an error every write of it is stored:
+ * they leave the queue. An error rolled the whole batch back: one the
+ * server may not repeat later (a lost connection, a failover, a
+ * serialization failure, a full disk) drops the connection and the batch
+ * goes again after the reconnect; a refusal for good drops the one write
+ * that caused it (the first error; the writes after it were only skipped)
+ * and the others go again in the next batch. False when the connection
+ * went.
+ */
+static bool batch_ended(struct store_pg *pg)
 {
-	struct pg_op *op = pg->head;
-	if (op->transient) {
+	event_del(pg->ev_stall);
+	struct pg_op *bad = NULL, *op = pg->head;
+	for (size_t i = 0; i < pg->inflight && op; i++, op = op->next)
+		if (op->failed || op->transient) {
+			bad = op;
+			break;
+		}
+	if (bad && bad->transient) {
 		char m[256];
-		errbuf_set(m, sizeof(m), "%s: %s", op->what, op->msg);
-		op->transient = false;
-		op->msg[0] = '\0';
+		errbuf_set(m, sizeof(m), "%s: %s", bad->what, bad->msg);
 		conn_lost(pg, m);
 		return false;
 	}
-	if (op->kind == OP_IDS)
-		pg->ids_asked = false;
-	if (op->failed) {
-		pg->failed++;
-		log_msg(LOGL_ERR, "PostgreSQL store: %s refused by the server, not stored: %s",
-		        op->what, op->msg);
-		if (op->stream_pull) {
-			pg->failed_pulls[pg->n_failed_pulls % 64] = op->stream_pull;
-			pg->n_failed_pulls++;
+	if (!bad) {
+		while (pg->inflight > 0) {
+			if (pg->head->kind == OP_IDS)
+				pg->ids_asked = false;
+			queue_pop(pg);
 		}
+		return true;
 	}
-	queue_pop(pg);
-	if (pg->inflight == 0)
-		event_del(pg->ev_stall);
-	else
-		event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
+	pg->failed++;
+	log_msg(LOGL_ERR, "PostgreSQL store: %s refused by the server, not stored: %s", bad->what,
+	        bad->msg);
+	if (bad->stream_pull) {
+		pg->failed_pulls[pg->n_failed_pulls % 64] = bad->stream_pull;
+		pg->n_failed_pulls++;
+	}
+	if (bad->kind == OP_IDS)
+		pg->ids_asked = false;
+	/* Take bad out of the queue; the rest of the batch is unsent again. */
+	struct pg_op **pp = &pg->head, *prev = NULL;
+	while (*pp != bad) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	*pp = bad->next;
+	if (pg->tail == bad)
+		pg->tail = prev;
+	pg->queue_bytes -= bad->bytes;
+	pg->queue_ops--;
+	op_free(bad);
+	for (op = pg->head; op; op = op->next) {
+		op->failed = op->transient = false;
+		op->msg[0] = '\0';
+	}
+	pg->inflight = 0;
+	pg->unsent = pg->head;
 	return true;
+}
+
+/* One result of the statement cur_q of write cur (the batch's results come in order). */
+static void result(struct store_pg *pg, PGresult *r)
+{
+	struct pg_op *op = pg->cur;
+	if (!op)
+		return;
+	switch (PQresultStatus(r)) {
+	case PGRES_TUPLES_OK:
+		if (op->kind == OP_IDS)
+			for (int i = 0; i < PQntuples(r) && pg->n_ids < 2 * PG_IDS; i++)
+				pg->ids[pg->n_ids++] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		break;
+	case PGRES_FATAL_ERROR: {
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (!op->failed && !op->transient) {
+			first_line(PQresultErrorMessage(r), op->msg, sizeof(op->msg));
+			if (sqlstate_transient(state))
+				op->transient = true;
+			else
+				op->failed = true;
+		}
+		break;
+	}
+	default: /* COMMAND_OK; PIPELINE_ABORTED: skipped after an earlier error */
+		break;
+	}
 }
 
 /* Consume every result there is. False when the connection went meanwhile. */
@@ -539,36 +645,22 @@ static bool consume(struct store_pg *pg)
 	}
 	while (pg->state == PG_READY && pg->inflight > 0 && !PQisBusy(pg->conn)) {
 		PGresult *r = PQgetResult(pg->conn);
-		if (!r)
-			continue; /* the end of one statement's results */
-		struct pg_op *op = pg->head;
-		switch (PQresultStatus(r)) {
-		case PGRES_PIPELINE_SYNC:
+		if (!r) {
+			/* The end of one statement's results: on to the next statement. */
+			if (pg->cur && ++pg->cur_q >= pg->cur->nq) {
+				pg->cur = pg->cur->next;
+				pg->cur_q = 0;
+			}
+			continue;
+		}
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 			PQclear(r);
-			if (!op_ended(pg))
+			pg->cur = NULL;
+			if (!batch_ended(pg))
 				return false;
 			continue;
-		case PGRES_TUPLES_OK:
-			if (op->kind == OP_IDS)
-				for (int i = 0; i < PQntuples(r) && pg->n_ids < 2 * PG_IDS; i++)
-					pg->ids[pg->n_ids++] =
-					        strtoll(PQgetvalue(r, i, 0), NULL, 10);
-			break;
-		case PGRES_FATAL_ERROR:
-		case PGRES_NONFATAL_ERROR: {
-			const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-			if (!op->failed && !op->transient) {
-				first_line(PQresultErrorMessage(r), op->msg, sizeof(op->msg));
-				if (sqlstate_transient(state))
-					op->transient = true;
-				else
-					op->failed = true;
-			}
-			break;
 		}
-		default:
-			break;
-		}
+		result(pg, r);
 		PQclear(r);
 	}
 	if (pg->state == PG_READY && PQstatus(pg->conn) == CONNECTION_BAD) {
@@ -590,6 +682,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		ids_refill(pg);
 		pump(pg);
 	}
+	pg_timed(pg, t0);
 	loopstat_end(t0, "PostgreSQL results");
 }
 
@@ -600,6 +693,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 	struct store_pg *pg = arg;
 	mono_us t0 = loopstat_begin();
 	pump(pg);
+	pg_timed(pg, t0);
 	loopstat_end(t0, "PostgreSQL send");
 }
 
@@ -667,6 +761,7 @@ static void conn_lost(struct store_pg *pg, const char *why)
 	pg->tail = prev;
 	pg->unsent = pg->head;
 	pg->inflight = 0;
+	pg->cur = NULL;
 	pg->ids_asked = false;
 	snprintf(pg->why, sizeof(pg->why), "%s", why);
 	if (was_ready || !pg->said_down) {
@@ -693,6 +788,7 @@ static void on_conn_io(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	mono_us t0 = loopstat_begin();
 	connect_poll(arg);
+	pg_timed(arg, t0);
 	loopstat_end(t0, "PostgreSQL connect");
 }
 
@@ -960,6 +1056,7 @@ static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
 		on_connect_deadline(pg);
 	else if (pg->state == PG_DOWN)
 		connect_start(pg);
+	pg_timed(pg, t0);
 	loopstat_end(t0, "PostgreSQL reconnect");
 }
 
@@ -1123,6 +1220,8 @@ void store_pg_stats(const struct store_pg *pg, struct store_queue_stats *s)
 	        .refused = pg->refused,
 	        .failed = pg->failed,
 	        .reconnects = pg->reconnects,
+	        .call_max_us = pg->call_max_us,
+	        .calls_over_1ms = pg->calls_over_1ms,
 	};
 }
 
@@ -1140,8 +1239,10 @@ static int submit(struct store_pg *pg, struct pg_op *op, char *err, size_t errle
 		op_free(op);
 		return unavailable(pg, err, errlen);
 	}
+	mono_us t0 = clock_mono_us();
 	queue_push(pg, op);
 	pump(pg);
+	pg_timed(pg, t0);
 	return SQLITE_OK;
 }
 

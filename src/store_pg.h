@@ -6,9 +6,10 @@
  * Writes are behind: a write is checked, turned into its statements and
  * queued in memory, and 0 means "queued". The queue is sent on one
  * connection in libpq's pipeline mode, its socket watched by the caller's
- * event loop; each write (a stream with all its slices, a pull row, a
- * workspace row) is one implicit transaction ended by a pipeline sync, so
- * it is stored whole or not at all. A write leaves the queue when the
+ * event loop, in batches that are each one transaction (one pipeline
+ * sync); a write (a stream with all its slices, a pull row, a workspace
+ * row) is never split across batches, so it is stored whole or not at
+ * all. A write leaves the queue when the
  * server confirmed its transaction. The loop never waits on the network.
  *
  * A lost connection (server restart, pg_terminate_backend, failover) is
@@ -21,8 +22,9 @@
  * the SQLite file does, and store_try_lock says when it may open again.
  *
  * Bounds: the bytes of queued writes (queue_max; a stream that would pass
- * it fails with SQLITE_FULL and is pulled again next time), PG_INFLIGHT
- * writes sent ahead of their confirmation, PG_IDS pull ids reserved ahead.
+ * it fails with SQLITE_FULL and is pulled again next time), one batch of
+ * at most PG_BATCH_OPS writes / PG_BATCH_BYTES in flight (one
+ * transaction: group commit), PG_IDS pull ids reserved ahead.
  *
  * Reads: store_open reads the workspace table once, blocking (before the
  * loop runs), and the store keeps it current with its own writes;
@@ -39,11 +41,12 @@
 
 #define PG_RETRY_MIN_MS 100
 #define PG_RETRY_MAX_MS 5000
-#define PG_CONNECT_MS   10000  /* one connection attempt, all hosts of the string */
-#define PG_STALL_MS     120000 /* no answer to a write for this long: reconnect */
-#define PG_DRAIN_MS     30000  /* at close: how long the queue may take to drain */
-#define PG_INFLIGHT     64
-#define PG_IDS          64
+#define PG_CONNECT_MS   10000      /* one connection attempt, all hosts of the string */
+#define PG_STALL_MS     120000     /* no answer to a write for this long: reconnect */
+#define PG_DRAIN_MS     30000      /* at close: how long the queue may take to drain */
+#define PG_BATCH_OPS    1024       /* writes in one batch (one transaction) at most */
+#define PG_BATCH_BYTES  (16 << 20) /* ... and their bytes, unless one write is larger */
+#define PG_IDS          512
 
 struct store_pg;
 struct store_pg_stream;

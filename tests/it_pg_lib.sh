@@ -322,6 +322,10 @@ for d in $(cat "$T_DIR/child/data"); do
 	_pg_owner "$PG_BIN/pg_ctl" -D "$d" status >/dev/null 2>&1 || rc=$?
 	[ "$rc" = 3 ] || fail "a server of a failed scenario still runs ($d: pg_ctl status $rc)"
 done
+# (Its instances may live in /tmp, linked from its directory: see _pg_new_base.)
+for l in "$T_DIR"/child/it_child.*/pg-*; do
+	if [ -L "$l" ]; then rm -rf "$(readlink "$l")"; fi
+done
 rm -rf "$T_DIR"/child/it_child.*
 child_scenario 'PG_BIN=/nonexistent; start_pg; fail "did not skip"'
 [ "$CHILD_RC" = 77 ] || fail "without PostgreSQL the child scenario exited $CHILD_RC, not 77"

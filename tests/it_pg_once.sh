@@ -107,5 +107,18 @@ grep -q "store: PostgreSQL .*host=127.0.0.1" "$T_DIR/wegauged.log" ||
 	fail "the log does not name the PostgreSQL store"
 grep -q "store user=$PG_USER\|user=$PG_USER" "$T_DIR/wegauged.log" ||
 	fail "the log does not name the role"
+# A password written into the URI itself works too, and is never logged:
+# neither at the start nor in an error (a wrong one).
+url=$(printf '%s' "$PG_URL" | sed "s|://$PG_USER@|://$PG_USER:$pw@|")
+grep -v '^database_password_file' "$CONF" | sed "s|^database = .*|database = $url|" >"$T_DIR/inline.conf"
+"$WEGAUGED" -c "$T_DIR/inline.conf" --once >"$T_DIR/inline.log" 2>&1 || fail "--once with the password in the URI exited $?"
+url=$(printf '%s' "$PG_URL" | sed "s|://$PG_USER@|://$PG_USER:wrong-$pw@|")
+sed -i "s|^database = .*|database = $url|" "$T_DIR/inline.conf"
+rc=0
+"$WEGAUGED" -c "$T_DIR/inline.conf" --once >>"$T_DIR/inline.log" 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "a wrong password was accepted"
+grep -q "password authentication failed" "$T_DIR/inline.log" || fail "the error does not say why: $(tail -2 "$T_DIR/inline.log")"
+if grep -qF "$pw" "$T_DIR/inline.log"; then fail "the password from the URI is in the log"; fi
+t_log "wrong password: $(grep -m1 'cannot open the store' "$T_DIR/inline.log" | cut -c1-200)"
 stop_pid "$WESIM_PID"
 t_pass

@@ -63,8 +63,8 @@ unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSERVICE
 	PGSYSCONFDIR PGLOCALEDIR PGCHANNELBINDING PGGSSENCMODE PGKRBSRVNAME \
 	PGREQUIREAUTH PGLOADBALANCEHOSTS
 
-# Per instance: its port and socket directory, by name.
-declare -A PG_I_PORT=() PG_I_SOCK=() PG_I_BASE=()
+# Per instance, by name: its port, socket directory, directory and log.
+declare -A PG_I_PORT=() PG_I_SOCK=() PG_I_BASE=() PG_I_LOG=()
 
 # ---- internals -------------------------------------------------------------
 
@@ -111,23 +111,28 @@ _pg_known() {
 }
 
 # _pg_new_base NAME: create the instance's directory (owned by the server's
-# user, 0700) and socket directory; sets PG_I_BASE/PG_I_SOCK[NAME].
+# user, 0700), socket directory and log; sets PG_I_BASE, PG_I_SOCK and
+# PG_I_LOG of NAME.
 _pg_new_base() {
-	local name=$1 base sock
+	local name=$1 base sock log
 	[ -z "${PG_I_BASE[$name]:-}" ] || fail "lib_pg.sh: instance '$name' exists already"
 	# The server's user must be able to walk into $T_DIR (mktemp made it 0700).
 	chmod o+x "$T_DIR"
 	base="$T_DIR/pg-$name"
+	log="$T_DIR/pg-$name.log"
 	if ! _pg_owner test -x "$T_DIR"; then
 		# An ancestor of $TEST_TMP is closed to postgres (a build under
-		# /root): keep the instance in /tmp, linked from $T_DIR; removed at
-		# exit when the scenario passed, as $T_DIR is.
+		# /root): keep the instance and its log in /tmp, linked from $T_DIR
+		# (so the EXIT trap still tails the log); removed at exit when the
+		# scenario passed, as $T_DIR is.
 		local real
 		real=$(mktemp -d /tmp/wegauge-pg.XXXXXX)
 		chmod 0711 "$real"
 		ln -s "$real" "$base"
+		ln -s "$real/pg-$name.log" "$log"
 		t_on_exit "[ \"\$rc\" = 0 ] && [ \"\$T_OK\" = 1 ] && rm -rf '$real'"
 		base=$real/d
+		log=$real/pg-$name.log
 	fi
 	mkdir -m 0700 "$base"
 	_pg_chown "$base"
@@ -142,17 +147,18 @@ _pg_new_base() {
 	fi
 	chmod 0700 "$sock"
 	_pg_chown "$sock"
-	touch "$T_DIR/pg-$name.log"
-	_pg_chown "$T_DIR/pg-$name.log"
+	touch "$log"
+	_pg_chown "$log"
 	PG_I_BASE[$name]=$base
 	PG_I_SOCK[$name]=$sock
+	PG_I_LOG[$name]=$log
 }
 
 # _pg_ctl NAME ARGS...: pg_ctl on that instance's data directory.
 _pg_ctl() {
 	local name=$1
 	shift
-	_pg_owner "$PG_BIN/pg_ctl" -D "${PG_I_BASE[$name]}/data" -l "$T_DIR/pg-$name.log" -s "$@"
+	_pg_owner "$PG_BIN/pg_ctl" -D "${PG_I_BASE[$name]}/data" -l "${PG_I_LOG[$name]}" -s "$@"
 }
 
 # _pg_psql NAME USER DB ARGS...: psql on that instance's unix socket,

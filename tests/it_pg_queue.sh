@@ -1,0 +1,81 @@
+#!/bin/bash
+# it_pg_queue.sh: a PostgreSQL server that stops answering writes while
+# the connection stays up (issue 14): another session holds ACCESS
+# EXCLUSIVE locks on the data tables for 12 s, so every stream the daemon
+# sends waits on the server. With store_queue_max = 1MiB and 12 workspaces
+# pulled every second:
+#  - the loop never waits: /healthz answers within 1 s throughout, and the
+#    longest call into libpq (wegauge_store_call_max_seconds) stays short;
+#  - the writes waiting for the server stay within the bound
+#    (wegauge_store_queue_bytes <= 1MiB + one stream), streams beyond it
+#    are refused (wegauge_store_queue_refused_total > 0, their pulls end
+#    partial naming store_queue_max) and memory stays flat;
+#  - once the lock is gone everything drains, and after a clean stop the
+#    store equals wesim --expect exactly.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_pg.sh"
+t_init it_pg_queue
+
+start_pg
+N=12
+SEED=5
+free_port
+MPORT=$FREE_PORT
+M="http://127.0.0.1:$MPORT"
+start_wesim --workspaces $N --seed $SEED --latency 1:2 --write-config "$T_DIR/cfg" \
+	--config-extra "interval = 1s" --config-extra "jitter = 0" \
+	--config-extra "store_queue_max = 1MiB" \
+	--config-extra "metrics_listen = 127.0.0.1:$MPORT"
+wait_for 30 "wesim config" test -f "$T_DIR/cfg/wegauged.conf"
+CONF="$T_DIR/cfg/wegauged.conf"
+pg_configure "$CONF"
+window 7
+start_wegauged -c "$CONF"
+all_ok_since() {
+	[ "$(pg_sql "SELECT count(DISTINCT workspace) FROM pull WHERE status = 'ok' AND id > $1")" = $N ]
+}
+wait_for 60 "an ok pull of every workspace" all_ok_since 0
+metric() { curl -sf -m 2 "$M/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$WEGAUGED_PID/status"; }
+
+t_log "the data tables locked for 12 s by another session"
+pg_sql "BEGIN; LOCK TABLE feature_usage_daily, campaign, active_users_daily, seat
+	IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;" >/dev/null &
+LOCKER=$!
+t_track "$LOCKER"
+refused() { [ "$(metric wegauge_store_queue_refused_total)" -gt 0 ]; }
+wait_for 30 "a stream refused by store_queue_max" refused
+rss1=$(rss_kib)
+maxq=0
+while kill -0 "$LOCKER" 2>/dev/null; do
+	curl -s -m 1 -o /dev/null "$M/healthz" || fail "/healthz did not answer within 1 s"
+	q=$(metric wegauge_store_queue_bytes)
+	[ "$q" -le $((1024 * 1024 + 512 * 1024)) ] || fail "the queue holds $q bytes, over 1MiB + a stream"
+	[ "$q" -gt "$maxq" ] && maxq=$q
+	sleep 0.2
+done
+rss2=$(rss_kib)
+wait "$LOCKER" || fail "the locking session failed"
+t_untrack "$LOCKER"
+t_log "queue at most $maxq bytes; RSS $rss1 -> $rss2 KiB; refused $(metric wegauge_store_queue_refused_total)"
+[ $((rss2 - rss1)) -lt 20480 ] || fail "RSS grew by $((rss2 - rss1)) KiB while streams were refused"
+grep -q "store_queue_max" "$T_DIR/wegauged.log" || fail "no log line names store_queue_max"
+[ "$(pg_sql "SELECT count(*) FROM pull WHERE status = 'partial' AND error LIKE '%store_queue_max%'")" -gt 0 ] ||
+	fail "no pull ended partial naming store_queue_max"
+
+mark=$(pg_sql "SELECT coalesce(max(id), 0) FROM pull")
+wait_for 180 "every workspace ok after the lock" all_ok_since "$mark"
+# The backlog went: what waits is at most what a second of pulls writes.
+q=$(metric wegauge_store_queue_bytes)
+[ "$q" -lt $((1024 * 1024)) ] || fail "the queue still holds $q bytes after the lock"
+call=$(metric wegauge_store_call_max_seconds)
+t_log "longest call into libpq: $call s"
+awk -v c="$call" 'BEGIN { exit !(c < 0.5) }' || fail "a call into libpq took $call s"
+kill -TERM "$WEGAUGED_PID"
+rc=0
+wait "$WEGAUGED_PID" || rc=$?
+t_untrack "$WEGAUGED_PID"
+[ "$rc" = 0 ] || fail "wegauged exited $rc at SIGTERM"
+compare_pg_with_expect --workspaces $N --seed $SEED
+stop_pid "$WESIM_PID"
+t_pass
