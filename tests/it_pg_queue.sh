@@ -1,7 +1,7 @@
 #!/bin/bash
 # it_pg_queue.sh: a PostgreSQL server that stops answering writes while
 # the connection stays up (issue 14): another session holds ACCESS
-# EXCLUSIVE locks on the data tables for 12 s, so every stream the daemon
+# EXCLUSIVE locks on the data tables for 8 s, so every stream the daemon
 # sends waits on the server. With store_queue_max = 1MiB and 12 workspaces
 # pulled every second:
 #  - the loop never waits: /healthz answers within 1 s throughout, and the
@@ -38,9 +38,9 @@ wait_for 60 "an ok pull of every workspace" all_ok_since 0
 metric() { curl -sf -m 2 "$M/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$WEGAUGED_PID/status"; }
 
-t_log "the data tables locked for 12 s by another session"
+t_log "the data tables locked for 8 s by another session"
 pg_sql "BEGIN; LOCK TABLE feature_usage_daily, campaign, active_users_daily, seat
-	IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(12); COMMIT;" >/dev/null &
+	IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;" >/dev/null &
 LOCKER=$!
 t_track "$LOCKER"
 refused() { [ "$(metric wegauge_store_queue_refused_total)" -gt 0 ]; }
