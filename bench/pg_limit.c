@@ -21,10 +21,13 @@
  * transaction per stream (or per GROUP streams) each:
  *   copy    COPY into a temporary table, INSERT ... SELECT ... ON CONFLICT
  *           DO UPDATE from it, and DELETE from it, in one simple-protocol
- *           query string (one implicit transaction, or BEGIN .. COMMIT
- *           around GROUP of them; libpq cannot pipeline COPY, so streams
- *           go one after the other), and a VACUUM of the
- *           temporary table every VACUUM_EVERY streams of its table. (ON
+ *           query string (one implicit transaction; libpq cannot
+ *           pipeline COPY, so streams go one after the other), and a
+ *           VACUUM of the temporary table every VACUUM_ROWS rows; grouped,
+ *           BEGIN, for each table one COPY + INSERT + DELETE of all the
+ *           group's rows of that table, COMMIT (one COPY per stream inside
+ *           a group piled up dead rows that each INSERT scanned again:
+ *           slower than a transaction per stream). (ON
  *           COMMIT DELETE ROWS truncates every such table at every commit:
  *           five ftruncate() per stream, about 0.7 ms each on the bench
  *           machine, which made this method 2-3 times slower than insert.)
@@ -49,10 +52,10 @@
 
 #include "../src/store_pg_sql.h"
 
-#define PIPE_DEPTH   64    /* streams in flight (the daemon's PG_INFLIGHT) */
-#define SLICE_ROWS   20000 /* rows per unnest statement at most (the daemon's slice) */
-#define MAX_COLS     16
-#define VACUUM_EVERY 64 /* copy: streams of a table between two VACUUMs of its temporary table */
+#define PIPE_DEPTH  64    /* streams in flight (the daemon's PG_INFLIGHT) */
+#define SLICE_ROWS  20000 /* rows per unnest statement at most (the daemon's slice) */
+#define MAX_COLS    16
+#define VACUUM_ROWS 2000 /* copy: rows deleted from a temporary table between its VACUUMs */
 
 /*
  * One table: its columns in the order read, copied and inserted (the
@@ -228,13 +231,12 @@ static char copy_sql[N_TABLES][2048];
 /* The temporary tables and the query strings (before the clock). */
 static void setup_copy(PGconn *c)
 {
-	char(*sql)[2048] = copy_sql;
 	for (int t = 0; t < N_TABLES; t++) {
 		char ddl[256];
 		snprintf(ddl, sizeof(ddl), "CREATE TEMP TABLE pgl_%s (LIKE %s)", tables[t].name,
 		         tables[t].name);
 		exec(c, ddl);
-		snprintf(sql[t], sizeof(sql[t]),
+		snprintf(copy_sql[t], sizeof(copy_sql[t]),
 		         "COPY pgl_%s (%s) FROM STDIN; INSERT INTO %s (%s) SELECT %s FROM pgl_%s"
 		         " ON CONFLICT (%s) DO UPDATE SET %s; DELETE FROM pgl_%s",
 		         tables[t].name, tables[t].cols, tables[t].name, tables[t].cols,
@@ -243,64 +245,87 @@ static void setup_copy(PGconn *c)
 	}
 }
 
-static long run_copy(PGconn *c, PGresult **res, const struct stream *s, size_t ns, size_t group)
+/*
+ * COPY the rows of table t among streams [a, b) into its temporary table,
+ * upsert them from there and empty it: one query string, three results.
+ */
+static void copy_rows(PGconn *c, struct buf *b, PGresult **res, const struct stream *s, size_t from,
+                      size_t to, int t)
 {
-	char(*sql)[2048] = copy_sql;
-	struct buf b = {0};
-	long txns = 0, since_vacuum[N_TABLES] = {0};
-	for (size_t i = 0; i < ns; i++) {
-		const struct table *tb = &tables[s[i].t];
-		if (i % group == 0) {
-			/* Between transactions: VACUUM cannot run in one. */
-			for (int t = 0; t < N_TABLES; t++)
-				if (since_vacuum[t] >= VACUUM_EVERY) {
-					char v[64];
-					snprintf(v, sizeof(v), "VACUUM pgl_%s", tables[t].name);
-					exec(c, v);
-					since_vacuum[t] = 0;
-				}
-			if (group > 1)
-				exec(c, "BEGIN");
-		}
-		since_vacuum[s[i].t]++;
-		PGresult *src = res[s[i].t];
-		b.n = 0;
+	const struct table *tb = &tables[t];
+	PGresult *src = res[t];
+	b->n = 0;
+	for (size_t i = from; i < to; i++) {
+		if (s[i].t != t)
+			continue;
 		for (int r = s[i].from; r < s[i].from + s[i].n; r++) {
 			for (int k = 0; k < tb->ncols; k++) {
 				if (k)
-					buf_put(&b, "\t", 1);
-				copy_value(&b, PQgetvalue(src, r, k), PQgetisnull(src, r, k));
+					buf_put(b, "\t", 1);
+				copy_value(b, PQgetvalue(src, r, k), PQgetisnull(src, r, k));
 			}
-			buf_put(&b, "\n", 1);
+			buf_put(b, "\n", 1);
 		}
-		if (!PQsendQuery(c, sql[s[i].t]))
-			die_conn(c, "sending COPY");
-		PGresult *r = PQgetResult(c);
-		if (PQresultStatus(r) != PGRES_COPY_IN)
-			die_conn(c, "COPY");
-		PQclear(r);
-		if (PQputCopyData(c, b.p, (int)b.n) != 1 || PQputCopyEnd(c, NULL) != 1)
-			die_conn(c, "COPY data");
-		int results = 0;
-		while ((r = PQgetResult(c)) != NULL) {
-			if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-				fprintf(stderr, "pg_limit: %s: %s", tb->name,
-				        PQresultErrorMessage(r));
-				exit(1);
-			}
-			results++;
-			PQclear(r);
-		}
-		if (results != 3) {
-			fprintf(stderr, "pg_limit: %d results for COPY, INSERT, DELETE, not 3\n",
-			        results);
+	}
+	if (!PQsendQuery(c, copy_sql[t]))
+		die_conn(c, "sending COPY");
+	PGresult *r = PQgetResult(c);
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+		die_conn(c, "COPY");
+	PQclear(r);
+	if (PQputCopyData(c, b->p, (int)b->n) != 1 || PQputCopyEnd(c, NULL) != 1)
+		die_conn(c, "COPY data");
+	int results = 0;
+	while ((r = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "pg_limit: %s: %s", tb->name, PQresultErrorMessage(r));
 			exit(1);
 		}
-		if ((i + 1) % group == 0 || i + 1 == ns) {
-			if (group > 1)
-				exec(c, "COMMIT");
-			txns++;
+		results++;
+		PQclear(r);
+	}
+	if (results != 3) {
+		fprintf(stderr, "pg_limit: %d results for COPY, INSERT, DELETE, not 3\n", results);
+		exit(1);
+	}
+}
+
+/*
+ * One transaction per group of streams: a stream alone is one query string
+ * (an implicit transaction); a group is BEGIN, one COPY + INSERT + DELETE
+ * per table with all the group's rows of that table, COMMIT.
+ */
+static long run_copy(PGconn *c, PGresult **res, const struct stream *s, size_t ns, size_t group)
+{
+	struct buf b = {0};
+	long txns = 0, dead[N_TABLES] = {0};
+	for (size_t g = 0; g < ns; g += group) {
+		size_t end = g + group < ns ? g + group : ns;
+		/* Between transactions: VACUUM cannot run in one. */
+		for (int t = 0; t < N_TABLES; t++)
+			if (dead[t] >= VACUUM_ROWS) {
+				char v[64];
+				snprintf(v, sizeof(v), "VACUUM pgl_%s", tables[t].name);
+				exec(c, v);
+				dead[t] = 0;
+			}
+		if (group == 1) {
+			copy_rows(c, &b, res, s, g, end, s[g].t);
+			dead[s[g].t] += s[g].n;
+		} else {
+			exec(c, "BEGIN");
+			for (int t = 0; t < N_TABLES; t++) {
+				long n = 0;
+				for (size_t i = g; i < end; i++)
+					n += s[i].t == t ? s[i].n : 0;
+				if (n == 0)
+					continue;
+				copy_rows(c, &b, res, s, g, end, t);
+				dead[t] += n;
+			}
+			exec(c, "COMMIT");
 		}
+		txns++;
 	}
 	free(b.p);
 	return txns;
