@@ -9,6 +9,7 @@
 #   sysusers.d/wegauge.conf   WEGAUGE_SYSUSERSDIR        (the user and group wegauge)
 #   tmpfiles.d/wegauge.conf   WEGAUGE_TMPFILESDIR        (/etc/wegauge/keys 0750 root:wegauge, ...)
 #   schema/*.sql              share/wegauge/schema
+#   schema/pg/*.sql           share/wegauge/schema/pg
 #   wegauge-alerts.yml        share/wegauge/prometheus   (Prometheus alert rules, packaging/prometheus)
 #   wegauged.conf             /etc/wegauge               (unless one exists there)
 #   examples                  share/doc/wegauge/examples (wegauged.conf, the notify-reload drop-in)
@@ -43,6 +44,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/systemd/wegauged.tmpfiles
 # The schema files (also compiled into the programs), for operators.
 file(GLOB _wegauge_schema CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/schema/*.sql)
 install(FILES ${_wegauge_schema} DESTINATION ${CMAKE_INSTALL_DATADIR}/wegauge/schema)
+# ... and the PostgreSQL series, for a DBA who creates the tables by hand.
+file(GLOB _wegauge_pg_schema CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/schema/pg/*.sql)
+install(FILES ${_wegauge_pg_schema} DESTINATION ${CMAKE_INSTALL_DATADIR}/wegauge/schema/pg)
 
 # Prometheus alert rules, for operators to load (docs/operations.md).
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/prometheus/wegauge-alerts.yml

@@ -68,6 +68,15 @@ struct store_queue_stats {
 void store_queue_stats(struct store *st, struct store_queue_stats *s);
 
 /*
+ * At a stop, after the loop has ended: wait until every write queued for a
+ * PostgreSQL server is stored, blocking, for at most 30 s (reconnecting
+ * if need be). 0 when nothing is left (always for SQLite, whose writes are
+ * never behind), else SQLITE_IOERR with err saying how many writes were
+ * not stored.
+ */
+int store_drain(struct store *st, char *err, size_t errlen);
+
+/*
  * What makes store_try_lock say SQLITE_BUSY, as a phrase for status lines:
  * "store locked by another process" (SQLite) or "PostgreSQL store
  * unavailable (host=... dbname=...): why" (never the password).

@@ -60,6 +60,7 @@
 #include "fnv.h"
 #include "rows.h"
 #include "secret.h"
+#include "store_target.h"
 #include "units.h"
 
 #define CONFIG_MAX_ERRORS   100     /* messages kept; the rest are counted */
@@ -1069,6 +1070,14 @@ static void finalize(struct parse *p)
 			errf(p, cfg->path, dm->line[opt_index(CFG_DAEMON, "retry_base")],
 			     "[daemon]", "retry_base", "expected at most retry_cap (%s), got '%s'",
 			     b, a);
+	}
+	if (store_target_is_pg(cfg->database)) {
+		char shown[16];
+		if (store_target_redact(cfg->database, shown, sizeof(shown)) != 0)
+			errf(p, cfg->path, dm->line[opt_index(CFG_DAEMON, "database")], "[daemon]",
+			     "database",
+			     "expected a path or a PostgreSQL connection string libpq can read "
+			     "(postgresql://USER@HOST/DB or key=value pairs)");
 	}
 	if (cfg->database_password_file != NULL) {
 		char err[768];

@@ -360,6 +360,11 @@ int daemon_run(const struct daemon_args *args)
 		event_base_dispatch(d->base);
 	daemon_ws_settle(d); /* the loop may stop between a report and its settle */
 	int flushed = daemon_writes_flush(d);
+	char err[512];
+	if (store_drain(d->store, err, sizeof(err)) != 0) { /* a PostgreSQL store's queue */
+		log_msg(LOGL_ERR, "%s", err);
+		flushed = -1;
+	}
 
 	if (args->once)
 		d->exit_code = (d->once_failed > 0 || d->once_pending > 0 || flushed != 0 ||

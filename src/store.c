@@ -665,6 +665,11 @@ void store_queue_stats(struct store *st, struct store_queue_stats *s)
 		*s = (struct store_queue_stats){0};
 }
 
+int store_drain(struct store *st, char *err, size_t errlen)
+{
+	return st && st->pg ? store_pg_drain(st->pg, err, errlen) : SQLITE_OK;
+}
+
 void store_unavailable(struct store *st, char *buf, size_t len)
 {
 	if (st && st->pg)

@@ -23,10 +23,10 @@
  * Connecting. store_pg_open connects blocking (before the loop runs: a
  * start against an unreachable server fails, and systemd starts wegauged
  * again), migrates the schema under an advisory lock, reads the workspace
- * rows and reserves pull ids. A reconnect is PQconnectStartParams /
- * PQconnectPoll, each step waiting on the socket through libevent, with
- * PG_CONNECT_MS for the whole attempt (libpq's connect_timeout does not
- * apply to PQconnectPoll).
+ * rows and reserves pull ids. A reconnect runs PQconnectdbParams on a
+ * thread of its own (name resolution blocks; see connect_main), with
+ * connect_timeout 10 s per host unless the connection string says
+ * otherwise.
  *
  * Pull ids come from the table's identity sequence, PG_IDS at a time
  * (nextval), so that store_pg_pull_begin needs no round trip.
@@ -42,6 +42,9 @@
 #include "ts.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
@@ -124,7 +127,12 @@ struct store_pg {
 	char shown[512]; /* the connection string without its password */
 	PGconn *conn;
 	enum pg_state state;
-	struct event *ev_read, *ev_write, *ev_conn, *ev_retry, *ev_stall;
+	struct event *ev_read, *ev_write, *ev_retry, *ev_stall;
+	struct event *ev_connected; /* the connect thread's pipe */
+	pthread_t th;               /* the connect thread, while th_running */
+	bool th_running;
+	PGconn *th_conn; /* its result, the loop's once it said so */
+	int th_pipe[2];
 	struct pg_op *head, *unsent, *tail;
 	size_t inflight;   /* writes in the batch in flight (0: none) */
 	struct pg_op *cur; /* the write whose results come next */
@@ -417,9 +425,7 @@ static void events_free(struct store_pg *pg)
 		event_free(pg->ev_read);
 	if (pg->ev_write)
 		event_free(pg->ev_write);
-	if (pg->ev_conn)
-		event_free(pg->ev_conn);
-	pg->ev_read = pg->ev_write = pg->ev_conn = NULL;
+	pg->ev_read = pg->ev_write = NULL;
 }
 
 /* Is this SQLSTATE a refusal for now (send again after a reconnect)? */
@@ -780,37 +786,48 @@ static void conn_lost(struct store_pg *pg, const char *why)
 		          &(struct timeval){pg->backoff_ms / 1000, (pg->backoff_ms % 1000) * 1000});
 }
 
-static void connect_poll(struct store_pg *pg);
-
-static void on_conn_io(evutil_socket_t fd, short what, void *arg)
+/*
+ * Connecting again happens on a thread of its own: PQconnectdbParams
+ * resolves host names (getaddrinfo, which blocks), connects, negotiates
+ * TLS and authenticates, honouring connect_timeout for each host, and no
+ * part of that may hold the loop. PQconnectPoll would do all but the
+ * resolution without blocking; the thread does all of it. The thread
+ * touches only pg->conninfo and pg->password (never changed after the
+ * open) and its own result, pg->th_conn, and says it is done by writing a
+ * byte to pg->th_pipe; the loop then joins it and owns the connection.
+ */
+static void *connect_main(void *arg)
 {
-	(void)fd;
-	(void)what;
-	mono_us t0 = loopstat_begin();
-	connect_poll(arg);
-	pg_timed(arg, t0);
-	loopstat_end(t0, "PostgreSQL connect");
+	struct store_pg *pg = arg;
+	const char *kw[6], *val[6];
+	params(pg, kw, val);
+	pg->th_conn = PQconnectdbParams(kw, val, 1);
+	char one = 1;
+	while (write(pg->th_pipe[1], &one, 1) < 0 && errno == EINTR)
+		;
+	return NULL;
 }
 
-/* One step of PQconnectPoll, then wait on the socket for the next. */
-static void connect_poll(struct store_pg *pg)
+/* The connect thread is done: take its connection, or its failure. */
+static void on_connected(evutil_socket_t fd, short what, void *arg)
 {
-	PostgresPollingStatusType s = PQconnectPoll(pg->conn);
-	short ev = 0;
-	switch (s) {
-	case PGRES_POLLING_READING:
-		ev = EV_READ;
-		break;
-	case PGRES_POLLING_WRITING:
-		ev = EV_WRITE;
-		break;
-	case PGRES_POLLING_OK: {
-		event_del(pg->ev_retry); /* the attempt's deadline */
-		char m[256];
-		if (go_ready(pg, m, sizeof(m)) != 0) {
-			conn_lost(pg, m);
-			return;
-		}
+	(void)what;
+	struct store_pg *pg = arg;
+	mono_us t0 = loopstat_begin();
+	char b;
+	while (read(fd, &b, 1) < 0 && errno == EINTR)
+		;
+	pthread_join(pg->th, NULL);
+	pg->th_running = false;
+	pg->conn = pg->th_conn;
+	pg->th_conn = NULL;
+	char m[256];
+	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
+		first_line(pg->conn ? PQerrorMessage(pg->conn) : "out of memory", m, sizeof(m));
+		conn_lost(pg, m);
+	} else if (go_ready(pg, m, sizeof(m)) != 0) {
+		conn_lost(pg, m);
+	} else {
 		pg->reconnects++;
 		pg->backoff_ms = 0;
 		if (pg->said_down)
@@ -822,44 +839,21 @@ static void connect_poll(struct store_pg *pg)
 		pg->said_down = false;
 		ids_refill(pg);
 		pump(pg);
-		return;
 	}
-	case PGRES_POLLING_FAILED:
-	default: {
-		char m[256];
-		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-		conn_lost(pg, m);
-		return;
-	}
-	}
-	if (pg->ev_conn)
-		event_free(pg->ev_conn);
-	pg->ev_conn = event_new(pg->base, PQsocket(pg->conn), ev, on_conn_io, pg);
-	if (!pg->ev_conn || event_add(pg->ev_conn, NULL) != 0)
-		conn_lost(pg, "out of memory");
-}
-
-/* The deadline of one connection attempt passed. */
-static void on_connect_deadline(struct store_pg *pg)
-{
-	conn_lost(pg, "connection attempt timed out after 10 s");
+	pg_timed(pg, t0);
+	loopstat_end(t0, "PostgreSQL connected");
 }
 
 static void connect_start(struct store_pg *pg)
 {
-	const char *kw[6], *val[6];
-	params(pg, kw, val);
-	pg->conn = PQconnectStartParams(kw, val, 1);
-	if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {
-		char m[256];
-		first_line(pg->conn ? PQerrorMessage(pg->conn) : "out of memory", m, sizeof(m));
-		conn_lost(pg, m);
+	if (pg->th_running)
 		return;
-	}
 	pg->state = PG_CONNECTING;
-	/* The same timer is the attempt's deadline: firing while CONNECTING ends it. */
-	event_add(pg->ev_retry, &(struct timeval){PG_CONNECT_MS / 1000, 0});
-	connect_poll(pg);
+	pg->th_running = true;
+	if (pthread_create(&pg->th, NULL, connect_main, pg) != 0) {
+		pg->th_running = false;
+		conn_lost(pg, "cannot start a thread to connect");
+	}
 }
 
 /* ---- opening: blocking, before the loop runs ---- */
@@ -1022,6 +1016,17 @@ static int reserve_ids_now(struct store_pg *pg, char *err, size_t errlen)
 
 static void pg_free(struct store_pg *pg)
 {
+	if (pg->th_running) {
+		pthread_join(pg->th, NULL); /* at most connect_timeout per host */
+		pg->th_running = false;
+		if (pg->th_conn)
+			PQfinish(pg->th_conn);
+	}
+	if (pg->ev_connected)
+		event_free(pg->ev_connected);
+	for (int i = 0; i < 2; i++)
+		if (pg->th_pipe[i] >= 0)
+			close(pg->th_pipe[i]);
 	events_free(pg);
 	if (pg->ev_retry)
 		event_free(pg->ev_retry);
@@ -1052,9 +1057,7 @@ static void on_retry_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct store_pg *pg = arg;
 	mono_us t0 = loopstat_begin();
-	if (pg->state == PG_CONNECTING)
-		on_connect_deadline(pg);
-	else if (pg->state == PG_DOWN)
+	if (pg->state == PG_DOWN)
 		connect_start(pg);
 	pg_timed(pg, t0);
 	loopstat_end(t0, "PostgreSQL reconnect");
@@ -1069,6 +1072,8 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
 		return SQLITE_MISUSE;
 	}
 	struct store_pg *pg = calloc(1, sizeof(*pg));
+	if (pg)
+		pg->th_pipe[0] = pg->th_pipe[1] = -1;
 	if (!pg || !(pg->conninfo = strdup(conninfo))) {
 		free(pg);
 		errbuf_set(err, errlen, "store: out of memory");
@@ -1088,7 +1093,13 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
 	}
 	pg->ev_retry = evtimer_new(pg->base, on_retry_timer, pg);
 	pg->ev_stall = evtimer_new(pg->base, on_stall, pg);
-	if (!pg->ev_retry || !pg->ev_stall) {
+	if (pipe(pg->th_pipe) == 0 && fcntl(pg->th_pipe[0], F_SETFD, FD_CLOEXEC) == 0 &&
+	    fcntl(pg->th_pipe[1], F_SETFD, FD_CLOEXEC) == 0 &&
+	    fcntl(pg->th_pipe[0], F_SETFL, O_NONBLOCK) == 0)
+		pg->ev_connected =
+		        event_new(pg->base, pg->th_pipe[0], EV_READ | EV_PERSIST, on_connected, pg);
+	if (!pg->ev_retry || !pg->ev_stall || !pg->ev_connected ||
+	    event_add(pg->ev_connected, NULL) != 0) {
 		pg_free(pg);
 		errbuf_set(err, errlen, "store: out of memory");
 		return SQLITE_NOMEM;
@@ -1126,11 +1137,20 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
  * the connection is down. What is left is said and lost (each write is
  * whole or absent in the store: never half).
  */
+/* Writes still queued (an id reservation is not one). */
+static uint64_t writes_left(const struct store_pg *pg)
+{
+	uint64_t n = 0;
+	for (const struct pg_op *op = pg->head; op; op = op->next)
+		n += op->kind == OP_WRITE;
+	return n;
+}
+
 static void drain(struct store_pg *pg)
 {
 	mono_ms end = clock_mono_ms() + PG_DRAIN_MS;
 	event_del(pg->ev_retry);
-	while (pg->head && clock_mono_ms() < end) {
+	while (writes_left(pg) > 0 && clock_mono_ms() < end) {
 		if (pg->state != PG_READY) {
 			if (pg->conn)
 				PQfinish(pg->conn);
@@ -1158,19 +1178,19 @@ static void drain(struct store_pg *pg)
 			consume(pg);
 		event_del(pg->ev_retry);
 	}
-	if (pg->head) {
-		uint64_t n = 0;
-		for (struct pg_op *op = pg->head; op; op = op->next)
-			n += op->kind == OP_WRITE;
-		if (n)
-			log_msg(LOGL_ERR,
-			        "PostgreSQL store (%s): %" PRIu64
-			        " writes not stored at the stop (%s); their pulls are pulled again "
-			        "next "
-			        "time",
-			        pg->shown, n,
-			        pg->why[0] ? pg->why : "the server did not answer in time");
-	}
+}
+
+int store_pg_drain(struct store_pg *pg, char *err, size_t errlen)
+{
+	drain(pg);
+	uint64_t n = writes_left(pg);
+	if (n == 0)
+		return SQLITE_OK;
+	errbuf_set(err, errlen,
+	           "PostgreSQL store (%s): %" PRIu64
+	           " writes not stored at the stop (%s); their pulls are pulled again next time",
+	           pg->shown, n, pg->why[0] ? pg->why : "the server did not answer in time");
+	return SQLITE_IOERR;
 }
 
 int store_pg_close(struct store_pg *pg)
@@ -1178,9 +1198,12 @@ int store_pg_close(struct store_pg *pg)
 	if (!pg)
 		return SQLITE_OK;
 	store_pg_stream_abort(pg->stream);
-	drain(pg);
+	char err[512];
+	int rc = store_pg_drain(pg, err, sizeof(err));
+	if (rc != SQLITE_OK)
+		log_msg(LOGL_ERR, "%s", err);
 	pg_free(pg);
-	return SQLITE_OK;
+	return rc;
 }
 
 /* ---- the interface ---- */

@@ -41,7 +41,6 @@
 
 #define PG_RETRY_MIN_MS 100
 #define PG_RETRY_MAX_MS 5000
-#define PG_CONNECT_MS   10000      /* one connection attempt, all hosts of the string */
 #define PG_STALL_MS     120000     /* no answer to a write for this long: reconnect */
 #define PG_DRAIN_MS     30000      /* at close: how long the queue may take to drain */
 #define PG_BATCH_OPS    1024       /* writes in one batch (one transaction) at most */
@@ -53,7 +52,9 @@ struct store_pg_stream;
 
 int store_pg_open(struct store_pg **out, const char *conninfo, const struct store_opts *o,
                   char *err, size_t errlen);
-/* Drain the queue (at most PG_DRAIN_MS, blocking: the loop has ended), close, free. */
+/* store_drain: at most PG_DRAIN_MS, blocking (the loop has ended). */
+int store_pg_drain(struct store_pg *pg, char *err, size_t errlen);
+/* Drain what is left (store_pg_drain), close, free. */
 int store_pg_close(struct store_pg *pg);
 
 int store_pg_try_lock(struct store_pg *pg, char *err, size_t errlen);

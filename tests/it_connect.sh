@@ -169,8 +169,12 @@ expect_rc c8 0
 has c8 "ws-0003: connected"
 
 t_log "9. a user who may not write the configuration"
-if [ "$(id -u)" = 0 ]; then
-	chmod 0755 "$T_DIR" "$T_DIR/cfg"
+[ "$(id -u)" = 0 ] && chmod 0755 "$T_DIR" "$T_DIR/cfg"
+if [ "$(id -u)" = 0 ] && ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$CFG"; then
+	# A build tree under a 0700 directory (mktemp -d): nobody cannot even
+	# reach the configuration, which is not the case this step is about.
+	t_log "nobody cannot reach $CFG (a parent directory is closed): step 9 skipped"
+elif [ "$(id -u)" = 0 ]; then
 	snap >"$T_DIR/before"
 	RC=0
 	key ws-0005 | setpriv --reuid=nobody --regid=nogroup --clear-groups \

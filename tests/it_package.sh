@@ -216,6 +216,9 @@ installed=(
 for f in "$SOURCE_DIR"/schema/*.sql; do
 	installed+=("/usr/share/wegauge/schema/$(basename "$f")")
 done
+for f in "$SOURCE_DIR"/schema/pg/*.sql; do
+	installed+=("/usr/share/wegauge/schema/pg/$(basename "$f")")
+done
 if [ -d "$BUILD_DIR/man/man8" ]; then
 	installed+=(/usr/share/man/man8/wegauged.8 /usr/share/man/man5/wegauged.conf.5)
 else

@@ -70,6 +70,9 @@ expect_files=(
 	"usr/share/doc/wegauge/examples/notify-reload.conf.example"
 	"usr/share/wegauge/prometheus/wegauge-alerts.yml"
 )
+for f in "$SOURCE_DIR"/schema/pg/*.sql; do
+	expect_files+=("usr/share/wegauge/schema/pg/$(basename "$f")")
+done
 for f in "$SOURCE_DIR"/schema/*.sql; do
 	expect_files+=("usr/share/wegauge/schema/$(basename "$f")")
 done

@@ -3,8 +3,11 @@
  * and summary, the workspace check, and the rows of each command on the
  * populated store of tests/fixtures/cli/populate.sql, and the report of a
  * store where one workspace's totals leave the 64-bit range (exact
- * outputs of every format are tests/it_cli.sh's).
+ * outputs of every format are tests/it_cli.sh's); and that the change
+ * texts made for a PostgreSQL store (cli_change_format) are SQLite's
+ * printf('%+.1f%%', round(x, 1)) for any x.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,9 +113,9 @@ static void test_status(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		set_state("globex", cases[i].globex);
 		set_state("initech", cases[i].initech);
-		sqlite3 *db = NULL;
+		struct cli_db *db = NULL;
 		char err[512] = "";
-		assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+		assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 		struct cli_opts o = {.cmd = CLI_CMD_STATUS, .days = 30, .last = 50};
 		struct cli_result r = {0};
 		int healthy = -1;
@@ -139,9 +142,9 @@ static void test_commands(void **state)
 {
 	(void)state;
 	fixture_build_store(store);
-	sqlite3 *db = NULL;
+	struct cli_db *db = NULL;
 	char err[512] = "";
-	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 	int64_t now = (int64_t)time(NULL);
 
 	struct cli_opts o = {.days = 30, .last = 50, .workspace = "nope"};
@@ -229,9 +232,9 @@ static void test_report_overflow(void **state)
 	(void)state;
 	fixture_build_store(store);
 	apply_fixture("overflow.sql");
-	sqlite3 *db = NULL;
+	struct cli_db *db = NULL;
 	char err[512] = "";
-	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 	int64_t now = (int64_t)time(NULL);
 	struct cli_opts o = {.cmd = CLI_CMD_REPORT, .days = 30, .last = 50};
 	struct cli_result r = {0};
@@ -279,10 +282,11 @@ static void test_report_overflow(void **state)
 
 	/* the 30-day report's totals are v_feature_usage_30d's, cell for cell */
 	struct cli_bind none = {.kind = CLI_BIND_NULL};
-	struct cli_section *v =
-	        cli_db_query(db, &r, "view", NULL,
-	                     "SELECT * FROM v_feature_usage_30d ORDER BY workspace, feature", &none,
-	                     0, err, sizeof(err));
+	struct cli_section *v = cli_db_query(db, &r, "view", NULL,
+	                                     (struct cli_query){"SELECT * FROM v_feature_usage_30d"
+	                                                        " ORDER BY workspace, feature",
+	                                                        NULL},
+	                                     &none, 0, err, sizeof(err));
 	if (v == NULL)
 		fail_msg("v_feature_usage_30d: %s", err);
 	struct cli_result rep = {0};
@@ -332,13 +336,123 @@ static void test_report_overflow(void **state)
 	cli_db_close(db);
 }
 
+/*
+ * cli_change_format(x) against SQLite's own CLI_SQL_REPORT_CHANNELS
+ * expression for x: ties, values near zero, the binary ties beyond 2^42
+ * (where SQLite's printf works in long double), beyond 2^52 (where
+ * round() leaves x alone), and random doubles of every magnitude.
+ */
+static void test_change_format(void **state)
+{
+	(void)state;
+	sqlite3 *lite = NULL;
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_open(":memory:", &lite), SQLITE_OK);
+	assert_int_equal(
+	        sqlite3_prepare_v2(lite,
+	                           "SELECT CASE WHEN x = 0 THEN '0.0%' ELSE"
+	                           " printf('%+.1f%%', x) END FROM (SELECT round(?1, 1) AS x)",
+	                           -1, &st, NULL),
+	        SQLITE_OK);
+	static const double fixed[] = {0,
+	                               -0.0,
+	                               0.04,
+	                               -0.04,
+	                               0.05,
+	                               -0.05,
+	                               0.15,
+	                               0.25,
+	                               -0.25,
+	                               0.35,
+	                               6.25,
+	                               12.5,
+	                               -33.333333333333336,
+	                               100,
+	                               -100,
+	                               1e-300,
+	                               1.45,
+	                               2.675,
+	                               999999999999999.95,
+	                               1e15,
+	                               1e16,
+	                               1.8446744073709552e21,
+	                               4503599627370497.0,
+	                               1e300,
+	                               -1e300,
+	                               3.3e15};
+	size_t n = 0, bad = 0;
+	uint64_t seed = 0x9e3779b97f4a7c15u;
+	for (size_t i = 0; i < 200000; i++) {
+		double x;
+		if (i < sizeof(fixed) / sizeof(fixed[0])) {
+			x = fixed[i];
+		} else {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			int e = (int)(seed % 60) - 8; /* 2^-8 .. 2^51 */
+			double m = (double)(seed >> 11) / 9007199254740992.0;
+			x = ldexp(1 + m, e);
+			if (i % 3 == 0) /* a binary tie: k + 0.25 or k + 0.75 */
+				x = floor(x) + ((seed >> 5) & 1 ? 0.25 : 0.75);
+			if (i % 2 == 0)
+				x = -x;
+		}
+		char got[CLI_CHANGE_LEN];
+		cli_change_format(x, got);
+		sqlite3_reset(st);
+		sqlite3_bind_double(st, 1, x);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		const char *want = (const char *)sqlite3_column_text(st, 0);
+		n++;
+		if (strcmp(got, want) != 0 && bad++ < 5)
+			print_message("x = %.17g: SQLite %s, cli_change_format %s\n", x, want, got);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(lite);
+	assert_int_equal(bad, 0);
+	assert_true(n > 100000);
+}
+
+/* cli_report_changes: numbers become SQLite's change texts; "new" and "-" stay. */
+static void test_report_changes(void **state)
+{
+	(void)state;
+	struct cli_result r = {0};
+	const char *cols[] = {"workspace",    "channel",   "users",
+	                      "users_change", "campaigns", "campaigns_change"};
+	char err[256];
+	struct cli_section *s = cli_result_add(&r, "channels", NULL, 6, cols, err, sizeof(err));
+	assert_non_null(s);
+	static const char *const in[][2] = {
+	        {"12.5", "new"}, {"-33.333333333333336", "-"}, {"-0.04", "1.8446744073709552e+21"}};
+	static const char *const out[][2] = {
+	        {"+12.5%", "new"}, {"-33.3%", "-"}, {"0.0%", "+1844674407370955000000.0%"}};
+	for (size_t i = 0; i < 3; i++) {
+		struct cli_cell *row = cli_section_add_row(s, err, sizeof(err));
+		assert_non_null(row);
+		cli_cell_set_int(&row[2], 7);
+		assert_int_equal(cli_cell_set_text(&row[3], in[i][0], strlen(in[i][0])), 0);
+		assert_int_equal(cli_cell_set_text(&row[5], in[i][1], strlen(in[i][1])), 0);
+	}
+	assert_int_equal(cli_report_changes(s, err, sizeof(err)), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(cli_section_cell(s, i, 3)->s, out[i][0]);
+		assert_string_equal(cli_section_cell(s, i, 5)->s, out[i][1]);
+		assert_int_equal(cli_section_cell(s, i, 2)->i, 7);
+	}
+	assert_int_equal(cli_cell_set_text(cli_section_cell(s, 0, 3), "12.5%", 5), 0);
+	assert_int_equal(cli_report_changes(s, err, sizeof(err)), -1);
+	assert_string_equal(err, "channels: a change that is not a number");
+	cli_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_window),
-	        cmocka_unit_test(test_status),
-	        cmocka_unit_test(test_commands),
-	        cmocka_unit_test(test_report_overflow),
+	        cmocka_unit_test(test_window),        cmocka_unit_test(test_status),
+	        cmocka_unit_test(test_commands),      cmocka_unit_test(test_report_overflow),
+	        cmocka_unit_test(test_change_format), cmocka_unit_test(test_report_changes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

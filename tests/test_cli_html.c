@@ -80,9 +80,9 @@ static size_t count(const char *hay, const char *needle)
 /* The page for o (at now) as a string the caller frees. */
 static char *page(const struct cli_opts *o, int64_t now)
 {
-	sqlite3 *db = NULL;
+	struct cli_db *db = NULL;
 	char err[512] = "";
-	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -196,9 +196,9 @@ static void test_write_error(void **state)
 	FILE *f = fopen("/dev/full", "w");
 	if (f == NULL)
 		skip();
-	sqlite3 *db = NULL;
+	struct cli_db *db = NULL;
 	char err[512] = "";
-	assert_int_equal(cli_db_open(store, &db, err, sizeof(err)), 0);
+	assert_int_equal(cli_db_open(store, NULL, &db, err, sizeof(err)), 0);
 	struct cli_opts o = {.cmd = CLI_CMD_REPORT, .days = 30, .last = 50, .html = "-"};
 	assert_int_equal(cli_html_report(db, &o, (int64_t)time(NULL), f, err, sizeof(err)), -1);
 	assert_string_equal(err, "cannot write the HTML report");

@@ -52,7 +52,7 @@ static void test_look(void **state)
 	(void)state;
 	fixture_build_store(store);
 	struct cli_seen s;
-	cli_seen_look(store, "globex", &s);
+	cli_seen_look(store, NULL, "globex", &s);
 	assert_true(s.store);
 	assert_true(s.row);
 	assert_string_equal(s.state, "failing");
@@ -63,14 +63,14 @@ static void test_look(void **state)
 	assert_int_equal(s.pull_rows, 0);
 	assert_string_equal(s.pull_error, "stream stats: HTTP 429, retries exhausted");
 
-	cli_seen_look(store, "nobody", &s);
+	cli_seen_look(store, NULL, "nobody", &s);
 	assert_true(s.store);
 	assert_false(s.row);
 	assert_int_equal(s.pull_id, 0);
 
 	char missing[800];
 	snprintf(missing, sizeof(missing), "%s/none.db", dir);
-	cli_seen_look(missing, "globex", &s);
+	cli_seen_look(missing, NULL, "globex", &s);
 	assert_false(s.store);
 	assert_non_null(strstr(s.why, "no such file"));
 }
@@ -87,7 +87,7 @@ static void test_escaped(void **state)
 	           "UPDATE pull SET error = 'stream team: ' || char(8, 8, 0x9b) || 'x'"
 	           " || char(0x200b) WHERE id = 6;");
 	struct cli_seen s;
-	cli_seen_look(store, "globex", &s);
+	cli_seen_look(store, NULL, "globex", &s);
 	assert_true(s.row);
 	assert_string_equal(s.reason, "probe: HTTP 401 (server said: \\x1b]0;owned\\x07key "
 	                              "<U+202E>deyalp\\x0afake line)");

@@ -666,6 +666,15 @@ static const struct err_case err_cases[] = {
          "main.conf:3: [workspace \"w\"] api_key_file: ", NULL},
         {"[workspace \"w\"]\nlicense_code = lc\napi_key_file = bad.key\n",
          "main.conf:3: [workspace \"w\"] api_key_file: ", "s3cr3t"},
+        /* database: a PostgreSQL string libpq cannot read; its password never shown */
+        {"[daemon]\ndatabase = postgresql://u:s3cr3t@[::1\n",
+         "main.conf:2: [daemon] database: expected a path or a PostgreSQL connection string libpq "
+         "can read",
+         "s3cr3t"},
+        {"[daemon]\ndatabase_password_file = missing.pw\n",
+         "main.conf:2: [daemon] database_password_file: ", NULL},
+        {"[daemon]\ndatabase_password_file = open.pw\n",
+         "main.conf:2: [daemon] database_password_file: ", "s3cr3tpw"},
         /* include_dir */
         {"[daemon]\ninclude_dir = nowhere\n",
          "main.conf:2: [daemon] include_dir: expected a readable directory (No such file or "
@@ -679,6 +688,7 @@ static void test_error_cases(void **state)
 	(void)state;
 	put("good.key", "abc123key\n", 0600);
 	put("bad.key", "s3cr3t with spaces\n", 0600);
+	put("open.pw", "s3cr3tpw\n", 0644);
 	for (size_t i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
 		const struct err_case *c = &err_cases[i];
 		char want[8800];

@@ -1,18 +1,25 @@
 /*
  * cli_cmd.c: status, report, seats and pulls (cli_cmd.h).
  *
- * Each command is one or two queries of cli_sql.h with its options bound
- * as parameters, never pasted into SQL text; what the tool adds in C is
- * only what SQL cannot say well: the report's window days, the seats
- * cut-off instant, and the status summary and verdict.
+ * Each command is one or two queries of cli_sql.h (cli_sql_pg.h on
+ * PostgreSQL) with its options bound as parameters, never pasted into SQL
+ * text; what the tool adds in C is only what SQL cannot say well: the
+ * report's window days, the seats cut-off instant, the status summary and
+ * verdict, and, on PostgreSQL, the report's change texts in SQLite's
+ * rounding.
  */
 #include "cli_cmd.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "cli_db.h"
 #include "cli_sql.h"
+#include "cli_sql_pg.h"
+#include "errbuf.h"
 #include "ts.h"
 #include "units.h"
 #include "ws_state.h"
@@ -38,14 +45,14 @@ static struct cli_bind bind_int(int64_t v)
 	return (struct cli_bind){.kind = CLI_BIND_INT, .i = v};
 }
 
-int cli_check_workspace(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen)
+int cli_check_workspace(struct cli_db *db, const struct cli_opts *o, char *err, size_t errlen)
 {
 	if (o->workspace == NULL)
 		return 0;
 	struct cli_result r = {0};
 	struct cli_bind b[] = {bind_text(o->workspace)};
-	struct cli_section *s =
-	        cli_db_query(db, &r, "workspace", NULL, CLI_SQL_WS_EXISTS, b, 1, err, errlen);
+	struct cli_section *s = cli_db_query(db, &r, "workspace", NULL,
+	                                     CLI_QUERY(CLI_SQL_WS_EXISTS), b, 1, err, errlen);
 	int rc = s == NULL ? -1 : 0;
 	if (s != NULL && s->nrows == 0) {
 		snprintf(err, errlen, "no workspace %s in the store", o->workspace);
@@ -59,12 +66,12 @@ int cli_check_workspace(sqlite3 *db, const struct cli_opts *o, char *err, size_t
 static const char *const states[WS_STATE_COUNT] = WS_STATE_NAMES;
 #define N_STATES (sizeof(states) / sizeof(states[0]))
 
-int cli_cmd_status(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, int *healthy,
+int cli_cmd_status(struct cli_db *db, const struct cli_opts *o, struct cli_result *r, int *healthy,
                    char *err, size_t errlen)
 {
 	struct cli_bind b[] = {bind_text(o->workspace)};
 	struct cli_section *s =
-	        cli_db_query(db, r, "status", NULL, CLI_SQL_STATUS, b, 1, err, errlen);
+	        cli_db_query(db, r, "status", NULL, CLI_QUERY(CLI_SQL_STATUS), b, 1, err, errlen);
 	if (s == NULL)
 		return -1;
 	size_t count[N_STATES] = {0}, other = 0, bad = 0;
@@ -118,7 +125,70 @@ void cli_report_mark_changes(struct cli_section *s)
 	}
 }
 
-int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
+void cli_change_format(double x, char out[CLI_CHANGE_LEN])
+{
+	/*
+	 * round(x, 1) as SQLite's round() computes it (func.c, roundFunc): a
+	 * value beyond 2^52 has no fraction to round; else the text of
+	 * printf("%.1f") read back.
+	 */
+	double r = x;
+	if (!(r < -4503599627370496.0 || r > 4503599627370496.0)) {
+		char *t = sqlite3_mprintf("%.1f", r);
+		if (t != NULL)
+			r = strtod(t, NULL);
+		sqlite3_free(t);
+	}
+	if (r == 0)
+		snprintf(out, CLI_CHANGE_LEN, "0.0%%");
+	else
+		sqlite3_snprintf(CLI_CHANGE_LEN, out, "%+.1f%%", r);
+}
+
+int cli_report_changes(struct cli_section *s, char *err, size_t errlen)
+{
+	for (size_t row = 0; row < s->nrows; row++) {
+		for (size_t c = 3; c < s->ncols; c += 2) {
+			struct cli_cell *cell = cli_section_cell(s, row, c);
+			if (cell->kind != CLI_TEXT || strcmp(cell->s, "new") == 0 ||
+			    strcmp(cell->s, "-") == 0)
+				continue;
+			char *end = NULL;
+			double x = strtod(cell->s, &end);
+			if (end == cell->s || *end != '\0') {
+				errbuf_set(err, errlen, "%s: a change that is not a number",
+				           s->name);
+				return -1;
+			}
+			char text[CLI_CHANGE_LEN];
+			cli_change_format(x, text);
+			if (cli_cell_set_text(cell, text, strlen(text)) != 0) {
+				errbuf_set(err, errlen, "%s: out of memory", s->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct cli_section *cli_report_channels(struct cli_db *db, const struct cli_window *w,
+                                        const char *workspace, struct cli_result *r,
+                                        const char *name, const char *title, char *err,
+                                        size_t errlen)
+{
+	struct cli_bind b[] = {bind_text(w->from), bind_text(w->to), bind_text(w->prev_from),
+	                       bind_text(w->prev_to), bind_text(workspace)};
+	struct cli_section *s = cli_db_query(db, r, name, title, CLI_QUERY(CLI_SQL_REPORT_CHANNELS),
+	                                     b, 5, err, errlen);
+	if (s == NULL)
+		return NULL;
+	if (cli_db_is_pg(db) && cli_report_changes(s, err, errlen) != 0)
+		return NULL;
+	cli_report_mark_changes(s);
+	return s;
+}
+
+int cli_cmd_report(struct cli_db *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
                    char *err, size_t errlen)
 {
 	struct cli_window w;
@@ -126,29 +196,24 @@ int cli_cmd_report(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli
 	char title[160];
 	snprintf(title, sizeof(title), "Channels, %s .. %s (%d day%s), change against %s .. %s",
 	         w.from, w.to, w.days, w.days == 1 ? "" : "s", w.prev_from, w.prev_to);
-	struct cli_bind b[] = {bind_text(w.from), bind_text(w.to), bind_text(w.prev_from),
-	                       bind_text(w.prev_to), bind_text(o->workspace)};
-	struct cli_section *s =
-	        cli_db_query(db, r, "channels", title, CLI_SQL_REPORT_CHANNELS, b, 5, err, errlen);
-	if (s == NULL)
+	if (cli_report_channels(db, &w, o->workspace, r, "channels", title, err, errlen) == NULL)
 		return -1;
-	cli_report_mark_changes(s);
 	snprintf(title, sizeof(title), "Active users, the latest day of each platform in %s .. %s",
 	         w.from, w.to);
 	struct cli_bind a[] = {bind_text(w.from), bind_text(w.to), bind_text(o->workspace)};
-	if (cli_db_query(db, r, "active_users", title, CLI_SQL_REPORT_ACTIVE, a, 3, err, errlen) ==
-	    NULL)
+	if (cli_db_query(db, r, "active_users", title, CLI_QUERY(CLI_SQL_REPORT_ACTIVE), a, 3, err,
+	                 errlen) == NULL)
 		return -1;
 	return 0;
 }
 
-int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
+int cli_cmd_seats(struct cli_db *db, const struct cli_opts *o, wall_s now, struct cli_result *r,
                   char *err, size_t errlen)
 {
 	bool two = o->inactive_s > 0;
 	struct cli_bind b[] = {bind_text(o->workspace)};
-	if (cli_db_query(db, r, "seats", two ? "Seats" : NULL, CLI_SQL_SEATS, b, 1, err, errlen) ==
-	    NULL)
+	if (cli_db_query(db, r, "seats", two ? "Seats" : NULL, CLI_QUERY(CLI_SQL_SEATS), b, 1, err,
+	                 errlen) == NULL)
 		return -1;
 	if (!two)
 		return 0;
@@ -158,15 +223,18 @@ int cli_cmd_seats(sqlite3 *db, const struct cli_opts *o, wall_s now, struct cli_
 	units_format_duration(o->inactive_s * 1000, dur, sizeof(dur));
 	snprintf(title, sizeof(title), "Members not logged in within %s, or never", dur);
 	struct cli_bind c[] = {bind_text(cutoff), bind_text(at), bind_text(o->workspace)};
-	if (cli_db_query(db, r, "inactive", title, CLI_SQL_INACTIVE, c, 3, err, errlen) == NULL)
+	if (cli_db_query(db, r, "inactive", title, CLI_QUERY(CLI_SQL_INACTIVE), c, 3, err,
+	                 errlen) == NULL)
 		return -1;
 	return 0;
 }
 
-int cli_cmd_pulls(sqlite3 *db, const struct cli_opts *o, struct cli_result *r, char *err,
+int cli_cmd_pulls(struct cli_db *db, const struct cli_opts *o, struct cli_result *r, char *err,
                   size_t errlen)
 {
 	struct cli_bind b[] = {bind_text(o->workspace), bind_int(o->failed ? 1 : 0),
 	                       bind_int(o->last)};
-	return cli_db_query(db, r, "pulls", NULL, CLI_SQL_PULLS, b, 3, err, errlen) ? 0 : -1;
+	struct cli_section *s =
+	        cli_db_query(db, r, "pulls", NULL, CLI_QUERY(CLI_SQL_PULLS), b, 3, err, errlen);
+	return s != NULL ? 0 : -1;
 }

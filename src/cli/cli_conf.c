@@ -13,6 +13,7 @@
 #include "cli_db.h"
 #include "errbuf.h"
 #include "iniline.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -104,6 +105,24 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
 int cli_conf_database(const char *path, char *out, size_t outlen, char *err, size_t errlen)
 {
 	return cli_conf_get(path, "database", CLI_DEFAULT_DATABASE, out, outlen, err, errlen);
+}
+
+int cli_conf_password(const char *path, char **password, size_t *len, char *err, size_t errlen)
+{
+	*password = NULL;
+	*len = 0;
+	char file[CLI_PATH_MAX + 1];
+	if (cli_conf_get(path, "database_password_file", "", file, sizeof(file), err, errlen) != 0)
+		return -1;
+	if (file[0] == '\0')
+		return 0;
+	char why[768];
+	if (secret_read_file(file, password, len, NULL, why, sizeof(why)) != 0) {
+		errbuf_set(err, errlen, "configuration %s: [daemon] database_password_file: %s",
+		           path, why);
+		return -1;
+	}
+	return 0;
 }
 
 /* dir/value into out when value is relative (as wegauged reads paths), else value. */

@@ -4,9 +4,10 @@
  * The reading commands read only the `database` key of the [daemon]
  * section of the main configuration file, with inih, the way wegauged
  * reads it (leading blanks stripped, "; comments" after a blank, a BOM
- * allowed). They never open include_dir, key files or credentials: an
- * operator who may read the configuration need not be allowed to read API
- * keys. (connect, reconnect and disconnect, which write them, load the
+ * allowed), and, for a PostgreSQL database, database_password_file and
+ * the file it names. They never open include_dir, API key files or
+ * credentials: an operator who may read the configuration need not be
+ * allowed to read API keys. (connect, reconnect and disconnect, which write them, load the
  * whole configuration with the daemon's own config_load.)
  */
 #ifndef WEGAUGE_CLI_CONF_H
@@ -31,6 +32,18 @@
  * report: the tool is most needed when the daemon refused a reload.
  */
 int cli_conf_database(const char *path, char *out, size_t outlen, char *err, size_t errlen);
+
+/*
+ * The PostgreSQL password of the configuration file at path: when its
+ * [daemon] section sets database_password_file, that file read as
+ * wegauged reads it (secret_read_file: not readable by others, one line
+ * of printable ASCII) into *password (malloc'd; release with
+ * secret_free(*password, *len)); else *password is NULL (libpq's own
+ * sources apply). Returns 0, or -1 with err naming the file and the
+ * problem, never any byte of the password. Only for a PostgreSQL
+ * database: the caller asks only then.
+ */
+int cli_conf_password(const char *path, char **password, size_t *len, char *err, size_t errlen);
 
 /*
  * The value of [daemon] key in the file at path into out, or def when the

@@ -15,13 +15,14 @@
  * unless --keep-key or another section uses it too.
  *
  * The wait. The store is read every CLI_POLL_MS until the verdict or the
- * deadline. Before the reload, the newest pull of the workspace is noted
- * (mark); the verdict of connect and reconnect is a row that carries the
- * new key's fingerprint and a settled state, set by a pull newer than the
- * mark (so an old auth_failed is never taken for the answer to the new
- * key). The daemon marks a workspace connected as soon as the probe
- * accepts its key; the first pull's outcome is reported when it has ended
- * by then.
+ * deadline (on PostgreSQL each look is a connection of its own, with the
+ * password of database_password_file). Before the reload, the newest pull
+ * of the workspace is noted (mark); the verdict of connect and reconnect
+ * is a row that carries the new key's fingerprint and a settled state,
+ * set by a pull newer than the mark (so an old auth_failed is never taken
+ * for the answer to the new key). The daemon marks a workspace connected
+ * as soon as the probe accepts its key; the first pull's outcome is
+ * reported when it has ended by then.
  *
  * Why one file of about 780 lines: the three commands share the file
  * edits (the key file first, the section last, and the reverse on
@@ -539,7 +540,7 @@ static void say_first_pull(struct job *j, struct cli_seen *s, int64_t mark, int6
 	while (s->store && s->pull_id == id && strcmp(s->pull_status, "running") == 0 &&
 	       clock_mono_ms() < deadline) {
 		sleep_ms(CLI_POLL_MS);
-		cli_seen_look(j->database, name, s);
+		cli_seen_look(j->database, j->cfg->database_password, name, s);
 	}
 	if (!s->store || s->pull_id != id || id <= mark)
 		return;
@@ -629,7 +630,7 @@ static int wait_verdict(struct job *j, int64_t mark, const char *want_fp)
 	struct cli_seen s;
 	int rc = 1;
 	for (;;) {
-		cli_seen_look(j->database, j->o->name, &s);
+		cli_seen_look(j->database, j->cfg->database_password, j->o->name, &s);
 		if (settled(j, &s, mark, want_fp, &rc)) {
 			say_verdict(j, &s, mark, deadline);
 			return rc;
@@ -725,7 +726,7 @@ int cli_connect_run(const struct cli_opts *o, FILE *in, FILE *out, FILE *errf)
 	struct cli_seen before = {0};
 	if (rc == 0) {
 		/* What the daemon said before: an auth_failed workspace is probed again by a reload. */
-		cli_seen_look(j.database, o->name, &before);
+		cli_seen_look(j.database, j.cfg->database_password, o->name, &before);
 		hold_signals(&j, true);
 		rc = o->cmd == CLI_CMD_CONNECT     ? do_connect(&j)
 		     : o->cmd == CLI_CMD_RECONNECT ? do_reconnect(&j)

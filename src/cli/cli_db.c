@@ -1,6 +1,7 @@
 /*
  * cli_db.c: opening the store read-only, checking what it is, and running
- * the tool's queries into results (cli_db.h).
+ * the tool's queries into results (cli_db.h). A SQLite store is read
+ * here; a PostgreSQL one by cli_db_pg.c, which this file hands it to.
  *
  * Why the checks come in this order: a missing path is reported before
  * SQLite sees it (SQLite's "unable to open database file" does not say
@@ -15,12 +16,23 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "cli_db_pg.h"
 #include "cli_sql.h"
 #include "store_migrate.h"
+#include "store_target.h"
+
+/* An open store: exactly one of the two connections. */
+struct cli_db {
+	sqlite3 *lite;
+	struct pg_conn *pg;
+};
 
 int cli_db_uri(const char *path, bool immutable, char *out, size_t outlen)
 {
@@ -137,13 +149,9 @@ static int try_open(const char *path, bool immutable, sqlite3 **out, char *why, 
 	return 0;
 }
 
-int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
+/* cli_db_open for a SQLite store at path. */
+static int open_sqlite(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
-	*out = NULL;
-	if (path == NULL || *path == '\0' || strlen(path) > CLI_PATH_MAX) {
-		errbuf_set(err, errlen, "database path: expected 1 to %d bytes", CLI_PATH_MAX);
-		return -1;
-	}
 	struct stat sb;
 	if (stat(path, &sb) != 0) {
 		if (errno == ENOENT)
@@ -182,19 +190,55 @@ int cli_db_open(const char *path, sqlite3 **out, char *err, size_t errlen)
 	return 0;
 }
 
-void cli_db_close(sqlite3 *db)
+int cli_db_open(const char *database, const char *password, struct cli_db **out, char *err,
+                size_t errlen)
+{
+	*out = NULL;
+	if (database == NULL || *database == '\0' || strlen(database) > CLI_PATH_MAX) {
+		errbuf_set(err, errlen, "database path: expected 1 to %d bytes", CLI_PATH_MAX);
+		return -1;
+	}
+	struct cli_db *db = calloc(1, sizeof(*db));
+	if (db == NULL) {
+		errbuf_set(err, errlen, "database: out of memory");
+		return -1;
+	}
+	int rc = store_target_is_pg(database)
+	                 ? cli_pg_open(database, password, &db->pg, err, errlen)
+	                 : open_sqlite(database, &db->lite, err, errlen);
+	if (rc != 0) {
+		free(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void cli_db_close(struct cli_db *db)
 {
 	if (db == NULL)
 		return;
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, CLI_SQL_COMMIT, NULL, NULL, NULL);
-	sqlite3_close(db);
+	if (db->pg != NULL) {
+		cli_pg_close(db->pg);
+	} else {
+		if (!sqlite3_get_autocommit(db->lite))
+			sqlite3_exec(db->lite, CLI_SQL_COMMIT, NULL, NULL, NULL);
+		sqlite3_close(db->lite);
+	}
+	free(db);
 }
 
-int cli_db_begin(sqlite3 *db, char *err, size_t errlen)
+bool cli_db_is_pg(const struct cli_db *db)
 {
-	if (sqlite3_exec(db, CLI_SQL_BEGIN, NULL, NULL, NULL) != SQLITE_OK) {
-		errbuf_set(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db));
+	return db->pg != NULL;
+}
+
+int cli_db_begin(struct cli_db *db, char *err, size_t errlen)
+{
+	if (db->pg != NULL)
+		return cli_pg_begin(db->pg, err, errlen);
+	if (sqlite3_exec(db->lite, CLI_SQL_BEGIN, NULL, NULL, NULL) != SQLITE_OK) {
+		errbuf_set(err, errlen, "cannot start reading: %s", sqlite3_errmsg(db->lite));
 		return -1;
 	}
 	return 0;
@@ -226,9 +270,11 @@ static int copy_cell(sqlite3_stmt *st, int c, struct cli_cell *cell)
 	}
 }
 
-struct cli_section *cli_db_query(sqlite3 *db, struct cli_result *r, const char *name,
-                                 const char *title, const char *sql, const struct cli_bind *b,
-                                 size_t nb, char *err, size_t errlen)
+/* cli_db_query on SQLite. */
+static struct cli_section *query_sqlite(sqlite3 *db, struct cli_result *r, const char *name,
+                                        const char *title, const char *sql,
+                                        const struct cli_bind *b, size_t nb, char *err,
+                                        size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct cli_section *s = NULL;
@@ -289,4 +335,19 @@ sqlerr:
 out:
 	sqlite3_finalize(st);
 	return s;
+}
+
+struct cli_section *cli_db_query(struct cli_db *db, struct cli_result *r, const char *name,
+                                 const char *title, struct cli_query q, const struct cli_bind *b,
+                                 size_t nb, char *err, size_t errlen)
+{
+	const char *sql = db->pg != NULL ? q.pg : q.sqlite;
+	if (sql == NULL) {
+		errbuf_set(err, errlen, "%s: no form of this query for %s", name,
+		           db->pg != NULL ? "PostgreSQL" : "SQLite");
+		return NULL;
+	}
+	if (db->pg != NULL)
+		return cli_pg_query(db->pg, r, name, title, sql, b, nb, err, errlen);
+	return query_sqlite(db->lite, r, name, title, sql, b, nb, err, errlen);
 }

@@ -39,6 +39,7 @@
 #include "cli_cmd.h"
 #include "cli_db.h"
 #include "cli_sql.h"
+#include "cli_sql_pg.h"
 #include "textesc.h"
 #include "ts.h"
 
@@ -401,7 +402,7 @@ static const char style[] =
         ".change{color:#666;font-size:.85em;margin-left:.4em}"
         ".track{fill:#eee}.fill{fill:#2ca02c}.empty,.note{color:#777}";
 
-int cli_html_report(sqlite3 *db, const struct cli_opts *o, wall_s now, FILE *f, char *err,
+int cli_html_report(struct cli_db *db, const struct cli_opts *o, wall_s now, FILE *f, char *err,
                     size_t errlen)
 {
 	struct page pg = {.f = f};
@@ -413,20 +414,16 @@ int cli_html_report(sqlite3 *db, const struct cli_opts *o, wall_s now, FILE *f, 
 
 	/* The shared data of every workspace: the report's channels and the seats. */
 	struct cli_result all = {0};
-	struct cli_bind cb[] = {{CLI_BIND_TEXT, 0, w.from},
-	                        {CLI_BIND_TEXT, 0, w.to},
-	                        {CLI_BIND_TEXT, 0, w.prev_from},
-	                        {CLI_BIND_TEXT, 0, w.prev_to},
-	                        {o->workspace ? CLI_BIND_TEXT : CLI_BIND_NULL, 0, o->workspace}};
-	struct cli_section *wss = cli_db_query(db, &all, "workspaces", NULL,
-	                                       CLI_SQL_HTML_WORKSPACES, &cb[4], 1, err, errlen);
-	struct cli_section *chan = wss ? cli_db_query(db, &all, "channels", NULL,
-	                                              CLI_SQL_REPORT_CHANNELS, cb, 5, err, errlen)
-	                               : NULL;
-	if (chan != NULL)
-		cli_report_mark_changes(chan);
+	struct cli_bind wb = {o->workspace ? CLI_BIND_TEXT : CLI_BIND_NULL, 0, o->workspace};
+	struct cli_section *wss =
+	        cli_db_query(db, &all, "workspaces", NULL, CLI_QUERY(CLI_SQL_HTML_WORKSPACES), &wb,
+	                     1, err, errlen);
+	struct cli_section *chan =
+	        wss ? cli_report_channels(db, &w, o->workspace, &all, "channels", NULL, err, errlen)
+	            : NULL;
 	struct cli_section *seats =
-	        chan ? cli_db_query(db, &all, "seats", NULL, CLI_SQL_SEATS, &cb[4], 1, err, errlen)
+	        chan ? cli_db_query(db, &all, "seats", NULL, CLI_QUERY(CLI_SQL_SEATS), &wb, 1, err,
+	                            errlen)
 	             : NULL;
 	if (seats == NULL) {
 		cli_result_free(&all);
@@ -463,14 +460,16 @@ int cli_html_report(sqlite3 *db, const struct cli_opts *o, wall_s now, FILE *f, 
 		struct cli_bind b[] = {{CLI_BIND_TEXT, 0, name->s},
 		                       {CLI_BIND_TEXT, 0, w.from},
 		                       {CLI_BIND_TEXT, 0, w.to}};
-		struct cli_section *del = cli_db_query(db, &one, "deliveries", NULL,
-		                                       CLI_SQL_HTML_DELIVERIES, b, 3, err, errlen);
-		struct cli_section *dau = del ? cli_db_query(db, &one, "dau", NULL,
-		                                             CLI_SQL_HTML_DAU, b, 3, err, errlen)
-		                              : NULL;
+		struct cli_section *del =
+		        cli_db_query(db, &one, "deliveries", NULL,
+		                     CLI_QUERY(CLI_SQL_HTML_DELIVERIES), b, 3, err, errlen);
+		struct cli_section *dau =
+		        del ? cli_db_query(db, &one, "dau", NULL, CLI_QUERY(CLI_SQL_HTML_DAU), b, 3,
+		                           err, errlen)
+		            : NULL;
 		struct cli_section *camp =
-		        dau ? cli_db_query(db, &one, "campaigns", NULL, CLI_SQL_HTML_CAMPAIGNS, b,
-		                           3, err, errlen)
+		        dau ? cli_db_query(db, &one, "campaigns", NULL,
+		                           CLI_QUERY(CLI_SQL_HTML_CAMPAIGNS), b, 3, err, errlen)
 		            : NULL;
 		if (camp == NULL) {
 			rc = -1;

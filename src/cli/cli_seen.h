@@ -2,10 +2,11 @@
  * cli_seen.h: what the store says of one workspace, for connect,
  * reconnect and disconnect to wait on the daemon's verdict.
  *
- * Each look opens the store read-only (cli_db_open), reads the workspace
- * row and its newest pull in one snapshot, and closes it again, so that a
- * waiting command holds nothing between looks and sees a store that the
- * daemon creates while it waits. Its texts are escaped for a terminal
+ * Each look opens the store read-only (cli_db_open: a SQLite file or a
+ * PostgreSQL database), reads the workspace row and its newest pull in
+ * one snapshot, and closes it again, so that a waiting command holds
+ * nothing between looks and sees a store that the daemon creates while it
+ * waits. Its texts are escaped for a terminal
  * (textesc.h, TEXTESC_VISIBLE), since a reason may quote the API.
  */
 #ifndef WEGAUGE_CLI_SEEN_H
@@ -29,7 +30,12 @@ struct cli_seen {
 	char why[512];
 };
 
-/* Look at workspace name in the store at db_path. Never fails: see out->store. */
-void cli_seen_look(const char *db_path, const char *name, struct cli_seen *out);
+/*
+ * Look at workspace name in the store that database names (a path or a
+ * PostgreSQL connection string; password as cli_db_open takes it, may be
+ * NULL). Never fails: see out->store.
+ */
+void cli_seen_look(const char *database, const char *password, const char *name,
+                   struct cli_seen *out);
 
 #endif

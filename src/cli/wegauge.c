@@ -1,7 +1,7 @@
 /*
  * wegauge.c: main() of `wegauge`, the operator's tool over the store
- * (docs/operator.md): find the store, open it read-only, run one command,
- * print its result, exit.
+ * (docs/operator.md): find the store (a SQLite file or a PostgreSQL
+ * database), open it read-only, run one command, print its result, exit.
  *
  * Exit status: 0 success; 1 a runtime failure (no such database, not a
  * wegauge store, schema too new or too old, a query or write failed), and
@@ -24,7 +24,9 @@
 #include "cli_connect.h"
 #include "cli_db.h"
 #include "cli_out.h"
+#include "secret.h"
 #include "store_migrate.h"
+#include "store_target.h"
 
 #define EXIT_USAGE 2
 
@@ -33,7 +35,8 @@
  * is renamed over path when complete, so a reader never sees half a page.
  * 0, or -1 with err.
  */
-static int write_html(sqlite3 *db, const struct cli_opts *o, wall_s now, char *err, size_t errlen)
+static int write_html(struct cli_db *db, const struct cli_opts *o, wall_s now, char *err,
+                      size_t errlen)
 {
 	size_t n = strlen(o->html);
 	if (n > CLI_PATH_MAX) {
@@ -75,7 +78,7 @@ static int write_html(sqlite3 *db, const struct cli_opts *o, wall_s now, char *e
 }
 
 /* Run the command of o on the open store; print its result. The exit status. */
-static int run(sqlite3 *db, const struct cli_opts *o, char *err, size_t errlen)
+static int run(struct cli_db *db, const struct cli_opts *o, char *err, size_t errlen)
 {
 	wall_s now = (wall_s)time(NULL);
 	if (cli_db_begin(db, err, errlen) != 0 || cli_check_workspace(db, o, err, errlen) != 0)
@@ -137,23 +140,35 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? rc : EXIT_FAILURE;
 	}
 
-	char path[CLI_PATH_MAX + 1];
+	/*
+	 * The store: -d as given, or the configuration's database (and, for
+	 * PostgreSQL, its database_password_file). With -d, libpq's own
+	 * password sources apply (PGPASSWORD, ~/.pgpass, the string itself).
+	 */
+	char database[CLI_PATH_MAX + 1];
+	char *password = NULL;
+	size_t password_len = 0;
+	const char *config = o.config ? o.config : CLI_DEFAULT_CONFIG;
 	if (o.database != NULL) {
 		if (strlen(o.database) > CLI_PATH_MAX) {
 			fprintf(stderr,
-			        "wegauge: --database: a path of at most %d bytes expected\n",
+			        "wegauge: --database: a path or connection string of at most %d "
+			        "bytes expected\n",
 			        CLI_PATH_MAX);
 			return EXIT_USAGE;
 		}
-		snprintf(path, sizeof(path), "%s", o.database);
-	} else if (cli_conf_database(o.config ? o.config : CLI_DEFAULT_CONFIG, path, sizeof(path),
-	                             err, sizeof(err)) != 0) {
+		snprintf(database, sizeof(database), "%s", o.database);
+	} else if (cli_conf_database(config, database, sizeof(database), err, sizeof(err)) != 0 ||
+	           (store_target_is_pg(database) &&
+	            cli_conf_password(config, &password, &password_len, err, sizeof(err)) != 0)) {
 		fprintf(stderr, "wegauge: %s\n", err);
 		return EXIT_FAILURE;
 	}
 
-	sqlite3 *db = NULL;
-	if (cli_db_open(path, &db, err, sizeof(err)) != 0) {
+	struct cli_db *db = NULL;
+	int rc = cli_db_open(database, password, &db, err, sizeof(err));
+	secret_free(password, password_len);
+	if (rc != 0) {
 		fprintf(stderr, "wegauge: %s\n", err);
 		return EXIT_FAILURE;
 	}
