@@ -134,9 +134,12 @@ struct store_pg {
 	PGconn *th_conn; /* its result, the loop's once it said so */
 	int th_pipe[2];
 	struct pg_op *head, *unsent, *tail;
-	size_t inflight;   /* writes in the batch in flight (0: none) */
-	struct pg_op *cur; /* the write whose results come next */
-	size_t cur_q;      /* ... and its statement */
+	size_t inflight; /* writes in the batch in flight (0: none) */
+	bool sending;    /* the batch is still being sent (no sync yet) */
+	size_t batch_bytes;
+	struct event *ev_more; /* goes on sending or reading in the next turn */
+	struct pg_op *cur;     /* the write whose results come next */
+	size_t cur_q;          /* ... and its statement */
 	uint64_t batches;
 	uint64_t queue_bytes, queue_ops, queue_max;
 	uint64_t refused, failed, reconnects;
@@ -495,14 +498,26 @@ static void pump(struct store_pg *pg)
 {
 	if (pg->state != PG_READY)
 		return;
-	if (pg->inflight > 0 || !pg->unsent) {
+	if (!pg->sending && (pg->inflight > 0 || !pg->unsent)) {
 		flush(pg);
 		return;
 	}
-	size_t n = 0, bytes = 0;
-	for (struct pg_op *op = pg->unsent; op && n < PG_BATCH_OPS; op = op->next) {
-		if (n > 0 && bytes + op->bytes > PG_BATCH_BYTES)
-			break;
+	if (!pg->sending) { /* a new batch begins at the head of the queue */
+		pg->sending = true;
+		pg->batch_bytes = 0;
+		pg->cur = pg->head;
+		pg->cur_q = 0;
+	}
+	mono_us t0 = clock_mono_us();
+	while (pg->unsent && pg->inflight < PG_BATCH_OPS &&
+	       (pg->inflight == 0 || pg->batch_bytes + pg->unsent->bytes <= PG_BATCH_BYTES)) {
+		if (pg->inflight > 0 && clock_mono_us() - t0 >= PG_SLICE_US) {
+			/* The batch goes on in the next turn of the loop. */
+			event_active(pg->ev_more, EV_TIMEOUT, 0);
+			flush(pg);
+			return;
+		}
+		struct pg_op *op = pg->unsent;
 		patch_end(pg, op);
 		for (size_t i = 0; i < op->nq; i++) {
 			struct pg_query *q = &op->q[i];
@@ -514,8 +529,8 @@ static void pump(struct store_pg *pg)
 				return;
 			}
 		}
-		n++;
-		bytes += op->bytes;
+		pg->inflight++;
+		pg->batch_bytes += op->bytes;
 		pg->unsent = op->next;
 	}
 	if (!PQpipelineSync(pg->conn)) {
@@ -524,9 +539,7 @@ static void pump(struct store_pg *pg)
 		conn_lost(pg, m);
 		return;
 	}
-	pg->inflight = n;
-	pg->cur = pg->head;
-	pg->cur_q = 0;
+	pg->sending = false;
 	pg->batches++;
 	event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
 	flush(pg);
@@ -535,7 +548,7 @@ static void pump(struct store_pg *pg)
 /* Ask for more pull ids when the pool runs low (an op like any write). */
 static void ids_refill(struct store_pg *pg)
 {
-	if (pg->ids_asked || pg->n_ids >= PG_IDS / 2 || pg->state != PG_READY)
+	if (pg->ids_asked || pg->n_ids >= PG_IDS || pg->state != PG_READY)
 		return;
 	struct pg_op *op = op_new(OP_IDS, "reserving pull ids");
 	char n[16];
@@ -546,7 +559,22 @@ static void ids_refill(struct store_pg *pg)
 		return;
 	}
 	pg->ids_asked = true;
-	queue_push(pg, op);
+	/*
+	 * Ahead of the writes not sent yet (they need no ids; pulls waiting to
+	 * begin do): first in the next batch. Not into a batch being sent.
+	 */
+	struct pg_op **pp = &pg->head;
+	while (*pp && *pp != pg->unsent)
+		pp = &(*pp)->next;
+	if (pg->sending || !*pp) {
+		queue_push(pg, op);
+		return;
+	}
+	op->next = *pp;
+	*pp = op;
+	pg->unsent = op;
+	pg->queue_bytes += op->bytes;
+	pg->queue_ops++;
 }
 
 /*
@@ -649,8 +677,19 @@ static bool consume(struct store_pg *pg)
 		conn_lost(pg, m);
 		return false;
 	}
+	mono_us t0 = clock_mono_us();
+	int nulls = 0;
 	while (pg->state == PG_READY && pg->inflight > 0 && !PQisBusy(pg->conn)) {
+		if (clock_mono_us() - t0 >= PG_SLICE_US) {
+			/* More results are buffered: the next turn of the loop reads them. */
+			event_active(pg->ev_more, EV_TIMEOUT, 0);
+			break;
+		}
 		PGresult *r = PQgetResult(pg->conn);
+		if (!r && nulls++ > 0)
+			break; /* two in a row: nothing more to read now (libpq is idle) */
+		if (r)
+			nulls = 0;
 		if (!r) {
 			/* The end of one statement's results: on to the next statement. */
 			if (pg->cur && ++pg->cur_q >= pg->cur->nq) {
@@ -690,6 +729,21 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	}
 	pg_timed(pg, t0);
 	loopstat_end(t0, "PostgreSQL results");
+}
+
+/* A batch too long to send or read in one turn goes on here (PG_SLICE_US per turn). */
+static void on_more(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct store_pg *pg = arg;
+	mono_us t0 = loopstat_begin();
+	if (pg->state == PG_READY && consume(pg)) {
+		ids_refill(pg);
+		pump(pg);
+	}
+	pg_timed(pg, t0);
+	loopstat_end(t0, "PostgreSQL more");
 }
 
 static void on_write(evutil_socket_t fd, short what, void *arg)
@@ -767,6 +821,7 @@ static void conn_lost(struct store_pg *pg, const char *why)
 	pg->tail = prev;
 	pg->unsent = pg->head;
 	pg->inflight = 0;
+	pg->sending = false;
 	pg->cur = NULL;
 	pg->ids_asked = false;
 	snprintf(pg->why, sizeof(pg->why), "%s", why);
@@ -1032,6 +1087,8 @@ static void pg_free(struct store_pg *pg)
 		event_free(pg->ev_retry);
 	if (pg->ev_stall)
 		event_free(pg->ev_stall);
+	if (pg->ev_more)
+		event_free(pg->ev_more);
 	if (pg->conn)
 		PQfinish(pg->conn);
 	while (pg->head) {
@@ -1093,12 +1150,13 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
 	}
 	pg->ev_retry = evtimer_new(pg->base, on_retry_timer, pg);
 	pg->ev_stall = evtimer_new(pg->base, on_stall, pg);
+	pg->ev_more = event_new(pg->base, -1, 0, on_more, pg);
 	if (pipe(pg->th_pipe) == 0 && fcntl(pg->th_pipe[0], F_SETFD, FD_CLOEXEC) == 0 &&
 	    fcntl(pg->th_pipe[1], F_SETFD, FD_CLOEXEC) == 0 &&
 	    fcntl(pg->th_pipe[0], F_SETFL, O_NONBLOCK) == 0)
 		pg->ev_connected =
 		        event_new(pg->base, pg->th_pipe[0], EV_READ | EV_PERSIST, on_connected, pg);
-	if (!pg->ev_retry || !pg->ev_stall || !pg->ev_connected ||
+	if (!pg->ev_retry || !pg->ev_stall || !pg->ev_more || !pg->ev_connected ||
 	    event_add(pg->ev_connected, NULL) != 0) {
 		pg_free(pg);
 		errbuf_set(err, errlen, "store: out of memory");
@@ -1173,9 +1231,10 @@ static void drain(struct store_pg *pg)
 		struct pollfd p = {.fd = PQsocket(pg->conn), .events = POLLIN};
 		if (PQflush(pg->conn) == 1)
 			p.events |= POLLOUT;
-		int left = (int)(end - clock_mono_ms());
-		if (poll(&p, 1, left > 0 ? left : 0) > 0)
-			consume(pg);
+		/* No wait when libpq holds results already read; else a short one. */
+		bool ready = pg->inflight > 0 && !PQisBusy(pg->conn);
+		poll(&p, 1, ready ? 0 : 100);
+		consume(pg);
 		event_del(pg->ev_retry);
 	}
 }
