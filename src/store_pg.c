@@ -136,6 +136,7 @@ struct store_pg {
 	struct pg_op *head, *unsent, *tail;
 	size_t inflight; /* writes in the batch in flight (0: none) */
 	bool sending;    /* the batch is still being sent (no sync yet) */
+	bool draining;   /* at the stop, the loop has ended: no slicing (drain) */
 	size_t batch_bytes;
 	struct event *ev_more; /* goes on sending or reading in the next turn */
 	struct pg_op *cur;     /* the write whose results come next */
@@ -511,7 +512,7 @@ static void pump(struct store_pg *pg)
 	mono_us t0 = clock_mono_us();
 	while (pg->unsent && pg->inflight < PG_BATCH_OPS &&
 	       (pg->inflight == 0 || pg->batch_bytes + pg->unsent->bytes <= PG_BATCH_BYTES)) {
-		if (pg->inflight > 0 && clock_mono_us() - t0 >= PG_SLICE_US) {
+		if (pg->inflight > 0 && !pg->draining && clock_mono_us() - t0 >= PG_SLICE_US) {
 			/* The batch goes on in the next turn of the loop. */
 			event_active(pg->ev_more, EV_TIMEOUT, 0);
 			flush(pg);
@@ -680,7 +681,7 @@ static bool consume(struct store_pg *pg)
 	mono_us t0 = clock_mono_us();
 	int nulls = 0;
 	while (pg->state == PG_READY && pg->inflight > 0 && !PQisBusy(pg->conn)) {
-		if (clock_mono_us() - t0 >= PG_SLICE_US) {
+		if (!pg->draining && clock_mono_us() - t0 >= PG_SLICE_US) {
 			/* More results are buffered: the next turn of the loop reads them. */
 			event_active(pg->ev_more, EV_TIMEOUT, 0);
 			break;
@@ -1208,6 +1209,7 @@ static void drain(struct store_pg *pg)
 {
 	mono_ms end = clock_mono_ms() + PG_DRAIN_MS;
 	event_del(pg->ev_retry);
+	pg->draining = true;
 	while (writes_left(pg) > 0 && clock_mono_ms() < end) {
 		if (pg->state != PG_READY) {
 			if (pg->conn)
