@@ -93,7 +93,7 @@ struct metrics_view {
 	/* A PostgreSQL store's queue (store.h, store_queue_stats); rendered when store_pg. */
 	bool store_pg, store_connected;
 	uint64_t store_queue_bytes, store_queue_writes, store_queue_refused, store_failed;
-	uint64_t store_reconnects, store_call_max_us, store_calls_over_1ms;
+	uint64_t store_reconnects, store_call_max_us, store_calls_over_1ms, store_call_max_cpu_us;
 	uint64_t loop_callback_max_us, loop_callbacks_slow; /* loopstat.h */
 };
 

@@ -56,14 +56,15 @@ struct store_opts {
 
 /* What a PostgreSQL store's queue of writes holds (all 0 for SQLite). */
 struct store_queue_stats {
-	bool pg;                 /* the store is PostgreSQL */
-	bool connected;          /* its connection is up */
-	uint64_t bytes, ops;     /* queued writes not yet confirmed by the server */
-	uint64_t refused;        /* streams refused: the queue was full (store_queue_max) */
-	uint64_t failed;         /* writes the server refused for good (logged, dropped) */
-	uint64_t reconnects;     /* connections taken up again */
-	uint64_t call_max_us;    /* the longest time the loop spent in one entry into libpq */
-	uint64_t calls_over_1ms; /* entries into libpq that took more than 1 ms */
+	bool pg;                  /* the store is PostgreSQL */
+	bool connected;           /* its connection is up */
+	uint64_t bytes, ops;      /* queued writes not yet confirmed by the server */
+	uint64_t refused;         /* streams refused: the queue was full (store_queue_max) */
+	uint64_t failed;          /* writes the server refused for good (logged, dropped) */
+	uint64_t reconnects;      /* connections taken up again */
+	uint64_t call_max_us;     /* the longest time the loop spent in one entry into libpq */
+	uint64_t call_max_cpu_us; /* ... of it on the CPU (the rest: the thread was not running) */
+	uint64_t calls_over_1ms;  /* entries into libpq that took more than 1 ms */
 };
 void store_queue_stats(struct store *st, struct store_queue_stats *s);
 

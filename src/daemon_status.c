@@ -86,6 +86,7 @@ static void render_metrics(struct evbuffer *b, void *arg)
 	        .store_failed = qs.failed,
 	        .store_reconnects = qs.reconnects,
 	        .store_call_max_us = qs.call_max_us,
+	        .store_call_max_cpu_us = qs.call_max_cpu_us,
 	        .store_calls_over_1ms = qs.calls_over_1ms,
 	        .m = &d->metrics,
 	        .requests_running = hs.running,

@@ -265,6 +265,11 @@ void metrics_render(struct evbuffer *b, const struct metrics_view *v)
 		             "The longest time the loop spent in one call into libpq.");
 		evbuffer_add_printf(b, "wegauge_store_call_max_seconds %.6f\n",
 		                    (double)v->store_call_max_us / 1e6);
+		metrics_head(b, "wegauge_store_call_max_cpu_seconds", "gauge",
+		             "The most CPU time the loop spent in one call into libpq (wall time "
+		             "beyond it: the thread was preempted, not waiting).");
+		evbuffer_add_printf(b, "wegauge_store_call_max_cpu_seconds %.6f\n",
+		                    (double)v->store_call_max_cpu_us / 1e6);
 		metrics_head(b, "wegauge_store_calls_slow_total", "counter",
 		             "Calls into libpq from the loop that took more than 1 ms.");
 		evbuffer_add_printf(b, "wegauge_store_calls_slow_total %" PRIu64 "\n",

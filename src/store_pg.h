@@ -46,7 +46,7 @@
 #define PG_BATCH_OPS    1024       /* writes in one batch (one transaction) at most */
 #define PG_BATCH_BYTES  (16 << 20) /* ... and their bytes, unless one write is larger */
 #define PG_IDS          4096       /* pull ids reserved ahead; more are asked below this */
-#define PG_SLICE_US     500        /* sending or reading a batch: at most this per loop turn */
+#define PG_SLICE_US     250        /* sending or reading a batch: at most this per loop turn */
 
 struct store_pg;
 struct store_pg_stream;
