@@ -977,8 +977,6 @@ static void pull_status_ends(char *buf, size_t len)
 int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e, char *err,
                    size_t errlen)
 {
-	if (st && st->pg && e)
-		return store_pg_pull_end(st->pg, id, e, err, errlen);
 	if (!st || !e) {
 		errbuf_set(err, errlen, "store_pull_end: no store or outcome");
 		return SQLITE_MISUSE;
@@ -996,6 +994,8 @@ int store_pull_end(struct store *st, int64_t id, const struct store_pull_end *e,
 		errbuf_set(err, errlen, "%s: no finish time", what);
 		return SQLITE_MISUSE;
 	}
+	if (st->pg) /* the checks above hold for both stores */
+		return store_pg_pull_end(st->pg, id, e, err, errlen);
 	int grc = group_enter(st, err, errlen, what);
 	if (grc != SQLITE_OK)
 		return grc;

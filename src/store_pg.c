@@ -65,20 +65,9 @@
 #include <sqlite3.h>
 
 #include "clock.h"
-#include "pull_status.h"
 #include "ws_state.h"
 
-static const char *const pg_pull_status_names[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
 static const char *const pg_ws_state_names[WS_STATE_COUNT] = WS_STATE_NAMES;
-
-/* An outcome a pull may end with: every status of pull_status.h but running. */
-static bool pull_status_is_outcome(const char *s)
-{
-	for (int i = 0; s && i < PULL_STATUS_COUNT; i++)
-		if (i != PULL_RUNNING && strcmp(s, pg_pull_status_names[i]) == 0)
-			return true;
-	return false;
-}
 
 static bool ws_state_valid_name(const char *s)
 {
@@ -148,7 +137,6 @@ struct store_pg {
 	struct event *ev_more; /* goes on sending or reading in the next turn */
 	struct pg_op *cur;     /* the write whose results come next */
 	size_t cur_q;          /* ... and its statement */
-	uint64_t batches;
 	uint64_t queue_bytes, queue_ops, queue_max;
 	uint64_t refused, failed, reconnects;
 	int64_t ids[2 * PG_IDS];
@@ -212,6 +200,7 @@ struct store_pg_stream {
 static void pump(struct store_pg *pg);
 static void connect_start(struct store_pg *pg);
 static void conn_lost(struct store_pg *pg, const char *why);
+static void conn_failed(struct store_pg *pg);
 
 /* ---- small text helpers ---- */
 
@@ -503,9 +492,7 @@ static void flush(struct store_pg *pg)
 {
 	int f = PQflush(pg->conn);
 	if (f < 0) {
-		char m[256];
-		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-		conn_lost(pg, m);
+		conn_failed(pg);
 	} else if (f == 1) {
 		event_add(pg->ev_write, NULL);
 	}
@@ -548,9 +535,7 @@ static void pump(struct store_pg *pg)
 			struct pg_query *q = &op->q[i];
 			if (!PQsendQueryParams(pg->conn, q->sql, q->n, NULL,
 			                       (const char *const *)q->v, NULL, NULL, 0)) {
-				char m[256];
-				first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-				conn_lost(pg, m);
+				conn_failed(pg);
 				return;
 			}
 		}
@@ -563,27 +548,20 @@ static void pump(struct store_pg *pg)
 		 * ends the slice and the write event goes on with the batch.
 		 */
 		int f = PQflush(pg->conn);
-		if (f != 0) {
-			if (f < 0) {
-				char m[256];
-				first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-				conn_lost(pg, m);
-			} else if (!pg->draining) {
-				event_add(pg->ev_write, NULL);
-				return;
-			}
-			if (f < 0)
-				return;
+		if (f < 0) {
+			conn_failed(pg);
+			return;
+		}
+		if (f == 1 && !pg->draining) {
+			event_add(pg->ev_write, NULL);
+			return;
 		}
 	}
 	if (!PQpipelineSync(pg->conn)) {
-		char m[256];
-		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-		conn_lost(pg, m);
+		conn_failed(pg);
 		return;
 	}
 	pg->sending = false;
-	pg->batches++;
 	event_add(pg->ev_stall, &(struct timeval){PG_STALL_MS / 1000, 0});
 	flush(pg);
 }
@@ -715,9 +693,7 @@ static void result(struct store_pg *pg, PGresult *r)
 static bool consume(struct store_pg *pg)
 {
 	if (!PQconsumeInput(pg->conn)) {
-		char m[256];
-		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-		conn_lost(pg, m);
+		conn_failed(pg);
 		return false;
 	}
 	mono_us t0 = clock_mono_us();
@@ -752,9 +728,7 @@ static bool consume(struct store_pg *pg)
 		PQclear(r);
 	}
 	if (pg->state == PG_READY && PQstatus(pg->conn) == CONNECTION_BAD) {
-		char m[256];
-		first_line(PQerrorMessage(pg->conn), m, sizeof(m));
-		conn_lost(pg, m);
+		conn_failed(pg);
 		return false;
 	}
 	return true;
@@ -838,6 +812,14 @@ static int go_ready(struct store_pg *pg, char *m, size_t mlen)
  * The connection is gone (or an attempt failed): close it, put every
  * unconfirmed write back to be sent again, and try again after the backoff.
  */
+/* conn_lost with libpq's own message (its first line) for why. */
+static void conn_failed(struct store_pg *pg)
+{
+	char m[256];
+	first_line(PQerrorMessage(pg->conn), m, sizeof(m));
+	conn_lost(pg, m);
+}
+
 static void conn_lost(struct store_pg *pg, const char *why)
 {
 	bool was_ready = pg->state == PG_READY;
@@ -1519,10 +1501,6 @@ int store_pg_pull_begin(struct store_pg *pg, const char *ws, wall_s started_at, 
 int store_pg_pull_end(struct store_pg *pg, int64_t id, const struct store_pull_end *e, char *err,
                       size_t errlen)
 {
-	if (!e->finished_at || !pull_status_is_outcome(e->status)) {
-		errbuf_set(err, errlen, "store: pull %" PRId64 ": not an outcome", id);
-		return SQLITE_MISUSE;
-	}
 	if (pg->state != PG_READY)
 		return unavailable(pg, err, errlen);
 	char fin[TS_LEN], req[16], ret[16], rows[24], ids[24], shown[SHOWN_MAX + 1];
