@@ -141,6 +141,16 @@ struct config {
 	char *ca_file;                      /* NULL = system CAs only */
 	enum log_level log_level;           /* info */
 
+	/*
+	 * [fleet] (docs/operations.md, "Running a fleet"): several wegauged
+	 * share the workspaces of one PostgreSQL store. fleet is true when the
+	 * section is present (a fleet needs a PostgreSQL database: config_load
+	 * refuses it on SQLite); member_name defaults to the host name.
+	 */
+	bool fleet;
+	char *fleet_member;     /* member_name: [A-Za-z0-9._-]{1,64} */
+	int64_t fleet_lease_ms; /* lease: 30s, 3s..10m; heartbeats every lease / 3 */
+
 	struct ws_config *ws; /* every [workspace] section, in file order */
 	size_t n_ws;
 

@@ -73,7 +73,7 @@
 
 _Static_assert(FINGERPRINT_LEN == SECRET_FP_LEN, "secret.h and config.h disagree");
 
-enum sec_kind { SEC_NONE, SEC_DAEMON, SEC_WS, SEC_BAD };
+enum sec_kind { SEC_NONE, SEC_DAEMON, SEC_WS, SEC_FLEET, SEC_BAD };
 
 /* What the parser knows of a section beyond its values: which keys were set, and where. */
 struct sec_meta {
@@ -91,7 +91,8 @@ struct parse {
 	size_t cap_ws;
 	struct sec_meta *ws_meta; /* parallel to cfg->ws */
 	struct sec_meta daemon_meta;
-	int daemon_line;           /* the [daemon] header's line; 0 before it */
+	int daemon_line; /* the [daemon] header's line; 0 before it */
+	int fleet_line;  /* the [fleet] header's line; 0 when none (its keys: daemon_meta) */
 	const struct config *hint; /* config_load_hint's cache, or NULL */
 	size_t hint_file;          /* the next of hint->files to compare with (in path order) */
 	uid_t euid;                /* for the secrecy check of key files */
@@ -217,6 +218,8 @@ static const char *sec_label(const struct parse *p, char *buf, size_t n)
 {
 	if (p->sec == SEC_DAEMON)
 		return "[daemon]";
+	if (p->sec == SEC_FLEET)
+		return "[fleet]";
 	if (p->sec == SEC_WS)
 		return ws_label(&p->cfg->ws[p->ws_index], buf, n);
 	return NULL;
@@ -400,6 +403,22 @@ static void section_open(struct parse *p, const char *s, size_t n)
 		}
 		return;
 	}
+	if (in_n == 5 && memcmp(in, "fleet", 5) == 0) {
+		if (!p->main_file) {
+			errf(p, p->file, p->lineno, "[fleet]", NULL,
+			     "expected only [workspace \"NAME\"] sections in an included file; "
+			     "[fleet] belongs in %s",
+			     p->cfg->path);
+		} else if (p->fleet_line > 0) {
+			errf(p, p->file, p->lineno, "[fleet]", NULL,
+			     "duplicate section; first at line %d", p->fleet_line);
+		} else {
+			p->fleet_line = p->lineno;
+			p->cfg->fleet = true;
+			p->sec = SEC_FLEET;
+		}
+		return;
+	}
 	if (in_n > 9 && memcmp(in, "workspace", 9) == 0 && is_blank(in[9])) {
 		const char *a = in + 10;
 		while (a < end && is_blank(*a))
@@ -432,7 +451,7 @@ static void section_open(struct parse *p, const char *s, size_t n)
 		return;
 	}
 	errf(p, p->file, p->lineno, NULL, NULL,
-	     "unknown section '%s'; expected [daemon] or [workspace \"NAME\"]",
+	     "unknown section '%s'; expected [daemon], [fleet] or [workspace \"NAME\"]",
 	     quote(text, q, sizeof(q)));
 }
 
@@ -531,17 +550,25 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (p->sec == SEC_BAD)
 		return 1; /* the header's error is reported already */
 	/* The label is built only for a message: most lines have none. */
-	enum cfg_scope scope = p->sec == SEC_WS ? CFG_WS : CFG_DAEMON;
+	enum cfg_scope scope = p->sec == SEC_WS      ? CFG_WS
+	                       : p->sec == SEC_FLEET ? CFG_FLEET
+	                                             : CFG_DAEMON;
 	const struct cfg_opt *o = p->sec == SEC_NONE ? NULL : cfg_opt_find(scope, name);
 	if (o == NULL) {
 		char nq[ECHO_MAX * 4 + 8];
 		const char *label = sec_label(p, label_buf, sizeof(label_buf));
 		quote(name, nq, sizeof(nq));
 		/* Never the value: an unknown key may well be a misspelt secret. */
-		if (p->sec != SEC_NONE &&
-		    cfg_opt_find(scope == CFG_WS ? CFG_DAEMON : CFG_WS, name) != NULL)
+		const char *home = NULL;
+		if (scope != CFG_DAEMON && cfg_opt_find(CFG_DAEMON, name) != NULL)
+			home = "[daemon]";
+		else if (scope != CFG_WS && cfg_opt_find(CFG_WS, name) != NULL)
+			home = "[workspace \"NAME\"]";
+		else if (scope != CFG_FLEET && cfg_opt_find(CFG_FLEET, name) != NULL)
+			home = "[fleet]";
+		if (p->sec != SEC_NONE && home != NULL)
 			errf(p, p->file, p->lineno, label, nq, "unknown key here; it belongs in %s",
-			     scope == CFG_WS ? "[daemon]" : "[workspace \"NAME\"]");
+			     home);
 		else if (secret_like(name))
 			errf(p, p->file, p->lineno, label, nq,
 			     "API keys are never inline; use api_key_file or api_key_credential");
@@ -1047,6 +1074,47 @@ static void read_key(struct parse *p, struct ws_config *ws, const struct sec_met
 }
 
 /*
+ * [fleet]: a fleet shares a PostgreSQL store (an SQLite file is one
+ * host's), and its member name, the host name unless member_name says
+ * otherwise, must be a name the store accepts ([A-Za-z0-9._-]{1,64}).
+ */
+static void finalize_fleet(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	const struct sec_meta *dm = &p->daemon_meta;
+	if (!store_target_is_pg(cfg->database)) {
+		errf(p, cfg->path, p->fleet_line, "[fleet]", NULL,
+		     "a fleet needs a PostgreSQL store (database = postgresql://...); this "
+		     "database is an SQLite file, which only one wegauged can use");
+		return;
+	}
+	int line = dm->line[opt_index(CFG_FLEET, "member_name")];
+	if (cfg->fleet_member == NULL) {
+		char host[256] = "";
+		if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') {
+			errf(p, cfg->path, p->fleet_line, "[fleet]", "member_name",
+			     "no host name to use as the member name: set member_name");
+			return;
+		}
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0'; /* the short name */
+		cfg->fleet_member = strdup(host);
+		line = p->fleet_line;
+		if (cfg->fleet_member == NULL) {
+			errf(p, cfg->path, line, "[fleet]", NULL, "out of memory");
+			return;
+		}
+	}
+	if (cfg_check_ws_name(cfg->fleet_member, strlen(cfg->fleet_member)) != CFG_OK) {
+		char q[ECHO_MAX * 4 + 8];
+		errf(p, cfg->path, line, "[fleet]", "member_name",
+		     "expected 1 to 64 characters A-Z a-z 0-9 . _ - (the host name unless set), "
+		     "got '%s'",
+		     quote(cfg->fleet_member, q, sizeof(q)));
+	}
+}
+
+/*
  * The checks that span keys, after every file: [daemon] cross-checks,
  * each workspace's required keys, inherited values, the data center's
  * base URL, and the API keys.
@@ -1087,6 +1155,8 @@ static void finalize(struct parse *p)
 		                     &cfg->database_password_len, &st, err, sizeof(err)) != 0)
 			errf(p, cfg->path, line, "[daemon]", "database_password_file", "%s", err);
 	}
+	if (cfg->fleet)
+		finalize_fleet(p);
 	size_t i_kf = opt_index(CFG_WS, "api_key_file"),
 	       i_kc = opt_index(CFG_WS, "api_key_credential");
 	uint64_t lc_bit = (uint64_t)1 << opt_index(CFG_WS, "license_code"),
@@ -1148,7 +1218,8 @@ int config_load_hint(const char *path, const struct config *hint, struct config 
 	p.errs = errs;
 	p.cfg = calloc(1, sizeof(*p.cfg));
 	if (p.cfg == NULL || (p.cfg->path = strdup(path)) == NULL ||
-	    cfg_apply_defaults(CFG_DAEMON, p.cfg) != 0) {
+	    cfg_apply_defaults(CFG_DAEMON, p.cfg) != 0 ||
+	    cfg_apply_defaults(CFG_FLEET, p.cfg) != 0) {
 		errf(&p, path, 0, NULL, NULL, "out of memory");
 	} else {
 		load_file(&p, AT_FDCWD, path, path, true);
@@ -1202,6 +1273,7 @@ void config_free(struct config *cfg)
 	free(cfg->key_dir);
 	free(cfg->metrics_listen);
 	free(cfg->ca_file);
+	free(cfg->fleet_member);
 	free(cfg);
 }
 

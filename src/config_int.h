@@ -17,7 +17,7 @@
 
 #include "config.h"
 
-enum cfg_scope { CFG_DAEMON = 0, CFG_WS };
+enum cfg_scope { CFG_DAEMON = 0, CFG_WS, CFG_FLEET };
 
 enum cfg_type {
 	CT_STRING,         /* non-empty text without control characters (char *) */

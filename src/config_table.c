@@ -42,6 +42,7 @@
 #define D(field)   CFG_DAEMON, offsetof(struct config, field)
 #define W(field)   CFG_WS, offsetof(struct ws_config, field)
 #define WP(i)      CFG_WS, offsetof(struct ws_config, paths) + (i) * sizeof(char *)
+#define F(field)   CFG_FLEET, offsetof(struct config, field)
 #define NONE       (-1L) /* not inherited */
 #define INH(field) ((long)offsetof(struct config, field))
 
@@ -81,6 +82,9 @@ const struct cfg_opt cfg_opts[] = {
         {"metrics_listen", CT_LISTEN, D(metrics_listen), 0, 0, NULL, CFG_EMPTY_UNSET, NONE},
         {"ca_file", CT_FILE, D(ca_file), 0, 0, NULL, CFG_EMPTY_UNSET, NONE},
         {"log_level", CT_LOGLEVEL, D(log_level), 0, 0, "info", 0, NONE},
+
+        {"member_name", CT_STRING, F(fleet_member), 0, 0, NULL, CFG_EMPTY_UNSET, NONE},
+        {"lease", CT_DURATION, F(fleet_lease_ms), 3000, 10 * MS_M, "30s", 0, NONE},
 
         {"license_code", CT_LICENSE, W(license_code), 0, 0, NULL, 0, NONE},
         {"data_center", CT_DC, W(data_center), 0, 0, "global", 0, NONE},

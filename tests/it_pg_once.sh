@@ -34,8 +34,9 @@ once() {
 t_log "run 1 on both stores"
 once "$CONF"
 once "$T_DIR/sqlite.conf"
-[ "$(pg_sql "SELECT version FROM wegauge_schema ORDER BY version" | tr '\n' ' ')" = "1 2 " ] ||
-	fail "the daemon did not record schema/pg 001 and 002"
+want=$(cd "$SOURCE_DIR/schema/pg" && ls [0-9][0-9][0-9]-*.sql | sed 's/^0*\([0-9]*\)-.*/\1/' | tr '\n' ' ')
+[ "$(pg_sql "SELECT version FROM wegauge_schema ORDER BY version" | tr '\n' ' ')" = "$want" ] ||
+	fail "the daemon did not record every schema/pg file ($want)"
 [ "$(pg_sql "SELECT count(*) FROM pull WHERE status = 'ok'")" = $N ] ||
 	fail "not every pull is ok: $(pg_sql "SELECT status, count(*) FROM pull GROUP BY 1")"
 [ "$(pg_sql "SELECT count(*) FROM workspace WHERE state = 'connected'")" = $N ] ||

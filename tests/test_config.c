@@ -365,7 +365,8 @@ static void test_errors_fixture(void **state)
 	        "'maybe'",
 	        ":22: [workspace \"ok\"] stats_path: expected a path starting with '/', without "
 	        "spaces, '?' or '#', using only the placeholders {lc}, got '/x/{channel}'",
-	        ":23: unknown section '[nonsense]'; expected [daemon] or [workspace \"NAME\"]",
+	        ":23: unknown section '[nonsense]'; expected [daemon], [fleet] or [workspace "
+	        "\"NAME\"]",
 	        ":24: [workspace \"ok\"]: duplicate workspace name; first defined at {P}:15",
 	        ":15: [workspace \"ok\"]: expected api_key_file or api_key_credential, got neither",
 	        ":25: [workspace \"nokey\"]: expected api_key_file or api_key_credential, got "
@@ -421,10 +422,28 @@ struct err_case {
 static const struct err_case err_cases[] = {
         /* sections */
         {"[foo]\n",
-         "main.conf:1: unknown section '[foo]'; expected [daemon] or [workspace \"NAME\"]", NULL},
+         "main.conf:1: unknown section '[foo]'; expected [daemon], [fleet] or [workspace \"NAME\"]",
+         NULL},
         {"[daemon\n",
          "main.conf:1: expected a section header [daemon] or [workspace \"NAME\"], got '[daemon'",
          NULL},
+        /* [fleet] (issue 16): PostgreSQL only, a valid member name, lease bounds, its own keys */
+        {"[fleet]\n",
+         "main.conf:1: [fleet]: a fleet needs a PostgreSQL store (database = postgresql://...); "
+         "this database is an SQLite file, which only one wegauged can use",
+         NULL},
+        {"[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n[fleet]\nmember_name = a/b\n",
+         "main.conf:4: [fleet] member_name: expected 1 to 64 characters A-Z a-z 0-9 . _ - (the "
+         "host name unless set), got 'a/b'",
+         NULL},
+        {"[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n[fleet]\nlease = 1s\n",
+         "main.conf:4: [fleet] lease: " DUR_MSG("3s", "10m"), NULL},
+        {"[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n[fleet]\ninterval = 1m\n",
+         "main.conf:4: [fleet] interval: unknown key here; it belongs in [daemon]", NULL},
+        {"[daemon]\nlease = 5s\n",
+         "main.conf:2: [daemon] lease: unknown key here; it belongs in [fleet]", NULL},
+        {"[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n[fleet]\n[fleet]\n",
+         "main.conf:4: [fleet]: duplicate section; first at line 3", NULL},
         {"[daemon] x\n",
          "main.conf:1: expected a section header [daemon] or [workspace \"NAME\"], got '[daemon] "
          "x'",
@@ -1008,6 +1027,34 @@ static void test_error_bound(void **state)
 }
 
 /* [daemon] values reach workspaces that do not set them, wherever [daemon] is. */
+/* [fleet]: off without the section; its defaults (30 s, the short host name); its keys. */
+static void test_fleet(void **state)
+{
+	(void)state;
+	put("main.conf", "[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n", 0644);
+	struct config *cfg = load_ok(main_path);
+	assert_false(cfg->fleet);
+	config_free(cfg);
+	put("main.conf", "[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n[fleet]\n", 0644);
+	cfg = load_ok(main_path);
+	assert_true(cfg->fleet);
+	assert_int_equal(cfg->fleet_lease_ms, 30000);
+	char host[256] = "";
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	host[strcspn(host, ".")] = '\0';
+	assert_string_equal(cfg->fleet_member, host);
+	config_free(cfg);
+	put("main.conf",
+	    "[fleet]\nmember_name = dc2-collector.1\nlease = 6s\n"
+	    "[daemon]\ndatabase = postgresql://u@127.0.0.1/db\n",
+	    0644);
+	cfg = load_ok(main_path);
+	assert_true(cfg->fleet);
+	assert_string_equal(cfg->fleet_member, "dc2-collector.1");
+	assert_int_equal(cfg->fleet_lease_ms, 6000);
+	config_free(cfg);
+}
+
 static void test_inheritance(void **state)
 {
 	(void)state;
@@ -1078,7 +1125,7 @@ int main(void)
 	        T(test_errors_fixture),        T(test_error_cases),      T(test_key_modes),
 	        T(test_credentials_directory), T(test_include_dir),      T(test_include_links),
 	        T(test_include_errors),        T(test_unreadable_files), T(test_error_bound),
-	        T(test_inheritance),           T(test_summary),
+	        T(test_inheritance),           T(test_summary),          T(test_fleet),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -858,7 +858,7 @@ static void test_migrate_overflow_safe_totals(void **state)
 	struct store *st = open_ok(path);
 	db = store_handle(st);
 	assert_int_equal(q_int(db, "PRAGMA user_version"), store_schema_version());
-	assert_int_equal(store_schema_version(), 2);
+	assert_true(store_schema_version() >= 2); /* 2 and any later file */
 	assert_rows(db, "SELECT name FROM pragma_table_info('v_feature_usage_30d')", columns);
 	/* the rows written today and yesterday stay in the 30-day window past a midnight */
 	assert_rows(db, q,
