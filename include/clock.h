@@ -22,6 +22,7 @@
 #ifndef WEGAUGE_CLOCK_H
 #define WEGAUGE_CLOCK_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -46,12 +47,28 @@ static inline mono_us clock_mono_us(void)
 	return (mono_us)ts.tv_sec * 1000000u + (mono_us)ts.tv_nsec / 1000u;
 }
 
-/* Now on CLOCK_REALTIME, in milliseconds since the Unix epoch. */
-static inline wall_ms clock_wall_ms(void)
+/*
+ * A correction of this host's wall clock, in milliseconds, added by
+ * clock_wall_ms and clock_wall_s (0 unless set). A fleet member sets it to
+ * the offset of the PostgreSQL server's clock it measured (daemon_fleet.c),
+ * so that every member stamps rows and places its ticks on the one clock
+ * they share, whatever its own says. Defined in ts.c.
+ */
+extern _Atomic int64_t clock_wall_offset_ms;
+
+/* Now on CLOCK_REALTIME as this host has it (no correction), in ms since the epoch. */
+static inline wall_ms clock_wall_raw_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (wall_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Now on CLOCK_REALTIME (with the correction above), in milliseconds since the Unix epoch. */
+static inline wall_ms clock_wall_ms(void)
+{
+	return clock_wall_raw_ms() +
+	       atomic_load_explicit(&clock_wall_offset_ms, memory_order_relaxed);
 }
 
 /* Now on CLOCK_REALTIME, in seconds since the Unix epoch. */

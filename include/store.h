@@ -52,6 +52,14 @@ struct store_opts {
 	struct event_base *base;
 	const char *password;
 	uint64_t queue_max;
+	/*
+	 * A fleet (PostgreSQL only; NULL: none): this member's name and lease.
+	 * The open then registers the member, drops the leases an earlier
+	 * process of the same name held, and store_pull_close_running closes
+	 * only the pulls no live lease covers (store_fleet_* below).
+	 */
+	const char *fleet_member;
+	int64_t fleet_lease_ms;
 };
 
 /* What a PostgreSQL store's queue of writes holds (all 0 for SQLite). */
@@ -299,5 +307,88 @@ void store_stream_abort(struct store_stream *c);
  */
 int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, wall_s now,
                         const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen);
+
+/*
+ * The fleet (docs/operations.md, "Running a fleet"; PostgreSQL only: on
+ * SQLite each of these returns SQLITE_MISUSE or does nothing). Several
+ * wegauged share the store's workspaces: each heartbeats into
+ * fleet_member, takes the leases (fleet_lease) of the workspaces it should
+ * own, renews them all in its heartbeat, and gives back those it should no
+ * longer own. While the store was opened with a fleet member, every write
+ * of a workspace (its pull row, each stream, its end, its workspace row)
+ * carries a fence: it commits only while this member holds the
+ * workspace's lease with the token it took (checked by the server, in the
+ * write's own transaction). A write without a lease is refused at once
+ * (SQLITE_CONSTRAINT, "lease lost ..."), except a pull's end, which is
+ * then written as cancelled with the error "lease lost" (only while that
+ * pull is still running in the store). A write the server fences is
+ * dropped with every other write of the same lease, counted, and reported
+ * through the hooks' lost.
+ *
+ * What comes back arrives through hooks, from an event of the loop (never
+ * from inside a store call), once the server committed it.
+ */
+struct store_fleet_member {
+	const char *name, *fingerprint, *digest;
+	int64_t workspaces; /* it has configured */
+	int64_t age_ms;     /* since its last heartbeat, on the server's clock */
+	int64_t lease_ms;   /* its lease: live while age_ms < lease_ms */
+};
+struct store_fleet_beat {
+	bool ok;                  /* false: lost with the connection or refused (logged) */
+	mono_ms sent_ms;          /* when it was sent: the leases it renewed hold until + lease */
+	int64_t server_offset_ms; /* the server's clock minus this host's (raw) wall clock */
+	int64_t rtt_ms;           /* how long the answer took (the offset is within half) */
+	const struct store_fleet_member *members; /* every other member, live or not */
+	size_t n_members;
+};
+struct store_fleet_taken {
+	const char *name;
+	bool has_row; /* the workspace has a row: saved holds it */
+	struct store_ws_saved saved;
+	wall_s last_done_start; /* when its last ok or partial pull started (0: never) */
+};
+struct store_fleet_hooks {
+	/* A heartbeat's answer (or its loss). */
+	void (*beat)(void *arg, const struct store_fleet_beat *b);
+	/* The lease of a workspace was taken, with its row as the store has it now. */
+	void (*taken)(void *arg, const struct store_fleet_taken *t);
+	/* The lease of a workspace is lost (fenced, or not renewed in time). */
+	void (*lost)(void *arg, const char *name);
+	/* The workspaces member has configured (store_fleet_read_members). */
+	void (*member_ws)(void *arg, const char *member, const char *const *names, size_t n);
+	void *arg;
+};
+struct store_fleet_stats {
+	uint64_t taken, lost, fenced, released; /* leases taken, lost, writes fenced, released */
+	uint64_t held;                          /* leases held now */
+	uint64_t beats;                         /* heartbeats answered */
+	mono_ms renewed_until;                  /* the leases are safe until (0: never renewed) */
+	int64_t server_offset_ms;               /* as measured at open, then by each heartbeat */
+};
+/* Hand the store its hooks (copied). SQLITE_MISUSE when it is not a fleet's. */
+int store_fleet_hooks(struct store *st, const struct store_fleet_hooks *h);
+/*
+ * This member's configuration: its fingerprint and the names of every
+ * workspace it has configured (queued: fleet_member_ws and the member row).
+ */
+int store_fleet_configure(struct store *st, const char *fingerprint, const char *const *names,
+                          size_t n, char *err, size_t errlen);
+/*
+ * Heartbeat: renew every lease held, say this member lives, read the other
+ * members; and try to take the leases of take[0..n) (each that is free or
+ * expired). One heartbeat at a time: SQLITE_BUSY while one is unanswered.
+ */
+int store_fleet_heartbeat(struct store *st, const char *const *take, size_t n, char *err,
+                          size_t errlen);
+/* Give back the lease of name (its fence goes at once; the delete is queued). */
+int store_fleet_release(struct store *st, const char *name, char *err, size_t errlen);
+/* Read the workspaces of members[0..n) (answered through hooks.member_ws, one call each). */
+int store_fleet_read_members(struct store *st, const char *const *members, size_t n, char *err,
+                             size_t errlen);
+/* Whether this member holds the lease of name now (as far as it knows). */
+bool store_fleet_holds(struct store *st, const char *name);
+/* Counters and the lease horizon; all 0 when not a fleet's. */
+void store_fleet_stats(struct store *st, struct store_fleet_stats *s);
 
 #endif

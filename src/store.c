@@ -44,6 +44,7 @@
 #include "store_ckpt.h"
 #include "store_migrate.h"
 #include "store_pg.h"
+#include "store_pg_fleet.h"
 #include "store_sql.h"
 #include "store_target.h"
 
@@ -1368,4 +1369,66 @@ int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, wall_
 	if (rc == SQLITE_OK)
 		rc = store_stream_step(c, SIZE_MAX, &done, n_rows, err, errlen);
 	return rc;
+}
+
+/* ---- the fleet (PostgreSQL only; store_pg_fleet.c) ---- */
+
+static struct store_pg_fleet *fleet_of(struct store *st)
+{
+	return st && st->pg ? store_pg_fleet_of(st->pg) : NULL;
+}
+
+static int not_fleet(char *err, size_t errlen)
+{
+	errbuf_set(err, errlen, "store: not a fleet member's (a PostgreSQL store with [fleet])");
+	return SQLITE_MISUSE;
+}
+
+int store_fleet_hooks(struct store *st, const struct store_fleet_hooks *h)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	return f ? store_pg_fleet_set_hooks(f, h) : SQLITE_MISUSE;
+}
+
+int store_fleet_configure(struct store *st, const char *fingerprint, const char *const *names,
+                          size_t n, char *err, size_t errlen)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	return f ? store_pg_fleet_configure(f, fingerprint, names, n, err, errlen)
+	         : not_fleet(err, errlen);
+}
+
+int store_fleet_heartbeat(struct store *st, const char *const *take, size_t n, char *err,
+                          size_t errlen)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	return f ? store_pg_fleet_heartbeat(f, take, n, err, errlen) : not_fleet(err, errlen);
+}
+
+int store_fleet_release(struct store *st, const char *name, char *err, size_t errlen)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	return f ? store_pg_fleet_release(f, name, err, errlen) : not_fleet(err, errlen);
+}
+
+int store_fleet_read_members(struct store *st, const char *const *members, size_t n, char *err,
+                             size_t errlen)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	return f ? store_pg_fleet_read_members(f, members, n, err, errlen) : not_fleet(err, errlen);
+}
+
+bool store_fleet_holds(struct store *st, const char *name)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	return f && store_pg_fleet_token(f, name) > 0;
+}
+
+void store_fleet_stats(struct store *st, struct store_fleet_stats *s)
+{
+	struct store_pg_fleet *f = fleet_of(st);
+	if (f)
+		store_pg_fleet_stats(f, s);
+	else
+		*s = (struct store_fleet_stats){0};
 }

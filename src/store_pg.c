@@ -40,6 +40,7 @@
  */
 #include "store_pg.h"
 #include "errbuf.h"
+#include "store_pg_fleet.h"
 #include "log.h"
 #include "loopstat.h"
 #include "store_pg_schema.h"
@@ -89,7 +90,9 @@ struct pg_query {
 	char *v[PGQ_MAXP];
 };
 
-enum pg_op_kind { OP_WRITE = 0, OP_IDS };
+enum pg_op_kind { OP_WRITE = 0, OP_IDS, OP_FLEET };
+
+#define OP_RES_MAX 4 /* results an OP_FLEET keeps (its statements with rows) */
 
 struct pg_op {
 	struct pg_op *next;
@@ -99,11 +102,23 @@ struct pg_op {
 	size_t bytes;
 	bool is_stream;
 	int64_t stream_pull; /* a stream's pull id (0: not a stream) */
-	int64_t end_pull;    /* a pull's end: its id (q[0].v[1] status, v[5] error) */
+	int64_t end_pull;    /* a pull's end: its id (op_main(op)->v[1] status, v[5] error) */
 	bool failed;         /* the server refused it for good */
 	bool transient;      /* the server refused it for now */
 	char msg[256];       /* why, when failed */
 	char what[WHAT_MAX]; /* for messages: "stream stats of ws-0001 (pull 12)" */
+	/*
+	 * A fleet: the lease this write is fenced with (its first statement is
+	 * the fence; fence_token 0: none), and whether the fence failed.
+	 */
+	char fence_ws[65];
+	int64_t fence_token;
+	bool fence_failed;
+	/* OP_FLEET: its answer's callback and the results kept until the commit. */
+	pg_fleet_done_fn done;
+	void *done_arg;
+	PGresult *res[OP_RES_MAX];
+	size_t nres;
 };
 
 /* A workspace row as last written (the store's copy for store_pg_ws_get). */
@@ -154,6 +169,8 @@ struct store_pg {
 	uint64_t call_max_us;     /* the longest stretch the loop spent in libpq (pg_timed) */
 	uint64_t call_max_cpu_us; /* ... counting only this thread's CPU time */
 	uint64_t calls_over_1ms;
+	struct store_pg_fleet *fleet; /* a fleet member's leases and fences (NULL: none) */
+	bool cur_fleet_batch;         /* the batch being sent is a fleet statement's, alone */
 };
 
 /*
@@ -305,10 +322,30 @@ static const char *fixed_text(const char *v, size_t cap)
 
 /* ---- ops ---- */
 
+/* An OP_FLEET's kept results go (its batch was rolled back, or it ended). */
+static void op_results_clear(struct pg_op *op)
+{
+	for (size_t i = 0; i < op->nres; i++)
+		PQclear(op->res[i]);
+	op->nres = 0;
+}
+
+/* An OP_FLEET that will not commit: its callback hears so (once). */
+static void op_give_up(struct pg_op *op)
+{
+	op_results_clear(op);
+	if (op->kind == OP_FLEET && op->done) {
+		pg_fleet_done_fn done = op->done;
+		op->done = NULL;
+		done(op->done_arg, false, NULL, 0);
+	}
+}
+
 static void op_free(struct pg_op *op)
 {
 	if (!op)
 		return;
+	op_give_up(op);
 	for (size_t i = 0; i < op->nq; i++)
 		for (int k = 0; k < op->q[i].n; k++)
 			free(op->q[i].v[k]);
@@ -463,12 +500,18 @@ static bool pull_dropped(const struct store_pg *pg, int64_t id)
 	return false;
 }
 
+/* The write's own first statement (after its fence, in a fleet). */
+static struct pg_query *op_main(struct pg_op *op)
+{
+	return &op->q[op->fence_token && op->nq > 1 ? 1 : 0];
+}
+
 /* A pull's end, about to be sent: if one of its streams was dropped, it ends partial. */
 static void patch_end(struct store_pg *pg, struct pg_op *op)
 {
 	if (!op->end_pull || !pull_dropped(pg, op->end_pull))
 		return;
-	struct pg_query *q = &op->q[0];
+	struct pg_query *q = op_main(op);
 	if (q->n < 6 || !q->v[1] || strcmp(q->v[1], "ok") != 0)
 		return;
 	char *st = strdup("partial");
@@ -521,8 +564,18 @@ static void pump(struct store_pg *pg)
 		pg->cur_q = 0;
 	}
 	mono_us t0 = clock_mono_us();
-	while (pg->unsent && pg->inflight < PG_BATCH_OPS &&
-	       (pg->inflight == 0 || pg->batch_bytes + pg->unsent->bytes <= PG_BATCH_BYTES)) {
+	/*
+	 * A fleet member's batches are smaller, so that its heartbeat, which
+	 * waits for the batch in flight, is not late; and a fleet's own
+	 * statement (a heartbeat, a read) is a batch of its own, so that no
+	 * write's failure rolls it back and sends it again.
+	 */
+	size_t max_ops = pg->fleet ? PG_BATCH_OPS_FLEET : PG_BATCH_OPS;
+	size_t max_bytes = pg->fleet ? PG_BATCH_BYTES_FLEET : PG_BATCH_BYTES;
+	while (pg->unsent && pg->inflight < max_ops &&
+	       (pg->inflight == 0 || pg->batch_bytes + pg->unsent->bytes <= max_bytes)) {
+		if (pg->inflight > 0 && (pg->unsent->kind == OP_FLEET || pg->cur_fleet_batch))
+			break;
 		if (pg->inflight > 0 && !pg->draining && clock_mono_us() - t0 >= PG_SLICE_US) {
 			/* The batch goes on in the next turn of the loop. */
 			event_active(pg->ev_more, EV_TIMEOUT, 0);
@@ -542,6 +595,7 @@ static void pump(struct store_pg *pg)
 		pg->inflight++;
 		pg->batch_bytes += op->bytes;
 		pg->unsent = op->next;
+		pg->cur_fleet_batch = op->kind == OP_FLEET;
 		/*
 		 * Hand each write to the kernel as it is queued, so that libpq
 		 * never holds megabytes for one flush to copy; a full socket
@@ -566,6 +620,8 @@ static void pump(struct store_pg *pg)
 	flush(pg);
 }
 
+static void queue_push_first(struct store_pg *pg, struct pg_op *op);
+
 /* Ask for more pull ids when the pool runs low (an op like any write). */
 static void ids_refill(struct store_pg *pg)
 {
@@ -580,10 +636,17 @@ static void ids_refill(struct store_pg *pg)
 		return;
 	}
 	pg->ids_asked = true;
-	/*
-	 * Ahead of the writes not sent yet (they need no ids; pulls waiting to
-	 * begin do): first in the next batch. Not into a batch being sent.
-	 */
+	queue_push_first(pg, op);
+}
+
+/*
+ * Queue op ahead of the writes not sent yet: first in the next batch (not
+ * into a batch being sent). For what the writes do not depend on and
+ * should not wait behind: pull ids (pulls waiting to begin need them), a
+ * fleet's heartbeat (its leases expire meanwhile).
+ */
+static void queue_push_first(struct store_pg *pg, struct pg_op *op)
+{
 	struct pg_op **pp = &pg->head;
 	while (*pp && *pp != pg->unsent)
 		pp = &(*pp)->next;
@@ -596,6 +659,121 @@ static void ids_refill(struct store_pg *pg)
 	pg->unsent = op;
 	pg->queue_bytes += op->bytes;
 	pg->queue_ops++;
+}
+
+/* ---- fences (a fleet member's writes) ---- */
+
+/*
+ * A pull's end whose lease is gone: written as cancelled with the error
+ * "lease lost", without a fence (only its own pull's row, and only while
+ * that row is still running: a member that took the lease over may have
+ * closed it already).
+ */
+static void end_as_lease_lost(struct pg_op *op)
+{
+	if (op->fence_token && op->nq > 1) { /* the fence is the first statement: drop it */
+		struct pg_query *f = &op->q[0];
+		for (int k = 0; k < f->n; k++)
+			free(f->v[k]);
+		memmove(&op->q[0], &op->q[1], (op->nq - 1) * sizeof(op->q[0]));
+		op->nq--;
+	}
+	op->fence_token = 0;
+	op->fence_ws[0] = '\0';
+	struct pg_query *q = &op->q[0];
+	char *st = strdup("cancelled"), *er = strdup("lease lost");
+	if (q->n < 6 || !st || !er) {
+		free(st);
+		free(er);
+		return;
+	}
+	free(q->v[1]);
+	q->v[1] = st;
+	free(q->v[5]);
+	q->v[5] = er;
+	q->sql = PG_SQL_PULL_END_LOST;
+}
+
+/*
+ * Fence op, a write of workspace ws, when this store is a fleet member's:
+ * its first statement checks the lease (PG_SQL_FENCE) with the token held,
+ * so that a write whose lease is being taken over fails before it touches
+ * (and locks) any row the new owner's writes will touch.
+ * Without a lease a pull's end is written as lost (end_as_lease_lost) and
+ * any other write is refused: SQLITE_CONSTRAINT with err (the caller frees
+ * op). 0 otherwise (also without a fleet).
+ */
+static int fence(struct store_pg *pg, struct pg_op *op, const char *ws, char *err, size_t errlen)
+{
+	if (!pg->fleet)
+		return SQLITE_OK;
+	int64_t t = store_pg_fleet_token(pg->fleet, ws);
+	if (t > 0) {
+		char tok[24];
+		snprintf(tok, sizeof(tok), "%" PRId64, t);
+		const char *v[] = {ws, store_pg_fleet_member(pg->fleet), tok};
+		if (op_add(op, PG_SQL_FENCE, 3, v) != 0) {
+			errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+			return SQLITE_NOMEM;
+		}
+		struct pg_query fq = op->q[op->nq - 1]; /* to the front */
+		memmove(&op->q[1], &op->q[0], (op->nq - 1) * sizeof(op->q[0]));
+		op->q[0] = fq;
+		snprintf(op->fence_ws, sizeof(op->fence_ws), "%s", ws);
+		op->fence_token = t;
+		return SQLITE_OK;
+	}
+	if (op->end_pull) {
+		end_as_lease_lost(op);
+		return SQLITE_OK;
+	}
+	errbuf_set(err, errlen, "lease lost: workspace %s is not leased to member %s", ws,
+	           store_pg_fleet_member(pg->fleet));
+	return SQLITE_CONSTRAINT;
+}
+
+/*
+ * The server fenced bad (SQLSTATE WG001): its lease is lost. Every queued
+ * write of the same lease goes (counted as fenced) but a pull's end, which
+ * is written as lost instead (end_as_lease_lost); the rest of the batch is
+ * sent again; the fleet hears of the loss.
+ */
+static void fence_lost(struct store_pg *pg, struct pg_op *bad)
+{
+	char ws[65];
+	int64_t token = bad->fence_token;
+	snprintf(ws, sizeof(ws), "%s", bad->fence_ws);
+	log_msg(LOGL_WARNING, "PostgreSQL store: %s fenced: %s", bad->what, bad->msg);
+	uint64_t dropped = 0;
+	struct pg_op **pp = &pg->head, *prev = NULL;
+	while (*pp) {
+		struct pg_op *op = *pp;
+		op->failed = op->transient = op->fence_failed = false;
+		op->msg[0] = '\0';
+		op_results_clear(op);
+		if (op->fence_token == token && strcmp(op->fence_ws, ws) == 0) {
+			if (op->end_pull) {
+				end_as_lease_lost(op);
+			} else {
+				*pp = op->next;
+				pg->queue_bytes -= op->bytes;
+				pg->queue_ops--;
+				if (op->stream_pull) {
+					pg->failed_pulls[pg->n_failed_pulls % 64] = op->stream_pull;
+					pg->n_failed_pulls++;
+				}
+				op_free(op);
+				dropped++;
+				continue;
+			}
+		}
+		prev = op;
+		pp = &op->next;
+	}
+	pg->tail = prev;
+	pg->inflight = 0;
+	pg->unsent = pg->head;
+	store_pg_fleet_fenced(pg->fleet, ws, token, dropped);
 }
 
 /*
@@ -625,10 +803,20 @@ static bool batch_ended(struct store_pg *pg)
 	}
 	if (!bad) {
 		while (pg->inflight > 0) {
-			if (pg->head->kind == OP_IDS)
+			struct pg_op *h = pg->head;
+			if (h->kind == OP_IDS)
 				pg->ids_asked = false;
+			if (h->kind == OP_FLEET && h->done) {
+				pg_fleet_done_fn done = h->done;
+				h->done = NULL;
+				done(h->done_arg, true, h->res, h->nres);
+			}
 			queue_pop(pg);
 		}
+		return true;
+	}
+	if (bad->fence_failed && pg->fleet) {
+		fence_lost(pg, bad);
 		return true;
 	}
 	pg->failed++;
@@ -653,25 +841,33 @@ static bool batch_ended(struct store_pg *pg)
 	pg->queue_ops--;
 	op_free(bad);
 	for (op = pg->head; op; op = op->next) {
-		op->failed = op->transient = false;
+		op->failed = op->transient = op->fence_failed = false;
 		op->msg[0] = '\0';
+		op_results_clear(op);
 	}
 	pg->inflight = 0;
 	pg->unsent = pg->head;
 	return true;
 }
 
-/* One result of the statement cur_q of write cur (the batch's results come in order). */
-static void result(struct store_pg *pg, PGresult *r)
+/*
+ * One result of the statement cur_q of write cur (the batch's results come
+ * in order). True when the write kept r (an OP_FLEET's rows): not to clear.
+ */
+static bool result(struct store_pg *pg, PGresult *r)
 {
 	struct pg_op *op = pg->cur;
 	if (!op)
-		return;
+		return false;
 	switch (PQresultStatus(r)) {
 	case PGRES_TUPLES_OK:
 		if (op->kind == OP_IDS)
 			for (int i = 0; i < PQntuples(r) && pg->n_ids < 2 * PG_IDS; i++)
 				pg->ids[pg->n_ids++] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		if (op->kind == OP_FLEET && op->nres < OP_RES_MAX) {
+			op->res[op->nres++] = r;
+			return true;
+		}
 		break;
 	case PGRES_FATAL_ERROR: {
 		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -681,12 +877,14 @@ static void result(struct store_pg *pg, PGresult *r)
 				op->transient = true;
 			else
 				op->failed = true;
+			op->fence_failed = state && strcmp(state, PG_SQLSTATE_LEASE_LOST) == 0;
 		}
 		break;
 	}
 	default: /* COMMAND_OK; PIPELINE_ABORTED: skipped after an earlier error */
 		break;
 	}
+	return false;
 }
 
 /* Consume every result there is. False when the connection went meanwhile. */
@@ -724,8 +922,8 @@ static bool consume(struct store_pg *pg)
 				return false;
 			continue;
 		}
-		result(pg, r);
-		PQclear(r);
+		if (!result(pg, r))
+			PQclear(r);
 	}
 	if (pg->state == PG_READY && PQstatus(pg->conn) == CONNECTION_BAD) {
 		conn_failed(pg);
@@ -834,9 +1032,10 @@ static void conn_lost(struct store_pg *pg, const char *why)
 	struct pg_op **pp = &pg->head, *prev = NULL;
 	while (*pp) {
 		struct pg_op *op = *pp;
-		op->failed = op->transient = false;
+		op->failed = op->transient = op->fence_failed = false;
 		op->msg[0] = '\0';
-		if (op->kind == OP_IDS) {
+		op_results_clear(op);
+		if (op->kind == OP_IDS || op->kind == OP_FLEET) { /* asked again when up */
 			*pp = op->next;
 			pg->queue_bytes -= op->bytes;
 			pg->queue_ops--;
@@ -1134,6 +1333,7 @@ static void pg_free(struct store_pg *pg)
 		free(pg->conninfo);
 	}
 	free(pg->ws);
+	store_pg_fleet_free(pg->fleet);
 	free(pg);
 }
 
@@ -1204,6 +1404,11 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
 	}
 	if (migrate(pg, err, errlen) != 0 || load_ws(pg, err, errlen) != 0 ||
 	    reserve_ids_now(pg, err, errlen) != 0) {
+		pg_free(pg);
+		return SQLITE_ERROR;
+	}
+	if (o->fleet_member && !(pg->fleet = store_pg_fleet_open(pg, pg->conn, o->fleet_member,
+	                                                         o->fleet_lease_ms, err, errlen))) {
 		pg_free(pg);
 		return SQLITE_ERROR;
 	}
@@ -1288,6 +1493,8 @@ int store_pg_close(struct store_pg *pg)
 	if (!pg)
 		return SQLITE_OK;
 	store_pg_stream_abort(pg->stream);
+	if (pg->fleet)
+		store_pg_fleet_leave(pg->fleet);
 	char err[512];
 	int rc = store_pg_drain(pg, err, sizeof(err));
 	if (rc != SQLITE_OK)
@@ -1387,6 +1594,11 @@ int store_pg_ws_put(struct store_pg *pg, const struct store_ws *w, char *err, si
 	struct pg_op *op = op_new(OP_WRITE, "workspace row %s", w->name);
 	if (!op || op_add(op, PG_SQL_WS_PUT, 11, v) != 0)
 		return oom(op, err, errlen);
+	int frc = fence(pg, op, w->name, err, errlen);
+	if (frc != SQLITE_OK) {
+		op_free(op);
+		return frc;
+	}
 	struct pg_ws *c = ws_add(pg, w->name);
 	if (c) {
 		struct store_ws_saved *s = &c->saved;
@@ -1471,6 +1683,11 @@ int store_pg_ws_set_state(struct store_pg *pg, const char *name, const char *sta
 	struct pg_op *op = op_new(OP_WRITE, "state of workspace %s", name);
 	if (!op || op_add(op, PG_SQL_WS_SET_STATE, 3, v) != 0)
 		return oom(op, err, errlen);
+	int frc = fence(pg, op, name, err, errlen);
+	if (frc != SQLITE_OK) {
+		op_free(op);
+		return frc;
+	}
 	copy_cut(c->saved.state, sizeof(c->saved.state), state);
 	copy_cut(c->saved.state_reason, sizeof(c->saved.state_reason), r);
 	c->removed = strcmp(state, "removed") == 0;
@@ -1489,6 +1706,16 @@ int store_pg_pull_begin(struct store_pg *pg, const char *ws, wall_s started_at, 
 	struct pg_op *op = op_new(OP_WRITE, "pull %" PRId64 " of %s", nid, ws);
 	if (!op || op_add(op, PG_SQL_PULL_BEGIN, 3, v) != 0)
 		return oom(op, err, errlen);
+	int frc = fence(pg, op, ws, err, errlen);
+	if (frc != SQLITE_OK) {
+		op_free(op);
+		return frc;
+	}
+	if (pg->fleet && store_pg_fleet_pull_begun(pg->fleet, nid, ws) != 0) {
+		op_free(op);
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
+	}
 	memmove(pg->ids, pg->ids + 1, (pg->n_ids - 1) * sizeof(pg->ids[0]));
 	pg->n_ids--;
 	*id = nid;
@@ -1503,6 +1730,10 @@ int store_pg_pull_end(struct store_pg *pg, int64_t id, const struct store_pull_e
 {
 	if (pg->state != PG_READY)
 		return unavailable(pg, err, errlen);
+	/* A fleet's pull end is fenced with the lease of the pull's workspace. */
+	char ws[65] = "";
+	if (pg->fleet && store_pg_fleet_pull_ws(pg->fleet, id, ws, sizeof(ws), false) != 0)
+		ws[0] = '\0';
 	char fin[TS_LEN], req[16], ret[16], rows[24], ids[24], shown[SHOWN_MAX + 1];
 	snprintf(req, sizeof(req), "%d", e->requests);
 	snprintf(ret, sizeof(ret), "%d", e->retries);
@@ -1518,6 +1749,17 @@ int store_pg_pull_end(struct store_pg *pg, int64_t id, const struct store_pull_e
 	if (!op || op_add(op, PG_SQL_PULL_END, 7, v) != 0)
 		return oom(op, err, errlen);
 	op->end_pull = id;
+	if (pg->fleet) {
+		int frc = ws[0] ? fence(pg, op, ws, err, errlen) : SQLITE_OK;
+		if (!ws[0])
+			end_as_lease_lost(op); /* not a pull of this process's leases */
+		if (frc != SQLITE_OK) {
+			op_free(op);
+			return frc;
+		}
+		if (ws[0])
+			store_pg_fleet_pull_ws(pg->fleet, id, ws, sizeof(ws), true); /* forgotten */
+	}
 	return submit(pg, op, err, errlen);
 }
 
@@ -1532,7 +1774,9 @@ int store_pg_pull_close_running(struct store_pg *pg, wall_s now, int *n, char *e
 		PQsetnonblocking(pg->conn, 0);
 		PQexitPipelineMode(pg->conn);
 	}
-	int rc = exec_ok(pg->conn, PG_SQL_PULL_CLOSE_RUNNING, 1, v, &r, err, errlen, what);
+	const char *sql =
+	        pg->fleet ? store_pg_fleet_close_running_sql() : PG_SQL_PULL_CLOSE_RUNNING;
+	int rc = exec_ok(pg->conn, sql, 1, v, &r, err, errlen, what);
 	if (rc == 0 && n)
 		*n = atoi(PQcmdTuples(r));
 	PQclear(r);
@@ -1569,6 +1813,13 @@ int store_pg_stream_begin(struct store_pg *pg, const char *ws, int64_t pull_id, 
 	if (pg->state != PG_READY)
 		return unavailable(pg, err, errlen);
 	const char *sname = stream_name(rs->stream);
+	if (pg->fleet && store_pg_fleet_token(pg->fleet, ws) <= 0) {
+		errbuf_set(err, errlen,
+		           "lease lost: stream %s of %s not written (the workspace is not leased "
+		           "to member %s)",
+		           sname, ws, store_pg_fleet_member(pg->fleet));
+		return SQLITE_CONSTRAINT;
+	}
 	if (pg->queue_bytes >= pg->queue_max)
 		return queue_full(pg, ws, sname, err, errlen);
 	struct store_pg_stream *c = calloc(1, sizeof(*c));
@@ -1727,6 +1978,11 @@ int store_pg_stream_step(struct store_pg_stream *c, size_t max_rows, bool *done,
 		stream_free(c);
 		return rc;
 	}
+	int frc = fence(pg, c->op, c->ws, err, errlen);
+	if (frc != SQLITE_OK) {
+		stream_free(c);
+		return frc;
+	}
 	struct pg_op *op = c->op;
 	c->op = NULL;
 	int64_t n = (int64_t)rs->n;
@@ -1744,4 +2000,66 @@ void store_pg_stream_abort(struct store_pg_stream *c)
 {
 	if (c)
 		stream_free(c);
+}
+
+/* ---- the fleet's writes (store_pg_fleet.h) ---- */
+
+struct pg_op *store_pg_fleet_op(const char *what, pg_fleet_done_fn done, void *arg)
+{
+	struct pg_op *op = op_new(done ? OP_FLEET : OP_WRITE, "%s", what);
+	if (op) {
+		op->done = done;
+		op->done_arg = arg;
+	}
+	return op;
+}
+
+int store_pg_fleet_op_add(struct pg_op *op, const char *sql, int n, const char *const *v)
+{
+	return op_add(op, sql, n, v);
+}
+
+int store_pg_fleet_submit(struct store_pg *pg, struct pg_op *op, char *err, size_t errlen)
+{
+	if (pg->state != PG_READY) {
+		op->done = NULL; /* the caller hears it from the return */
+		op_free(op);
+		return unavailable(pg, err, errlen);
+	}
+	if (op->kind != OP_FLEET)
+		return submit(pg, op, err, errlen);
+	/* A heartbeat or a read: ahead of the writes (the leases expire while it waits). */
+	mono_us t0 = clock_mono_us();
+	int64_t c0 = pg_cpu_us();
+	queue_push_first(pg, op);
+	pump(pg);
+	pg_timed(pg, t0);
+	return SQLITE_OK;
+}
+
+void store_pg_fleet_op_free(struct pg_op *op)
+{
+	if (op)
+		op->done = NULL;
+	op_free(op);
+}
+
+struct event_base *store_pg_base(struct store_pg *pg)
+{
+	return pg->base;
+}
+
+PGconn *store_pg_conn(struct store_pg *pg)
+{
+	return pg->conn;
+}
+
+const char *store_pg_shown(struct store_pg *pg)
+{
+	return pg->shown;
+}
+
+struct store_pg_fleet *store_pg_fleet_of(struct store_pg *pg)
+{
+	return pg->fleet;
 }

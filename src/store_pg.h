@@ -39,14 +39,16 @@
 
 #include "store.h"
 
-#define PG_RETRY_MIN_MS 100
-#define PG_RETRY_MAX_MS 5000
-#define PG_STALL_MS     120000     /* no answer to a write for this long: reconnect */
-#define PG_DRAIN_MS     30000      /* at close: how long the queue may take to drain */
-#define PG_BATCH_OPS    1024       /* writes in one batch (one transaction) at most */
-#define PG_BATCH_BYTES  (16 << 20) /* ... and their bytes, unless one write is larger */
-#define PG_IDS          4096       /* pull ids reserved ahead; more are asked below this */
-#define PG_SLICE_US     250        /* sending or reading a batch: at most this per loop turn */
+#define PG_RETRY_MIN_MS      100
+#define PG_RETRY_MAX_MS      5000
+#define PG_STALL_MS          120000     /* no answer to a write for this long: reconnect */
+#define PG_DRAIN_MS          30000      /* at close: how long the queue may take to drain */
+#define PG_BATCH_OPS         1024       /* writes in one batch (one transaction) at most */
+#define PG_BATCH_BYTES       (16 << 20) /* ... and their bytes, unless one write is larger */
+#define PG_IDS               4096       /* pull ids reserved ahead; more are asked below this */
+#define PG_SLICE_US          250        /* sending or reading a batch: at most this per loop turn */
+#define PG_BATCH_OPS_FLEET   128        /* a fleet member's batches (its heartbeat waits) */
+#define PG_BATCH_BYTES_FLEET (2 << 20)
 
 struct store_pg;
 struct store_pg_stream;
@@ -74,6 +76,8 @@ int store_pg_pull_begin(struct store_pg *pg, const char *ws, wall_s started_at, 
                         char *err, size_t errlen);
 int store_pg_pull_end(struct store_pg *pg, int64_t id, const struct store_pull_end *e, char *err,
                       size_t errlen);
+/* The fleet's part (store_pg_fleet.h), NULL when the store is not a fleet member's. */
+struct store_pg_fleet *store_pg_fleet_of(struct store_pg *pg);
 int store_pg_pull_close_running(struct store_pg *pg, wall_s now, int *n, char *err, size_t errlen);
 int store_pg_stream_begin(struct store_pg *pg, const char *ws, int64_t pull_id, wall_s now,
                           const struct rowset *rs, struct store_pg_stream **out, char *err,

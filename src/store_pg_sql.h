@@ -136,4 +136,171 @@
 	"UPDATE seat SET removed_at = $3::timestamptz, updated_at = $3::timestamptz"               \
 	" WHERE workspace = $1 AND pull_id <> $2::bigint AND removed_at IS NULL"
 
+/* ---- the fleet (store_pg_fleet.c; schema/pg/003-fleet.sql) ---- */
+
+/* The SQLSTATE wegauge_fence raises: "lease lost". */
+#define PG_SQLSTATE_LEASE_LOST "WG001"
+
+/*
+ * $1 workspace, $2 member, $3 token: the last statement of every write of a
+ * workspace in a fleet; fails (WG001) unless the lease holds, and locks it
+ * until the commit.
+ */
+#define PG_SQL_FENCE "SELECT wegauge_fence($1, $2, $3::bigint)"
+
+/* At open, $1 member: the leases an earlier process of this member held are given back. */
+#define PG_SQL_FLEET_DROP_MINE "DELETE FROM fleet_lease WHERE member = $1"
+
+/*
+ * At open, $1 member, $2 lease_ms: the member's row (heartbeat now; its
+ * configuration follows with PG_SQL_FLEET_CONF_*), and the server's clock in
+ * milliseconds since the epoch.
+ */
+#define PG_SQL_FLEET_REGISTER                                                                      \
+	"INSERT INTO fleet_member (name, fingerprint, workspaces, ws_digest, lease_ms, "           \
+	"started_at,"                                                                              \
+	" heartbeat_at) VALUES ($1, '', 0, '', $2::bigint, clock_timestamp(), clock_timestamp())"  \
+	" ON CONFLICT (name) DO UPDATE SET lease_ms = excluded.lease_ms,"                          \
+	" started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at"                  \
+	" RETURNING (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
+/*
+ * At start, $1 finished_at: the pulls an earlier process left running,
+ * in a fleet only those of workspaces no member holds a live lease of (the
+ * others are running on a live member; this member's own were dropped by
+ * PG_SQL_FLEET_DROP_MINE).
+ */
+#define PG_SQL_FLEET_CLOSE_RUNNING                                                                 \
+	"UPDATE pull SET status = 'cancelled', finished_at = $1::timestamptz,"                     \
+	" error = 'interrupted' WHERE status = 'running' AND NOT EXISTS (SELECT 1 FROM "           \
+	"fleet_lease"                                                                              \
+	" l WHERE l.workspace = pull.workspace AND l.expires_at > clock_timestamp())"
+
+/* $1 member, $2 names[]: the workspaces it no longer has configured go ... */
+#define PG_SQL_FLEET_CONF_DELETE                                                                   \
+	"DELETE FROM fleet_member_ws WHERE member = $1 AND workspace <> ALL ($2::text[])"
+/* ... and those it has are listed ($1 member, $2 names[]) ... */
+#define PG_SQL_FLEET_CONF_INSERT                                                                   \
+	"INSERT INTO fleet_member_ws (member, workspace) SELECT $1, unnest($2::text[])"            \
+	" ON CONFLICT DO NOTHING"
+/* ... with the member's fingerprint, count and digest ($1 member, $2, $3, $4). */
+#define PG_SQL_FLEET_CONF_MEMBER                                                                   \
+	"UPDATE fleet_member SET fingerprint = $2, workspaces = $3::bigint, ws_digest = $4"        \
+	" WHERE name = $1"
+
+/*
+ * The heartbeat, one statement whatever the number of workspaces: $1
+ * member, $2 lease_ms. The member's row says it lives (inserted again if
+ * it went), every lease it holds that has not expired is renewed for
+ * another lease_ms, and the answer is one row per other member (or one row
+ * of NULLs when there is none), each also with the renewed leases' count
+ * and token sum (to tell a lease lost meanwhile) and the server's clock:
+ * renewed, token_sum, server_ms, name, fingerprint, ws_digest, workspaces,
+ * age_ms, lease_ms. Every instant is the server's.
+ */
+#define PG_SQL_FLEET_BEAT                                                                          \
+	"WITH me AS (INSERT INTO fleet_member (name, fingerprint, workspaces, ws_digest, "         \
+	"lease_ms,"                                                                                \
+	" started_at, heartbeat_at) VALUES ($1, '', 0, '', $2::bigint, clock_timestamp(),"         \
+	" clock_timestamp()) ON CONFLICT (name) DO UPDATE SET heartbeat_at = "                     \
+	"excluded.heartbeat_at,"                                                                   \
+	" lease_ms = excluded.lease_ms RETURNING name),"                                           \
+	" renewed AS (UPDATE fleet_lease SET expires_at = clock_timestamp() + $2::bigint"          \
+	" * interval '1 millisecond' WHERE member = $1 AND expires_at > clock_timestamp()"         \
+	" RETURNING token)"                                                                        \
+	" SELECT (SELECT count(*) FROM renewed), (SELECT coalesce(sum(token), 0) FROM renewed),"   \
+	" (extract(epoch FROM clock_timestamp()) * 1000)::bigint, (SELECT count(*) FROM me),"      \
+	" m.name, m.fingerprint, m.ws_digest, m.workspaces,"                                       \
+	" (extract(epoch FROM clock_timestamp() - m.heartbeat_at) * 1000)::bigint, m.lease_ms"     \
+	" FROM (SELECT 1) AS one LEFT JOIN fleet_member AS m ON m.name <> $1"
+
+/*
+ * Taking leases, $1 member, $2 lease_ms, $3 names[]: each named workspace
+ * whose lease is free (no row) or expired gets a new token from
+ * fleet_lease_token. A lease row locked by another member's write in
+ * flight (its fence) is skipped, never waited for: tried again at the next
+ * heartbeat. A free one is inserted only under a transaction-scoped
+ * advisory lock of its name taken without waiting, so that two members
+ * that both want it (their views of the members differ for a moment)
+ * never wait for each other's insert: the second skips it. acquired_at = now(), the transaction's start, so that the
+ * statements after it in the same transaction find what it took.
+ */
+#define PG_SQL_FLEET_TAKE                                                                          \
+	"WITH want AS (SELECT DISTINCT unnest($3::text[]) AS ws),"                                 \
+	" expired AS (UPDATE fleet_lease AS l SET member = $1,"                                    \
+	" token = nextval('fleet_lease_token'), acquired_at = now(),"                              \
+	" expires_at = clock_timestamp() + $2::bigint * interval '1 millisecond'"                  \
+	" WHERE l.workspace IN (SELECT f.workspace FROM fleet_lease AS f JOIN want ON"             \
+	" f.workspace = want.ws WHERE f.expires_at <= clock_timestamp()"                           \
+	" FOR UPDATE OF f SKIP LOCKED) RETURNING l.workspace),"                                    \
+	" fresh AS (INSERT INTO fleet_lease (workspace, member, token, acquired_at, expires_at)"   \
+	" SELECT ws, $1, nextval('fleet_lease_token'), now(), clock_timestamp() + $2::bigint"      \
+	" * interval '1 millisecond' FROM want WHERE NOT EXISTS (SELECT 1 FROM fleet_lease AS f"   \
+	" WHERE f.workspace = want.ws)"                                                            \
+	" AND pg_try_advisory_xact_lock(2003265910, hashtext(want.ws))"                            \
+	" ON CONFLICT (workspace) DO NOTHING RETURNING workspace)"                                 \
+	" SELECT (SELECT count(*) FROM expired) + (SELECT count(*) FROM fresh)"
+
+/*
+ * Right after PG_SQL_FLEET_TAKE, in its transaction ($1 member, $2 finished_at): the
+ * pulls left running on the workspaces just taken (their member died or
+ * lost the lease) end cancelled, "lease lost" ...
+ */
+#define PG_SQL_FLEET_CLOSE_TAKEN                                                                   \
+	"UPDATE pull SET status = 'cancelled', finished_at = $2::timestamptz, error = 'lease "     \
+	"lost'"                                                                                    \
+	" WHERE id IN (SELECT id FROM pull WHERE status = 'running' AND workspace IN"              \
+	" (SELECT workspace FROM fleet_lease WHERE member = $1 AND acquired_at = now())"           \
+	" FOR UPDATE SKIP LOCKED)"
+
+/*
+ * ... and what the store says of each ($1 member), read by a statement of
+ * its own so that it sees every commit the take waited for: name, token,
+ * has_row, state, state_reason, license_code, base_url, key_fingerprint,
+ * last_pull_at, last_success_at, consecutive_failures, and when the last
+ * ok or partial pull started (the tick the previous owner completed).
+ */
+#define PG_SQL_FLEET_TAKEN                                                                         \
+	"SELECT l.workspace, l.token, w.name IS NOT NULL, coalesce(w.state, ''),"                  \
+	" coalesce(w.state_reason, ''), coalesce(w.license_code, ''), coalesce(w.base_url, ''),"   \
+	" coalesce(w.key_fingerprint, ''), coalesce(extract(epoch FROM w.last_pull_at)::bigint, "  \
+	"0),"                                                                                      \
+	" coalesce(extract(epoch FROM w.last_success_at)::bigint, 0),"                             \
+	" coalesce(w.consecutive_failures, 0), coalesce((SELECT extract(epoch FROM"                \
+	" max(p.started_at))::bigint FROM pull AS p WHERE p.workspace = l.workspace"               \
+	" AND p.status IN ('ok', 'partial')), 0)"                                                  \
+	" FROM fleet_lease AS l LEFT JOIN workspace AS w ON w.name = l.workspace"                  \
+	" WHERE l.member = $1 AND l.acquired_at = now()"
+
+/* $1 member: the leases it holds, when a heartbeat renewed fewer than it thought. */
+#define PG_SQL_FLEET_MINE                                                                          \
+	"SELECT workspace, token FROM fleet_lease WHERE member = $1"                               \
+	" AND expires_at > clock_timestamp()"
+
+/*
+ * A pull's end after its lease was lost (PG_SQL_PULL_END's parameters,
+ * status 'cancelled', error 'lease lost'): without a fence, and skipping a
+ * row another member is closing already (PG_SQL_FLEET_CLOSE_TAKEN), so
+ * that the two never wait for each other.
+ */
+#define PG_SQL_PULL_END_LOST                                                                       \
+	"UPDATE pull SET finished_at = $1::timestamptz, status = $2, requests = $3::integer,"      \
+	" retries = $4::integer, rows = $5::bigint, error = $6 WHERE id = (SELECT id FROM pull"    \
+	" WHERE id = $7::bigint AND status = 'running' FOR UPDATE SKIP LOCKED)"
+
+/* $1 workspace, $2 member, $3 token: a lease given back. */
+#define PG_SQL_FLEET_RELEASE                                                                       \
+	"DELETE FROM fleet_lease WHERE workspace = $1 AND member = $2 AND token = $3::bigint"
+
+/* $1 member: at a stop, every lease given back and the member no longer live. */
+#define PG_SQL_FLEET_LEAVE_LEASES "DELETE FROM fleet_lease WHERE member = $1"
+#define PG_SQL_FLEET_LEAVE_MEMBER                                                                  \
+	"UPDATE fleet_member SET heartbeat_at = clock_timestamp() - lease_ms"                      \
+	" * interval '1 millisecond' WHERE name = $1"
+
+/* $1 members[]: the workspaces they have configured. */
+#define PG_SQL_FLEET_MEMBER_WS                                                                     \
+	"SELECT member, workspace FROM fleet_member_ws WHERE member = ANY ($1::text[])"            \
+	" ORDER BY member"
+
 #endif

@@ -20,6 +20,11 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "clock.h"
+
+/* clock.h's correction of the wall clock (a fleet member's server offset). */
+_Atomic int64_t clock_wall_offset_ms = 0;
+
 #define SECS_PER_DAY 86400
 #define TS_MIN_EPOCH (-62167219200LL) /* 0000-01-01T00:00:00Z */
 #define TS_MAX_EPOCH 253402300799LL   /* 9999-12-31T23:59:59Z */
