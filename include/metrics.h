@@ -95,6 +95,9 @@ struct metrics_view {
 	uint64_t store_queue_bytes, store_queue_writes, store_queue_refused, store_failed;
 	uint64_t store_reconnects, store_call_max_us, store_calls_over_1ms, store_call_max_cpu_us;
 	uint64_t loop_callback_max_us, loop_callbacks_slow; /* loopstat.h */
+	/* A fleet member's (daemon_fleet.c); rendered when fleet. */
+	bool fleet, fleet_healthy;
+	uint64_t fleet_members, fleet_owned, fleet_taken, fleet_lost, fleet_fenced, fleet_released;
 };
 
 /*

@@ -82,6 +82,7 @@ struct ws {
 		int requests, retries;
 		char error[512];
 	} unrecorded;
+	bool fleet_owned;     /* a fleet member: it holds the lease (daemon_fleet.c) */
 	bool once_done;       /* --once: this workspace had its pull */
 	bool in_group;        /* wrote into the store's open group of writes ... */
 	bool group_pull;      /* ... and what it wrote was its pull's (not only its row) */

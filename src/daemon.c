@@ -82,13 +82,17 @@ static int start_workspaces(struct daemon *d)
 				d->once_pending++;
 				ws_schedule_at(w, &d->sched, clock_mono_ms());
 			}
-		} else {
+		} else if (!d->cfg->fleet) {
 			ws_schedule_first(w, &d->sched, false);
+		} else {
+			ws_place_tick(w); /* scheduled when its lease is taken (daemon_fleet.c) */
 		}
 		daemon_ws_save(d, w);
 	}
 	char err[256];
-	if (store_ws_each_active(d->store, mark_missing_removed_cb, d, err, sizeof(err)) != 0)
+	/* In a fleet another member may pull what this one does not have: nothing is removed. */
+	if (!d->cfg->fleet &&
+	    store_ws_each_active(d->store, mark_missing_removed_cb, d, err, sizeof(err)) != 0)
 		log_msg(LOGL_ERR, "could not list stored workspaces: %s", err);
 	return 0;
 }
@@ -204,6 +208,7 @@ void daemon_stop(struct daemon *d)
 		daemon_ws_forget(d, d->ws[i]);
 		ws_free(d->ws[i]);
 	}
+	daemon_fleet_stop(d);
 	free(d->ws);
 	free(d->ready);
 	free(d->grouped);
@@ -304,6 +309,8 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 	        .base = d->base,
 	        .password = d->cfg->database_password,
 	        .queue_max = d->cfg->store_queue_max,
+	        .fleet_member = d->cfg->fleet && !args->once ? d->cfg->fleet_member : NULL,
+	        .fleet_lease_ms = d->cfg->fleet_lease_ms,
 	};
 	char shown[1024];
 	store_target_show(d->cfg->database, shown, sizeof(shown));
@@ -311,6 +318,7 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 		log_msg(LOGL_ERR, "cannot open the store %s: %s", shown, err);
 		return EXIT_RUNTIME;
 	}
+	daemon_fleet_clock(d);
 	if (daemon_writes_start(d, daemon_admit_gate_open) != 0) {
 		log_msg(LOGL_ERR, "out of memory starting up");
 		return EXIT_RUNTIME;
@@ -339,6 +347,8 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 	if (!args->once && daemon_status_listen(d, d->cfg) != 0) {
 		return EXIT_RUNTIME;
 	}
+	if (!args->once && daemon_fleet_start(d) != 0)
+		return EXIT_RUNTIME;
 	/* What start-up wrote (interrupted pulls closed, workspace rows) is visible by READY=1. */
 	daemon_writes_flush(d);
 	log_msg(LOGL_NOTICE, "wegauged %s: %zu workspace%s, store %s%s", WEGAUGE_VERSION, d->n_ws,

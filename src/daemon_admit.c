@@ -62,6 +62,8 @@ static bool room_for_pull(struct daemon *d)
 {
 	if (!storegate_is_open(d->gate))
 		return false; /* a pull begins with a write: it waits for the gate */
+	if (!daemon_fleet_healthy(d))
+		return false; /* a fleet member whose leases are not renewed: it waits */
 	struct http_stats hs;
 	daemon_http_stats(d, &hs);
 	int64_t busy = (int64_t)hs.running + hs.queued + (int64_t)worker_pending(d->worker);
@@ -118,6 +120,8 @@ void daemon_admit_drain(struct daemon *d, bool requeue)
  */
 static void begin_pull(struct daemon *d, struct ws *w)
 {
+	if (d->fleet && !w->fleet_owned)
+		return; /* a fleet member's workspace whose lease went: another member's now */
 	w->began_ms = clock_mono_ms();
 	if (pull_start(&d->env, w) > 0 && ready_push(d, w) != 0)
 		ws_schedule_at(w, &d->sched, clock_mono_ms() + STOREGATE_RETRY_MAX_MS);

@@ -14,6 +14,8 @@
  *                    the store gate's lock hook, the store file's watch
  *   daemon_ws.c      the workspaces: what pulls report and what it does to
  *                    them, their store rows, who wrote into the open group
+ *   daemon_fleet.c   a fleet member's part: heartbeat, which workspaces it
+ *                    should own, leases taken, lost and given back
  *   daemon_status.c  what the daemon says of itself: STATUS=, /metrics,
  *                    /healthz, the SIGUSR1 dump
  *
@@ -96,6 +98,9 @@ struct daemon {
 	struct ws **grouped; /* workspaces that wrote into the open group (ws->in_group) */
 	size_t n_grouped, cap_grouped;
 
+	/* daemon_fleet.c: the fleet's members and leases (NULL without [fleet]) */
+	struct daemon_fleet *fleet;
+
 	/* daemon_status.c (last_error also by whoever notes a daemon-wide error) */
 	struct metrics_server *msrv;
 	char last_error[256];
@@ -121,6 +126,49 @@ static inline void daemon_http_stats(const struct daemon *d, struct http_stats *
 int daemon_start(struct daemon *d, const struct daemon_args *args);
 /* Undo daemon_start, however far it got (see daemon.c). */
 void daemon_stop(struct daemon *d);
+
+/* --- daemon_fleet.c ------------------------------------------------------- */
+
+/*
+ * A fleet member (docs/operations.md, "Running a fleet"): the store was
+ * opened with [fleet]; every lease/3 a heartbeat renews the leases held,
+ * reads the members, and takes the leases of the workspaces this member
+ * should own (fleet.h) that are free; one it should no longer own is given
+ * back once its pull ended. A workspace is scheduled only while its lease
+ * is held: from the row and pulls the store has when it is taken (a tick
+ * the previous owner completed is not pulled again). A member whose
+ * leases were not renewed for 2/3 of a lease starts no pull until the
+ * store answers again (daemon_fleet_may_pull).
+ */
+/*
+ * Right after the store's open: a fleet member's wall clock follows the
+ * store's (the offset the open measured, nothing queued then), before any
+ * stamp or tick.
+ */
+void daemon_fleet_clock(struct daemon *d);
+/* Start the fleet when d->cfg has [fleet] (after the workspaces exist). 0, or -1 on OOM. */
+int daemon_fleet_start(struct daemon *d);
+/* Free what daemon_fleet_start made (the store gives the leases back at its close). */
+void daemon_fleet_stop(struct daemon *d);
+/* Whether w may start a pull now: always without a fleet; else w's lease is held and renewed. */
+bool daemon_fleet_may_pull(struct daemon *d, const struct ws *w);
+/* Whether the leases are renewed in time (true without a fleet). */
+bool daemon_fleet_healthy(struct daemon *d);
+/* "leases not renewed for 14 s: no new pulls" and the like; "" when healthy or no fleet. */
+void daemon_fleet_note(struct daemon *d, char *buf, size_t len);
+/* w leaves the configuration (reload): its lease is given back, its row left to others. */
+void daemon_fleet_forget(struct daemon *d, struct ws *w);
+/* After a reload applied nc (the workspaces changed): the member's list, again. */
+void daemon_fleet_reloaded(struct daemon *d);
+/* For /metrics. */
+struct daemon_fleet_stats {
+	bool on;
+	uint64_t members; /* live, this one included */
+	uint64_t owned;   /* leases held */
+	uint64_t taken, lost, fenced, released;
+	bool healthy;
+};
+void daemon_fleet_stats(struct daemon *d, struct daemon_fleet_stats *s);
 
 /* --- daemon_status.c ------------------------------------------------------ */
 
@@ -165,6 +213,9 @@ struct ws *daemon_ws_create(struct daemon *d, const struct ws_config *c, bool re
  * row is marked dirty, written by daemon_writes_deferred.
  */
 void daemon_ws_save(struct daemon *d, struct ws *w);
+/* A fleet member took w's lease: the store's row s becomes w's (as at a restart). */
+struct store_ws_saved;
+void daemon_ws_restore(struct daemon *d, struct ws *w, const struct store_ws_saved *s);
 /* w's pull (pull_work) or only its row was written into the store's open group. */
 void daemon_ws_wrote(struct daemon *d, struct ws *w, bool pull_work);
 /* w is going away: the group must not name it. */

@@ -208,6 +208,16 @@ static struct config *reload_read(struct daemon *d)
 		reload_refused(d, nc, "reload refused: database changed, restart needed");
 		return NULL;
 	}
+	bool fleet_same = nc->fleet == d->cfg->fleet &&
+	                  (!nc->fleet || (strcmp(nc->fleet_member, d->cfg->fleet_member) == 0 &&
+	                                  nc->fleet_lease_ms == d->cfg->fleet_lease_ms));
+	if (!fleet_same) {
+		log_msg(LOGL_ERR,
+		        "reload: [fleet] changed; that needs a restart, old configuration "
+		        "kept");
+		reload_refused(d, nc, "reload refused: [fleet] changed, restart needed");
+		return NULL;
+	}
 	if (!daemon_reload_descriptors_ok(d, nc, "reload: ")) {
 		reload_refused(d, nc,
 		               "reload refused: not enough descriptors, old configuration kept");
@@ -230,6 +240,7 @@ static void reload_remove(struct daemon *d, struct ws **by_cfg)
 			continue;
 		pull_cancel(w, "workspace removed by reload");
 		ws_unschedule(w, &d->sched);
+		daemon_fleet_forget(d, w); /* another member may still pull it: no row written */
 		ws_set_state(w, WS_REMOVED, "not in the configuration");
 		daemon_ws_save(d, w);
 		if (w->row_dirty) /* the gate is closed, and w goes away now */
@@ -334,6 +345,7 @@ void daemon_reload(struct daemon *d)
 	d->cfg = nc;
 	d->env.cfg = nc;
 	d->last_error[0] = '\0';
+	daemon_fleet_reloaded(d);
 	daemon_writes_flush(d); /* what the reload wrote is visible by READY=1 */
 	mono_us t_end = clock_mono_us();
 	log_msg(LOGL_NOTICE,

@@ -47,10 +47,14 @@ void daemon_status_update(struct daemon *d)
 	char note[600];
 	struct storegate_stats gs;
 	storegate_get_stats(d->gate, &gs);
+	char fleet[256];
+	daemon_fleet_note(d, fleet, sizeof(fleet));
 	if (d->store_lost[0])
 		snprintf(note, sizeof(note), "%s", d->store_lost);
 	else if (gs.locked)
 		locked_note(d, &gs, note, sizeof(note));
+	else if (fleet[0])
+		snprintf(note, sizeof(note), "%s", fleet);
 	else
 		snprintf(note, sizeof(note), "%s", d->last_error);
 	notify_status(&d->notify, d->n_ws, count, note);
@@ -77,7 +81,17 @@ static void render_metrics(struct evbuffer *b, void *arg)
 	storegate_get_stats(d->gate, &gs);
 	struct store_queue_stats qs;
 	store_queue_stats(d->store, &qs);
+	struct daemon_fleet_stats fs;
+	daemon_fleet_stats(d, &fs);
 	const struct metrics_view v = {
+	        .fleet = fs.on,
+	        .fleet_healthy = fs.healthy,
+	        .fleet_members = fs.members,
+	        .fleet_owned = fs.owned,
+	        .fleet_taken = fs.taken,
+	        .fleet_lost = fs.lost,
+	        .fleet_fenced = fs.fenced,
+	        .fleet_released = fs.released,
 	        .store_pg = qs.pg,
 	        .store_connected = qs.connected,
 	        .store_queue_bytes = qs.bytes,
@@ -118,6 +132,9 @@ static int health(char *why, size_t len, void *arg)
 		locked_note(d, &gs, why, len);
 		return 0;
 	}
+	daemon_fleet_note(d, why, len);
+	if (why[0])
+		return 0;
 	if (d->metrics.store_rc != 0) {
 		snprintf(why, len, "store not writable: %s", d->metrics.store_error);
 		return 0;

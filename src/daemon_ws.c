@@ -212,6 +212,8 @@ static uint64_t row_hash(const struct store_ws *r)
  */
 void daemon_ws_save(struct daemon *d, struct ws *w)
 {
+	if (d->cfg->fleet && !d->args->once && !w->fleet_owned)
+		return; /* a fleet's row is written by the member holding its lease */
 	char err[256];
 	const struct ws_config *c = w->cfg;
 	struct store_ws row = {
@@ -273,6 +275,22 @@ static enum ws_state saved_settled_state(const struct store_ws_saved *s, const s
 		if (strcmp(s->state, ws_state_name(kept[i])) == 0)
 			return kept[i];
 	return WS_PENDING;
+}
+
+/*
+ * A fleet member took w's lease: what the store has of it now (the row the
+ * previous owner wrote) becomes w's, as at a restart: times, failures and a
+ * settled state that still holds (saved_settled_state).
+ */
+void daemon_ws_restore(struct daemon *d, struct ws *w, const struct store_ws_saved *s)
+{
+	(void)d;
+	w->last_pull_at = s->last_pull_at;
+	w->last_success_at = s->last_success_at;
+	w->consecutive_failures = s->consecutive_failures;
+	enum ws_state st = saved_settled_state(s, w->cfg);
+	ws_set_state(w, st, st != WS_PENDING && s->state_reason[0] ? s->state_reason : NULL);
+	w->key_ok = false; /* the first pull of this process probes the key */
 }
 
 /*

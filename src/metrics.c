@@ -275,6 +275,37 @@ void metrics_render(struct evbuffer *b, const struct metrics_view *v)
 		evbuffer_add_printf(b, "wegauge_store_calls_slow_total %" PRIu64 "\n",
 		                    v->store_calls_over_1ms);
 	}
+	if (v->fleet) {
+		metrics_head(b, "wegauge_fleet_members", "gauge",
+		             "Live members of the fleet, this one included.");
+		evbuffer_add_printf(b, "wegauge_fleet_members %" PRIu64 "\n", v->fleet_members);
+		metrics_head(b, "wegauge_fleet_workspaces_owned", "gauge",
+		             "Workspaces whose lease this member holds.");
+		evbuffer_add_printf(b, "wegauge_fleet_workspaces_owned %" PRIu64 "\n",
+		                    v->fleet_owned);
+		metrics_head(
+		        b, "wegauge_fleet_leases_renewed", "gauge",
+		        "1 while this member's leases are renewed in time (else no new pulls).");
+		evbuffer_add_printf(b, "wegauge_fleet_leases_renewed %d\n",
+		                    v->fleet_healthy ? 1 : 0);
+		metrics_head(b, "wegauge_fleet_leases_taken_total", "counter",
+		             "Leases of workspaces this member took.");
+		evbuffer_add_printf(b, "wegauge_fleet_leases_taken_total %" PRIu64 "\n",
+		                    v->fleet_taken);
+		metrics_head(b, "wegauge_fleet_leases_lost_total", "counter",
+		             "Leases this member lost (fenced, or not renewed in time).");
+		evbuffer_add_printf(b, "wegauge_fleet_leases_lost_total %" PRIu64 "\n",
+		                    v->fleet_lost);
+		metrics_head(b, "wegauge_fleet_leases_released_total", "counter",
+		             "Leases this member gave back (another member should own them).");
+		evbuffer_add_printf(b, "wegauge_fleet_leases_released_total %" PRIu64 "\n",
+		                    v->fleet_released);
+		metrics_head(
+		        b, "wegauge_fleet_fenced_writes_total", "counter",
+		        "Writes the store refused because their lease was lost (nothing stored).");
+		evbuffer_add_printf(b, "wegauge_fleet_fenced_writes_total %" PRIu64 "\n",
+		                    v->fleet_fenced);
+	}
 	metrics_head(b, "wegauge_loop_callback_max_seconds", "gauge",
 	             "The longest event-loop callback since the start.");
 	evbuffer_add_printf(b, "wegauge_loop_callback_max_seconds %.6f\n",
