@@ -55,7 +55,8 @@ struct daemon_fleet {
 	bool members_known; /* a heartbeat was answered */
 	bool healthy;
 	bool said_unhealthy;
-	bool reading; /* members' lists asked for, not answered yet */
+	bool reading;       /* members' lists asked for, not answered yet */
+	mono_ms last_ok_ms; /* when the last heartbeat was answered (0: never) */
 	char fingerprint[17];
 };
 
@@ -268,7 +269,16 @@ static void hook_beat(void *arg, const struct store_fleet_beat *b)
 		        (double)b->rtt_ms / 1000.0);
 	if (b->rtt_ms <= FLEET_OFFSET_RTT_MS)
 		clock_follow(b->server_offset_ms);
-	/* The members: live, and their lists read when new or changed. */
+	/*
+	 * The members: live, and their lists read when new or changed. A
+	 * member is live while its last heartbeat is younger than its lease,
+	 * plus the time this one went without an answer: after an outage of
+	 * the store every member's heartbeat is as old as it lasted, and none
+	 * should take the others' workspaces for it.
+	 */
+	mono_ms now = clock_mono_ms();
+	int64_t gap = f->last_ok_ms ? now - f->last_ok_ms : 0;
+	f->last_ok_ms = now;
 	for (size_t i = 0; i < f->n_others; i++)
 		f->others[i].live = false;
 	const char **stale = calloc(b->n_members ? b->n_members : 1, sizeof(*stale));
@@ -289,7 +299,7 @@ static void hook_beat(void *arg, const struct store_fleet_beat *b)
 			memset(o, 0, sizeof(*o));
 			snprintf(o->name, sizeof(o->name), "%s", m->name);
 		}
-		o->live = m->age_ms < m->lease_ms;
+		o->live = m->age_ms < m->lease_ms + gap;
 		o->age_ms = m->age_ms;
 		o->lease_ms = m->lease_ms;
 		o->workspaces = m->workspaces;

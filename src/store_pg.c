@@ -727,6 +727,8 @@ static int fence(struct store_pg *pg, struct pg_op *op, const char *ws, char *er
 		end_as_lease_lost(op);
 		return SQLITE_OK;
 	}
+	if (t < 0)
+		store_pg_fleet_fenced(pg->fleet, ws, t, 0); /* refused here: counted as fenced */
 	errbuf_set(err, errlen, "lease lost: workspace %s is not leased to member %s", ws,
 	           store_pg_fleet_member(pg->fleet));
 	return SQLITE_CONSTRAINT;
@@ -1120,6 +1122,8 @@ static void on_connected(evutil_socket_t fd, short what, void *arg)
 			        pg->shown, (double)(clock_mono_ms() - pg->down_since) / 1000.0,
 			        pg->queue_ops);
 		pg->said_down = false;
+		if (pg->fleet)
+			store_pg_fleet_reconnected(pg->fleet);
 		ids_refill(pg);
 		pump(pg);
 	}
@@ -1813,7 +1817,10 @@ int store_pg_stream_begin(struct store_pg *pg, const char *ws, int64_t pull_id, 
 	if (pg->state != PG_READY)
 		return unavailable(pg, err, errlen);
 	const char *sname = stream_name(rs->stream);
-	if (pg->fleet && store_pg_fleet_token(pg->fleet, ws) <= 0) {
+	int64_t held = pg->fleet ? store_pg_fleet_token(pg->fleet, ws) : 1;
+	if (held < 0)
+		store_pg_fleet_fenced(pg->fleet, ws, held, 0); /* refused here: counted as fenced */
+	if (held <= 0) {
 		errbuf_set(err, errlen,
 		           "lease lost: stream %s of %s not written (the workspace is not leased "
 		           "to member %s)",

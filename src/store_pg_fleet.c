@@ -90,6 +90,7 @@ struct store_pg_fleet {
 	struct lost_name *lost_head, *lost_tail;
 	bool beat_inflight, mine_inflight;
 	mono_ms renewed_until;
+	mono_ms mine_renewed_until; /* what renewed_until becomes once PG_SQL_FLEET_MINE answered */
 	int64_t offset_ms;
 	uint64_t n_taken, n_lost, n_fenced, n_released, n_beats;
 };
@@ -227,6 +228,10 @@ void store_pg_fleet_fenced(struct store_pg_fleet *f, const char *ws, int64_t tok
                            uint64_t n_dropped)
 {
 	f->n_fenced += n_dropped + 1;
+	if (token < 0) { /* refused before it was sent: the loss is known already */
+		log_msg(LOGL_INFO, "fleet: a write of %s refused: its lease is lost", ws);
+		return;
+	}
 	log_msg(LOGL_WARNING,
 	        "fleet: lease of %s (token %" PRId64 ") lost: %" PRIu64
 	        " writes fenced, nothing of them stored",
@@ -260,18 +265,27 @@ static void handle_beat(struct store_pg_fleet *f, struct answer *a)
 	if (a->ok && r && PQntuples(r) > 0) {
 		mono_ms now = clock_mono_ms();
 		f->n_beats++;
-		f->renewed_until = a->sent_ms + f->lease_ms;
 		b.rtt_ms = now - a->sent_ms;
 		b.server_offset_ms = num(r, 0, 2) - (clock_wall_raw_ms() - b.rtt_ms / 2);
 		f->offset_ms = b.server_offset_ms;
 		uint64_t renewed = (uint64_t)num(r, 0, 0);
 		int64_t sum = num(r, 0, 1);
-		if ((renewed != a->expect_n || sum != a->expect_sum) && !f->mine_inflight) {
-			log_msg(LOGL_INFO,
-			        "fleet: the heartbeat renewed %" PRIu64 " leases, %" PRIu64
-			        " were held: asking which",
-			        renewed, a->expect_n);
-			mine_submit(f);
+		/*
+		 * Renewed fewer or others than held: which ones are lost is asked
+		 * first; until the answer the leases do not count as renewed (no
+		 * pull starts on a lease that may be gone).
+		 */
+		if (renewed != a->expect_n || sum != a->expect_sum) {
+			f->mine_renewed_until = a->sent_ms + f->lease_ms;
+			if (!f->mine_inflight) {
+				log_msg(LOGL_INFO,
+				        "fleet: the heartbeat renewed %" PRIu64 " leases, %" PRIu64
+				        " were held: asking which",
+				        renewed, a->expect_n);
+				mine_submit(f);
+			}
+		} else {
+			f->renewed_until = a->sent_ms + f->lease_ms;
 		}
 		int n = PQntuples(r);
 		m = calloc((size_t)n, sizeof(*m));
@@ -333,6 +347,7 @@ static void handle_mine(struct store_pg_fleet *f, struct answer *a)
 	f->mine_inflight = false;
 	if (!a->ok || a->nres < 1)
 		return;
+	f->renewed_until = f->mine_renewed_until;
 	const PGresult *r = a->res[0];
 	int n = PQntuples(r);
 	for (int k = 0; k < n; k++) {
@@ -477,6 +492,13 @@ static char *name_array(const char *const *names, size_t n)
 }
 
 /* ---- the store's calls ---- */
+
+void store_pg_fleet_reconnected(struct store_pg_fleet *f)
+{
+	char err[256];
+	if (!f->beat_inflight && store_pg_fleet_heartbeat(f, NULL, 0, err, sizeof(err)) == 0)
+		log_msg(LOGL_INFO, "fleet: connected again: the leases are renewed first");
+}
 
 static int mine_submit(struct store_pg_fleet *f)
 {

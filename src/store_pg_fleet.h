@@ -72,7 +72,9 @@ const char *store_pg_fleet_member(const struct store_pg_fleet *f);
 int64_t store_pg_fleet_token(const struct store_pg_fleet *f, const char *ws);
 /*
  * The server fenced a write of ws with token (SQLSTATE WG001): the lease is
- * lost. n_dropped: that lease's writes store_pg.c dropped (counted).
+ * lost. n_dropped: that lease's writes store_pg.c dropped (counted). With
+ * token -1: a write refused before it was sent, its lease known lost
+ * (counted too).
  */
 void store_pg_fleet_fenced(struct store_pg_fleet *f, const char *ws, int64_t token,
                            uint64_t n_dropped);
@@ -93,6 +95,12 @@ int store_pg_fleet_release(struct store_pg_fleet *f, const char *name, char *err
 int store_pg_fleet_read_members(struct store_pg_fleet *f, const char *const *members, size_t n,
                                 char *err, size_t errlen);
 void store_pg_fleet_stats(const struct store_pg_fleet *f, struct store_fleet_stats *s);
+/*
+ * The connection is up again: a heartbeat goes first (ahead of the writes
+ * sent again), so that leases that expired meanwhile but that no other
+ * member took are renewed before the writes they fence.
+ */
+void store_pg_fleet_reconnected(struct store_pg_fleet *f);
 /* The closing of interrupted pulls at start, for a fleet: $1 finished_at. */
 const char *store_pg_fleet_close_running_sql(void);
 

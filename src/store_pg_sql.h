@@ -191,8 +191,10 @@
 /*
  * The heartbeat, one statement whatever the number of workspaces: $1
  * member, $2 lease_ms. The member's row says it lives (inserted again if
- * it went), every lease it holds that has not expired is renewed for
- * another lease_ms, and the answer is one row per other member (or one row
+ * it went), every lease it still holds is renewed for another lease_ms
+ * (also one that expired meanwhile but that no other member took: its token
+ * is unchanged, so no other member wrote with another; a take in progress
+ * holds the row, and the renewal then finds it taken), and the answer is one row per other member (or one row
  * of NULLs when there is none), each also with the renewed leases' count
  * and token sum (to tell a lease lost meanwhile) and the server's clock:
  * renewed, token_sum, server_ms, name, fingerprint, ws_digest, workspaces,
@@ -206,7 +208,7 @@
 	"excluded.heartbeat_at,"                                                                   \
 	" lease_ms = excluded.lease_ms RETURNING name),"                                           \
 	" renewed AS (UPDATE fleet_lease SET expires_at = clock_timestamp() + $2::bigint"          \
-	" * interval '1 millisecond' WHERE member = $1 AND expires_at > clock_timestamp()"         \
+	" * interval '1 millisecond' WHERE member = $1"                                            \
 	" RETURNING token)"                                                                        \
 	" SELECT (SELECT count(*) FROM renewed), (SELECT coalesce(sum(token), 0) FROM renewed),"   \
 	" (extract(epoch FROM clock_timestamp()) * 1000)::bigint, (SELECT count(*) FROM me),"      \

@@ -34,6 +34,7 @@ t1=$((t0 + 3 * IV))
 wait_until_ms "$t1"
 fleet_ticks "$t0" "$t1"
 [ "$MISSED" = 0 ] || fail "$MISSED ticks of 300 workspaces not pulled in three intervals"
+[ "$REPULLS" = 0 ] || fail "$REPULLS ticks pulled again in a steady fleet"
 [ "$TICKS" -ge 600 ] || fail "expected 600 ticks or more in three intervals, checked $TICKS"
 for m in a b c; do
 	if tail -c +$(($(wc -c <"$T_DIR/$m.log.mark") + 1)) "$T_DIR/$m.log" | grep "lease lost\|fenced"; then
