@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,6 +372,11 @@ int daemon_run(const struct daemon_args *args)
 		                d->store_lost[0])
 		                       ? EXIT_RUNTIME
 		                       : 0;
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
+	if (!qs.pg)
+		log_msg(LOGL_NOTICE, "store: %" PRIu64 " pages written to the WAL since the start",
+		        qs.wal_pages);
 	log_msg(LOGL_NOTICE, "stopped");
 	rc = d->exit_code;
 	daemon_stop(d);
