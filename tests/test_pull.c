@@ -229,6 +229,55 @@ static void test_unchanged_pages_skipped(void **state)
 	pull_fixture_free(&f);
 }
 
+/*
+ * A stream that fails stores nothing and remembers nothing new: page 3
+ * changes, then a later channel answers 400 (the stream fails). Its rows
+ * and digests stay those of the last walk stored; the next healthy pull
+ * parses the changed page and writes it.
+ */
+static void test_failed_stream_remembers_nothing(void **state)
+{
+	(void)state;
+	struct pull_fixture f;
+	setup(&f, 1, NULL, NULL);
+	routes_healthy(&f.http);
+	struct ws *w = f.ws[0];
+	run_again(&f, w);
+	char digests[512], text[512], sql[256];
+	const char *q_dg = "SELECT hex(digests) FROM stream_digest WHERE stream = 'campaigns'";
+	pull_fixture_text(&f, q_dg, digests, sizeof(digests));
+	assert_true(strlen(digests) == 3 * 2 * 24); /* three pages of 24 bytes, in hex */
+
+	f.http.n_routes = 0;
+	fake_http_route(&f.http, "/push-notifications?pageNo=3", 200, NULL,
+	                campaigns_page3_changed);
+	fake_http_route(&f.http, "/in-app-notifications", 400, NULL, NULL);
+	routes_healthy(&f.http);
+	memset(&rec, 0, sizeof(rec));
+	run_pull(&f, w);
+	assert_int_equal(rec.status, PULL_PARTIAL);
+	assert_string_equal(pull_fixture_text(&f, q_dg, text, sizeof(text)), digests);
+	assert_int_equal(pull_fixture_int(&f, "SELECT count(*) FROM campaign"), 1);
+	assert_int_equal(
+	        pull_fixture_int(&f,
+	                         "SELECT delivered FROM campaign WHERE campaign_id = '~1a2b3c'"),
+	        950);
+
+	f.http.n_routes = 0;
+	fake_http_route(&f.http, "/push-notifications?pageNo=3", 200, NULL,
+	                campaigns_page3_changed);
+	routes_healthy(&f.http);
+	int64_t p3 = run_again(&f, w);
+	snprintf(sql, sizeof(sql), "SELECT rows FROM pull WHERE id = %lld", (long long)p3);
+	assert_int_equal(pull_fixture_int(&f, sql), 2);
+	assert_int_equal(
+	        pull_fixture_int(&f,
+	                         "SELECT delivered FROM campaign WHERE campaign_id = '~1a2b3c'"),
+	        990);
+	assert_string_not_equal(pull_fixture_text(&f, q_dg, text, sizeof(text)), digests);
+	pull_fixture_free(&f);
+}
+
 static void test_whole_pull(void **state)
 {
 	(void)state;
@@ -585,11 +634,17 @@ static void test_pull_row_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_whole_pull),  cmocka_unit_test(test_unchanged_pages_skipped),
-	        cmocka_unit_test(test_pagination),  cmocka_unit_test(test_retries),
-	        cmocka_unit_test(test_retry_after), cmocka_unit_test(test_holds),
-	        cmocka_unit_test(test_auth_failed), cmocka_unit_test(test_cancel),
-	        cmocka_unit_test(test_store_gate),  cmocka_unit_test(test_pull_row_refused),
+	        cmocka_unit_test(test_whole_pull),
+	        cmocka_unit_test(test_unchanged_pages_skipped),
+	        cmocka_unit_test(test_failed_stream_remembers_nothing),
+	        cmocka_unit_test(test_pagination),
+	        cmocka_unit_test(test_retries),
+	        cmocka_unit_test(test_retry_after),
+	        cmocka_unit_test(test_holds),
+	        cmocka_unit_test(test_auth_failed),
+	        cmocka_unit_test(test_cancel),
+	        cmocka_unit_test(test_store_gate),
+	        cmocka_unit_test(test_pull_row_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
