@@ -221,7 +221,7 @@ void daemon_stop(struct daemon *d)
 		free(d->removed_pending[i]);
 	free(d->removed_pending);
 	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1,
-	                       d->grace,    d->flush,   d->settle};
+	                       d->grace,    d->flush,   d->settle,  d->once_wait};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			event_free(evs[i]);

@@ -15,6 +15,7 @@
 #include "store_target.h"
 
 #include <event2/event.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,43 @@ static void watch_store(struct daemon *d)
 	if (!d->watch || event_add(d->watch, &tv) != 0)
 		log_msg(LOGL_WARNING, "cannot watch the store file; a deleted store is seen at "
 		                      "the next commit");
+}
+
+/* The longest --once waits for a PostgreSQL store's queue without seeing it shrink. */
+#define DAEMON_ONCE_STALL_MS 30000
+
+static void once_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_writes_once_done(arg);
+}
+
+void daemon_writes_once_done(struct daemon *d)
+{
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
+	mono_ms now = clock_mono_ms();
+	if (!qs.pg || qs.ops == 0) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	if (!d->once_wait) {
+		d->once_wait = evtimer_new(d->base, once_check, d);
+		d->once_ops = qs.ops;
+		d->once_progress = now;
+		log_msg(LOGL_NOTICE,
+		        "--once: every pull ended; waiting for %" PRIu64
+		        " writes to reach the PostgreSQL store",
+		        qs.ops);
+	}
+	if (qs.ops < d->once_ops)
+		d->once_progress = now;
+	d->once_ops = qs.ops;
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 50 * 1000};
+	if (!d->once_wait || now - d->once_progress > DAEMON_ONCE_STALL_MS ||
+	    evtimer_add(d->once_wait, &tv) != 0)
+		event_base_loopbreak(d->base); /* the drain says what is left */
 }
 
 int daemon_writes_start(struct daemon *d,
