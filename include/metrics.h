@@ -50,6 +50,9 @@ struct metrics {
 	uint64_t rate_limited; /* 429 answers */
 	uint64_t retry_budget_refused;
 	uint64_t rows[STREAM_COUNT];
+	uint64_t
+	        pages_unchanged; /* answers not parsed: byte-identical to those stored (pagesum.h) */
+	uint64_t streams_unchanged;                /* streams stored as unchanged: no row written */
 	uint64_t stream_caps[MCAP_COUNT];          /* streams failed by each cap */
 	uint64_t duration_bucket[METRICS_BUCKETS]; /* cumulative at render time, not here */
 	uint64_t duration_count;
@@ -94,6 +97,8 @@ struct metrics_view {
 	bool store_pg, store_connected;
 	uint64_t store_queue_bytes, store_queue_writes, store_queue_refused, store_failed;
 	uint64_t store_reconnects, store_call_max_us, store_calls_over_1ms, store_call_max_cpu_us;
+	uint64_t
+	        store_wal_pages; /* an SQLite store's pages written to its WAL; rendered when !store_pg */
 	uint64_t loop_callback_max_us, loop_callbacks_slow; /* loopstat.h */
 	/* A fleet member's (daemon_fleet.c); rendered when fleet. */
 	bool fleet, fleet_healthy;

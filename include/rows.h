@@ -10,6 +10,7 @@
 #ifndef WEGAUGE_ROWS_H
 #define WEGAUGE_ROWS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,6 +93,17 @@ struct rowset {
 	size_t row_size;
 	void *rows;
 	struct rowset_chunk *chunks; /* the string arena */
+	/*
+	 * What the store records with a stream's rows (store_commit_stream),
+	 * set by the pull: unchanged says the walk's pages were byte-identical
+	 * to those of the last walk stored whole, so no row is given (n is 0)
+	 * and none is written or marked removed: only the listing is recorded.
+	 * digests (digests_len bytes, pagesum.h's blob; NULL: none) are the
+	 * walk's page digests to remember, not owned by the rowset.
+	 */
+	bool unchanged;
+	const unsigned char *digests;
+	size_t digests_len;
 };
 
 /* The caps of a rowset made with 0 for them (the daemon passes its configuration's). */

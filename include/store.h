@@ -62,15 +62,16 @@ struct store_opts {
 	int64_t fleet_lease_ms;
 };
 
-/* What a PostgreSQL store's queue of writes holds (all 0 for SQLite). */
+/* What a PostgreSQL store's queue of writes holds (all 0 for SQLite), and an SQLite store's WAL. */
 struct store_queue_stats {
-	bool pg;                  /* the store is PostgreSQL */
-	bool connected;           /* its connection is up */
-	uint64_t bytes, ops;      /* queued writes not yet confirmed by the server */
-	uint64_t refused;         /* streams refused: the queue was full (store_queue_max) */
-	uint64_t failed;          /* writes the server refused for good (logged, dropped) */
-	uint64_t reconnects;      /* connections taken up again */
-	uint64_t call_max_us;     /* the longest time the loop spent in one entry into libpq */
+	uint64_t wal_pages;   /* SQLite: pages written to the WAL since open (0 for PostgreSQL) */
+	bool pg;              /* the store is PostgreSQL */
+	bool connected;       /* its connection is up */
+	uint64_t bytes, ops;  /* queued writes not yet confirmed by the server */
+	uint64_t refused;     /* streams refused: the queue was full (store_queue_max) */
+	uint64_t failed;      /* writes the server refused for good (logged, dropped) */
+	uint64_t reconnects;  /* connections taken up again */
+	uint64_t call_max_us; /* the longest time the loop spent in one entry into libpq */
 	uint64_t call_max_cpu_us; /* ... of it on the CPU (the rest: the thread was not running) */
 	uint64_t calls_over_1ms;  /* entries into libpq that took more than 1 ms */
 };
@@ -292,18 +293,24 @@ int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64
 void store_stream_abort(struct store_stream *c);
 
 /*
- * Commit all rows of one stream of pull pull_id of workspace ws, in one
- * transaction: every row is upserted (the key of its table decides;
- * value columns, pull_id and updated_at = now are replaced). For
- * STREAM_TEAM the rowset is the complete member list of a finished walk:
- * listed members get last_seen_at = now, first_seen_at on first sight and
- * removed_at = NULL; members of ws not listed get removed_at = now (once).
- * pull_id must be a running pull of ws (else SQLITE_CONSTRAINT, nothing
- * written). On any failure the transaction is rolled back and nothing of
- * the stream is stored; err names the stream, workspace, pull, the row
- * index (0-based) and SQLite's message. *n_rows (may be NULL) gets the
- * number of rows written: the rows upserted (a key listed twice counts
- * twice) plus, for STREAM_TEAM, the seats newly marked removed.
+ * Commit one stream of pull pull_id of workspace ws, in one transaction:
+ * every row is upserted by the key of its table, and written only when it
+ * is new or a value differs from the stored one (then pull_id and
+ * updated_at = now say which pull changed it, and when); an equal row is
+ * only looked up. For STREAM_TEAM the rowset is the complete member list
+ * of a finished walk: members new, changed or back get last_seen_at = now,
+ * first_seen_at on first sight and removed_at = NULL; members of ws not
+ * listed get removed_at = now (once). Then the listing is recorded
+ * (pull.streams gets the stream) and the walk's page digests
+ * (rs->digests) remembered. With rs->unchanged no row is given and only
+ * the listing is recorded. pull_id must be a running pull of ws (else
+ * SQLITE_CONSTRAINT, nothing written). On any failure the transaction is
+ * rolled back and nothing of the stream is stored; err names the stream,
+ * workspace, pull, the row index (0-based) and SQLite's message. *n_rows
+ * (may be NULL) gets the number of rows written: the rows inserted or
+ * changed plus, for STREAM_TEAM, the seats newly marked removed. (A
+ * PostgreSQL store writes behind: there *n_rows is the rows handed over,
+ * and the server counts the rows written into pull.rows.)
  */
 int store_commit_stream(struct store *st, const char *ws, int64_t pull_id, wall_s now,
                         const struct rowset *rs, int64_t *n_rows, char *err, size_t errlen);
@@ -390,5 +397,16 @@ int store_fleet_read_members(struct store *st, const char *const *members, size_
 bool store_fleet_holds(struct store *st, const char *name);
 /* Counters and the lease horizon; all 0 when not a fleet's. */
 void store_fleet_stats(struct store *st, struct store_fleet_stats *s);
+
+/*
+ * The page digests remembered for a stream of ws (pagesum.h's blob, from
+ * the last walk stored whole): *out malloc'd (the caller frees it) and
+ * *len bytes, or NULL and 0 when none are remembered. 0, or an error code
+ * with err (the caller then remembers nothing: every page is parsed). A
+ * PostgreSQL store answers from its memory of what the server confirmed,
+ * without a round trip.
+ */
+int store_stream_digests(struct store *st, const char *ws, enum stream stream, unsigned char **out,
+                         size_t *len, char *err, size_t errlen);
 
 #endif

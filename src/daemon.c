@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,7 +226,7 @@ void daemon_stop(struct daemon *d)
 		free(d->removed_pending[i]);
 	free(d->removed_pending);
 	struct event *evs[] = {d->sig_term, d->sig_int, d->sig_hup, d->sig_usr1,
-	                       d->grace,    d->flush,   d->settle};
+	                       d->grace,    d->flush,   d->settle,  d->once_wait};
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])
 			event_free(evs[i]);
@@ -381,6 +382,11 @@ int daemon_run(const struct daemon_args *args)
 		                d->store_lost[0])
 		                       ? EXIT_RUNTIME
 		                       : 0;
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
+	if (!qs.pg)
+		log_msg(LOGL_NOTICE, "store: %" PRIu64 " pages written to the WAL since the start",
+		        qs.wal_pages);
 	log_msg(LOGL_NOTICE, "stopped");
 	rc = d->exit_code;
 	daemon_stop(d);

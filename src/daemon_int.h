@@ -82,12 +82,15 @@ struct daemon {
 	mono_ms trimmed_ms; /* the last malloc_trim; 0: never */
 
 	/* daemon_writes.c */
-	struct event *flush;    /* commits the store's open group of writes */
-	struct storegate *gate; /* may the loop write to the store now? */
-	struct event *watch;    /* the store's directory changed (inotify), or its timer */
-	int watch_fd;           /* the inotify descriptor, -1 when none */
-	char store_lost[512];   /* the store file was deleted or replaced: why; "" while not */
-	char **removed_pending; /* workspaces to mark removed when the gate opens */
+	struct event *flush;     /* commits the store's open group of writes */
+	struct event *once_wait; /* --once: waits for a PostgreSQL store's queue to empty */
+	uint64_t once_ops;       /* ... its writes at the last check */
+	mono_ms once_progress;   /* ... when they last went down */
+	struct storegate *gate;  /* may the loop write to the store now? */
+	struct event *watch;     /* the store's directory changed (inotify), or its timer */
+	int watch_fd;            /* the inotify descriptor, -1 when none */
+	char store_lost[512];    /* the store file was deleted or replaced: why; "" while not */
+	char **removed_pending;  /* workspaces to mark removed when the gate opens */
 	size_t n_removed_pending;
 	bool close_running_pending; /* interrupted pulls still to close (store locked at start) */
 	struct log_rl store_rl;     /* rate limit of daemon-wide store errors */
@@ -246,6 +249,15 @@ int daemon_writes_start(struct daemon *d,
  * file is gone and the daemon stops.
  */
 int daemon_writes_flush(struct daemon *d);
+/*
+ * --once: every pull has ended. Stop the loop once the store holds every
+ * write: at once for SQLite (its writes are never behind); for a
+ * PostgreSQL store, when its queue is empty, checked every 50 ms while
+ * the queue keeps shrinking (or its connection is coming back) and given
+ * up after DAEMON_ONCE_STALL_MS without progress (the drain after the loop
+ * then says what was not stored).
+ */
+void daemon_writes_once_done(struct daemon *d);
 /*
  * Write what the store could not take when it happened: the interrupted
  * pulls' close, the rows of removed workspaces, pull ends and workspace

@@ -102,6 +102,7 @@ static void render_metrics(struct evbuffer *b, void *arg)
 	        .store_call_max_us = qs.call_max_us,
 	        .store_call_max_cpu_us = qs.call_max_cpu_us,
 	        .store_calls_over_1ms = qs.calls_over_1ms,
+	        .store_wal_pages = qs.wal_pages,
 	        .m = &d->metrics,
 	        .requests_running = hs.running,
 	        .requests_queued = hs.queued,

@@ -15,6 +15,7 @@
 #include "store_target.h"
 
 #include <event2/event.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,16 @@
  * Writes to the store are grouped (store_group_on): a group opens with the
  * first write and commits STORE_GROUP_MS later, so that a busy daemon pays
  * one commit for many pulls, and an idle one commits each pull soon after
- * it ends. A crash loses at most the last group (the store stays
- * consistent).
+ * it ends. While due pulls wait for admission (a backlog: the first start,
+ * --once, a long outage's end), a group commits STORE_GROUP_BUSY_MS later
+ * instead: every pull writes a few pages of bookkeeping (its pull row, its
+ * workspace row, index entries) that a longer group shares among more
+ * pulls, so that a re-pull of unchanged data writes a tenth of the pages
+ * (docs/performance.md, "Writes proportional to change"). A crash loses at
+ * most the last group (the store stays consistent; the pulls run again).
  */
-#define STORE_GROUP_MS 100
+#define STORE_GROUP_MS      100
+#define STORE_GROUP_BUSY_MS 1000
 
 static void file_lost(struct daemon *d, const char *why);
 
@@ -79,7 +86,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	daemon_ws_settle(d);
 	if (storegate_held(d->gate)) {
 		/* A stream commit in slices is in the group: commit after its last slice. */
-		struct timeval tv = {.tv_sec = 0, .tv_usec = STORE_GROUP_MS * 1000};
+		struct timeval tv = {.tv_sec = 0, .tv_usec = STORE_GROUP_MS * 1000L};
 		evtimer_add(d->flush, &tv);
 	} else {
 		daemon_writes_flush(d);
@@ -87,11 +94,15 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 	loopstat_end(t0, "store flush");
 }
 
-/* The store opened a group: commit it STORE_GROUP_MS from now, or at once without a timer. */
+/*
+ * The store opened a group: commit it STORE_GROUP_MS from now
+ * (STORE_GROUP_BUSY_MS with a backlog), or at once without a timer.
+ */
 static void on_group_opened(void *arg)
 {
 	struct daemon *d = arg;
-	struct timeval tv = {.tv_sec = 0, .tv_usec = STORE_GROUP_MS * 1000};
+	long ms = d->ready_n > 0 ? STORE_GROUP_BUSY_MS : STORE_GROUP_MS;
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
 	if (evtimer_add(d->flush, &tv) != 0)
 		event_active(d->flush, 0, 0);
 }
@@ -280,6 +291,43 @@ static void watch_store(struct daemon *d)
 	if (!d->watch || event_add(d->watch, &tv) != 0)
 		log_msg(LOGL_WARNING, "cannot watch the store file; a deleted store is seen at "
 		                      "the next commit");
+}
+
+/* The longest --once waits for a PostgreSQL store's queue without seeing it shrink. */
+#define DAEMON_ONCE_STALL_MS 30000
+
+static void once_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	daemon_writes_once_done(arg);
+}
+
+void daemon_writes_once_done(struct daemon *d)
+{
+	struct store_queue_stats qs;
+	store_queue_stats(d->store, &qs);
+	mono_ms now = clock_mono_ms();
+	if (!qs.pg || qs.ops == 0) {
+		event_base_loopbreak(d->base);
+		return;
+	}
+	if (!d->once_wait) {
+		d->once_wait = evtimer_new(d->base, once_check, d);
+		d->once_ops = qs.ops;
+		d->once_progress = now;
+		log_msg(LOGL_NOTICE,
+		        "--once: every pull ended; waiting for %" PRIu64
+		        " writes to reach the PostgreSQL store",
+		        qs.ops);
+	}
+	if (qs.ops < d->once_ops)
+		d->once_progress = now;
+	d->once_ops = qs.ops;
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 50 * 1000};
+	if (!d->once_wait || now - d->once_progress > DAEMON_ONCE_STALL_MS ||
+	    evtimer_add(d->once_wait, &tv) != 0)
+		event_base_loopbreak(d->base); /* the drain says what is left */
 }
 
 int daemon_writes_start(struct daemon *d,

@@ -130,7 +130,7 @@ static void took_done(struct daemon *d, struct ws *w, enum pull_status status, c
 		w->next_pull_at = 0;
 		daemon_ws_save(d, w);
 		if (--d->once_pending == 0)
-			event_base_loopbreak(d->base);
+			daemon_writes_once_done(d);
 		return;
 	}
 	if (d->stopping) {
@@ -412,7 +412,7 @@ void daemon_ws_group_lost(struct daemon *d, const char *err)
 				w->once_done = true;
 				d->once_failed++;
 				if (--d->once_pending == 0)
-					event_base_loopbreak(d->base);
+					daemon_writes_once_done(d);
 				first = false; /* counted */
 			}
 		} else {

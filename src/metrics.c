@@ -160,7 +160,16 @@ void metrics_render(struct evbuffer *b, const struct metrics_view *v)
 	evbuffer_add_printf(b, "wegauge_retry_budget_refused_total %" PRIu64 "\n",
 	                    m->retry_budget_refused);
 
-	metrics_head(b, "wegauge_rows_upserted_total", "counter", "Rows written, by stream.");
+	metrics_head(b, "wegauge_pages_unchanged_total", "counter",
+	             "Answers not parsed: byte-identical to those whose rows are stored.");
+	evbuffer_add_printf(b, "wegauge_pages_unchanged_total %" PRIu64 "\n", m->pages_unchanged);
+	metrics_head(b, "wegauge_streams_unchanged_total", "counter",
+	             "Streams whose every page was unchanged: no row written.");
+	evbuffer_add_printf(b, "wegauge_streams_unchanged_total %" PRIu64 "\n",
+	                    m->streams_unchanged);
+
+	metrics_head(b, "wegauge_rows_upserted_total", "counter",
+	             "Rows written (new or changed), by stream.");
 	for (int i = 0; i < STREAM_COUNT; i++)
 		evbuffer_add_printf(b, "wegauge_rows_upserted_total{stream=\"%s\"} %" PRIu64 "\n",
 		                    stream_name((enum stream)i), m->rows[i]);
@@ -235,6 +244,12 @@ void metrics_render(struct evbuffer *b, const struct metrics_view *v)
 	metrics_head(b, "wegauge_store_waits_total", "counter",
 	             "Finished streams that waited for the store (locked, or a long commit).");
 	evbuffer_add_printf(b, "wegauge_store_waits_total %" PRIu64 "\n", v->store_waits);
+	if (!v->store_pg) {
+		metrics_head(b, "wegauge_store_wal_pages_total", "counter",
+		             "Pages the SQLite store wrote to its write-ahead log.");
+		evbuffer_add_printf(b, "wegauge_store_wal_pages_total %" PRIu64 "\n",
+		                    v->store_wal_pages);
+	}
 	if (v->store_pg) {
 		metrics_head(b, "wegauge_store_connected", "gauge",
 		             "1 while the connection to the PostgreSQL store is up.");

@@ -37,6 +37,7 @@
 #include "jarena.h"
 #include "log.h"
 #include "metrics.h"
+#include "pagesum.h"
 #include "retry.h"
 #include "rng.h"
 #include "rows.h"
@@ -80,6 +81,27 @@ struct pull {
 	struct storegate_waiter gate_wait; /* the finished stream waits for the gate */
 	struct store_stream *cursor;       /* a stream being committed in slices */
 	struct event *slice;               /* runs the next slice, one per loop turn */
+	/*
+	 * Pages that did not change (pagesum.h). sums_old: the digests of the
+	 * current stream's last walk stored whole; sums_new: this walk's so
+	 * far. While every page matched (!diverged), matching pages are not
+	 * parsed but held (held, in order, held_bytes in all); the first page
+	 * that differs is parsed after them, and so is everything after it. A
+	 * walk that matched page for page to the end stores no row at all.
+	 */
+	struct pagesum sums_old, sums_new;
+	bool diverged;
+	bool sums_broken; /* a digest could not be computed: remember none */
+	struct held_page *held;
+	size_t n_held, cap_held, held_bytes;
+	unsigned char *sums_blob; /* sums_new as stored with the stream (rs.digests) */
+};
+
+/* A page walked past unparsed: its body, and the channel it answered for (campaigns). */
+struct held_page {
+	char *body;
+	size_t len;
+	const char *channel;
 };
 
 #define PULL_OF_WAITER(wt) ((struct pull *)((char *)(wt)-offsetof(struct pull, gate_wait)))
@@ -107,6 +129,19 @@ struct parse_job {
 	int rc;
 	int cap; /* rc != 0 because of a cap: its enum metrics_cap; else -1 */
 	char err[300];
+	/*
+	 * Digests (pagesum.h). url and post: copies of the request's, for the
+	 * digest. With may_skip, a body whose digest equals want is not parsed
+	 * (skipped). pre: held pages, parsed before the body unless it is
+	 * skipped (then handed back); body may be NULL: only pre is parsed
+	 * (catchup, at the end of a walk that matched but ended elsewhere).
+	 */
+	char *url, *post;
+	bool may_skip, skipped, catchup;
+	struct pagesum_entry want, got;
+	bool got_ok; /* got.d was computed */
+	struct held_page *pre;
+	size_t n_pre, cap_pre;
 };
 
 static const char *const status_names[PULL_STATUS_COUNT] = PULL_STATUS_NAMES;
@@ -182,6 +217,46 @@ static bool stream_enabled(const struct pull *p, enum step s)
 	       (p->w->cfg->streams & (1u << step_stream[s])) != 0;
 }
 
+static void held_free(struct held_page *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(h[i].body);
+	free(h);
+}
+
+/* Forget the current stream's pages: held bodies, digests old and new. */
+static void pages_reset(struct pull *p)
+{
+	held_free(p->held, p->n_held);
+	p->held = NULL;
+	p->n_held = p->cap_held = p->held_bytes = 0;
+	pagesum_free(&p->sums_old);
+	pagesum_free(&p->sums_new);
+	free(p->sums_blob);
+	p->sums_blob = NULL;
+	p->diverged = p->sums_broken = false;
+}
+
+/*
+ * The digests remembered for stream s of this workspace. None (or a store
+ * that cannot say) means every page is parsed: slower, never wrong.
+ */
+static void pages_load(struct pull *p, enum stream s)
+{
+	unsigned char *b = NULL;
+	size_t n = 0;
+	char err[256];
+	if (store_stream_digests(p->env->store, p->w->cfg->name, s, &b, &n, err, sizeof(err)) != 0)
+		log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id, "%s: every page parsed: %s",
+		       stream_name(s), err);
+	else if (b && pagesum_decode(&p->sums_old, b, n) != 0)
+		log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id,
+		       "%s: remembered page digests unreadable (%zu bytes); every page parsed",
+		       stream_name(s), n);
+	free(b);
+	p->diverged = p->sums_old.n == 0;
+}
+
 /* Move to step s or the first enabled step after it, resetting the position. */
 static void goto_step(struct pull *p, enum step s)
 {
@@ -192,10 +267,12 @@ static void goto_step(struct pull *p, enum step s)
 	p->page = 1;
 	p->attempt = 0;
 	rowset_free(&p->rs);
+	pages_reset(p);
 	if (s >= STEP_STATS && s <= STEP_TEAM) {
 		const struct config *cfg = p->env->cfg;
 		rowset_init_capped(&p->rs, (enum stream)step_stream[s],
 		                   (size_t)cfg->max_stream_rows, (size_t)cfg->max_stream_bytes);
+		pages_load(p, (enum stream)step_stream[s]);
 	}
 }
 
@@ -218,6 +295,7 @@ static void pull_free(struct pull *p)
 	p->env->http_ops->cancel(p->env->http, &p->req);
 	http_req_release(&p->req);
 	rowset_free(&p->rs);
+	pages_reset(p);
 	free(p->url);
 	free(p->post);
 	free(p);
@@ -413,6 +491,7 @@ static void stream_stored(struct pull *p, int64_t n)
 }
 
 static void stream_wait_gate(struct pull *p);
+static int parse_submit(struct pull *p, char *body, size_t len, bool catchup, const char **err);
 
 /* The next slice of a stream committed in slices (the slice timer). */
 static void on_slice(evutil_socket_t fd, short what, void *arg)
@@ -496,6 +575,41 @@ static bool stream_commit(struct pull *p)
 	}
 	stream_stored(p, n);
 	return true;
+}
+
+/*
+ * The walk of the current stream is over: decide what the store gets.
+ * Every page matched the remembered walk, and there are as many: nothing
+ * changed, and no row is given (rs.unchanged). Else pages held unparsed
+ * are parsed first (a catch-up job; false: the pull goes on from it), and
+ * the rows are committed with this walk's digests. True when the pull
+ * goes on now, as stream_commit.
+ */
+static bool stream_complete(struct pull *p)
+{
+	bool same = !p->diverged && !p->sums_broken && p->sums_new.n == p->sums_old.n;
+	if (same) {
+		held_free(p->held, p->n_held);
+		p->held = NULL;
+		p->n_held = p->cap_held = p->held_bytes = 0;
+		p->rs.unchanged = true;
+		p->env->metrics->streams_unchanged++;
+		log_ws(NULL, LOGL_DEBUG, p->w->cfg->name, p->id,
+		       "%s: %zu pages as last stored: stored as unchanged",
+		       stream_name(p->rs.stream), p->sums_new.n);
+	} else if (p->n_held > 0) {
+		const char *err = NULL;
+		if (parse_submit(p, NULL, 0, true, &err) == 0)
+			return false;
+		stream_fail(p, "%s", err);
+		return true;
+	} else if (!p->sums_broken && p->sums_new.n > 0) {
+		size_t len = 0;
+		p->sums_blob = pagesum_encode(&p->sums_new, &len);
+		p->rs.digests = p->sums_blob;
+		p->rs.digests_len = p->sums_blob ? len : 0;
+	}
+	return stream_commit(p);
 }
 
 /* The gate opened for a stream that waited: commit it now, and go on if that is done. */
@@ -657,31 +771,39 @@ static bool transport_retryable(const struct http_req *r)
 
 /* --- parsing, off the loop (worker.h) ------------------------------------------ */
 
-/* Worker thread: envelope and stream parser, into the job only. */
-static void parse_run(struct worker_job *wj)
+/*
+ * Worker thread: one answer's envelope and stream parse into j->rs (pg,
+ * when not NULL, gets the page's figures). 0, or -1 with j->err and
+ * j->cap set.
+ */
+static int parse_one(struct parse_job *j, const char *body, size_t len, const char *channel,
+                     struct weapi_page *pg)
 {
-	struct parse_job *j = (struct parse_job *)wj;
 	json_t *root = NULL, *data = NULL;
+	struct weapi_page scratch;
+	memset(&scratch, 0, sizeof(scratch));
+	if (!pg)
+		pg = &scratch;
 	/* The tree lives in this thread's arena (jarena.h), about 4x the body, within max_parse. */
-	jarena_begin(j->len < SIZE_MAX / 8 ? j->len * 4 : 0, j->max_parse);
-	j->rc = weapi_envelope(j->body, j->len, &root, &data, j->err, sizeof(j->err));
-	if (j->rc == 0) {
+	jarena_begin(len < SIZE_MAX / 8 ? len * 4 : 0, j->max_parse);
+	int rc = weapi_envelope(body, len, &root, &data, j->err, sizeof(j->err));
+	if (rc == 0) {
 		switch (j->step) {
 		case STEP_STATS:
-			j->rc = weapi_parse_stats(data, &j->rs, j->err, sizeof(j->err));
+			rc = weapi_parse_stats(data, &j->rs, j->err, sizeof(j->err));
 			break;
 		case STEP_CAMPAIGNS:
-			j->rc = weapi_parse_campaigns(data, j->channel, &j->rs, &j->pg, j->err,
-			                              sizeof(j->err));
+			rc = weapi_parse_campaigns(data, channel, &j->rs, pg, j->err,
+			                           sizeof(j->err));
 			break;
 		case STEP_ACTIVE:
-			j->rc = weapi_parse_active_users(data, &j->rs, j->err, sizeof(j->err));
+			rc = weapi_parse_active_users(data, &j->rs, j->err, sizeof(j->err));
 			break;
 		case STEP_TEAM:
-			j->rc = weapi_parse_team(data, &j->rs, &j->pg, j->err, sizeof(j->err));
+			rc = weapi_parse_team(data, &j->rs, pg, j->err, sizeof(j->err));
 			break;
 		default:
-			j->rc = 0;
+			rc = 0;
 		}
 		if (!jarena_active())
 			json_decref(root);
@@ -693,27 +815,88 @@ static void parse_run(struct worker_job *wj)
 		units_format_size(j->max_parse, size, sizeof(size));
 		snprintf(j->err, sizeof(j->err),
 		         "answer needs more than %s to parse (max_parse_memory)", size);
-		j->rc = -1;
+		rc = -1;
 		j->cap = MCAP_PARSE_MEMORY;
-	} else if (j->rc != 0 && j->rs.refused == ROWSET_OVER_ROWS) {
+	} else if (rc != 0 && j->rs.refused == ROWSET_OVER_ROWS) {
 		j->cap = MCAP_STREAM_ROWS;
-	} else if (j->rc != 0 && j->rs.refused == ROWSET_OVER_BYTES) {
+	} else if (rc != 0 && j->rs.refused == ROWSET_OVER_BYTES) {
 		j->cap = MCAP_STREAM_BYTES;
 	}
 	jarena_end(); /* the whole tree at once */
-	/* The body is freed on the loop (parse_job_free), the thread that allocated it. */
+	return rc;
+}
+
+static uint32_t cut32(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * Worker thread: the answer's digest; unless it equals the one expected
+ * (may_skip), the held pages (pre) and then the answer parsed, in order,
+ * into the job only.
+ */
+static void parse_run(struct worker_job *wj)
+{
+	struct parse_job *j = (struct parse_job *)wj;
+	bool stream = j->step >= STEP_STATS && j->step <= STEP_TEAM;
+	if (stream && j->body) {
+		j->got_ok =
+		        j->url && pagesum_digest(j->got.d, j->url, j->post, j->body, j->len) == 0;
+		if (j->may_skip && j->got_ok && memcmp(j->got.d, j->want.d, PAGESUM_LEN) == 0) {
+			j->got = j->want;
+			j->skipped = true;
+			j->rc = 0;
+			return;
+		}
+	}
+	j->rc = 0;
+	j->cap = -1;
+	for (size_t i = 0; i < j->n_pre && j->rc == 0; i++)
+		j->rc = parse_one(j, j->pre[i].body, j->pre[i].len, j->pre[i].channel, NULL);
+	if (j->rc == 0 && j->body)
+		j->rc = parse_one(j, j->body, j->len, j->channel, &j->pg);
+	j->got.pages = cut32(j->pg.number_of_pages);
+	j->got.contents = cut32((int64_t)j->pg.n_contents);
+	/* The bodies are freed on the loop (parse_job_free), the thread that allocated them. */
 }
 
 static void parse_job_free(struct parse_job *j)
 {
 	free(j->body);
+	free(j->url);
+	free(j->post);
+	held_free(j->pre, j->n_pre);
 	rowset_free(&j->rs);
 	free(j);
 }
 
 static void page_parsed(struct pull *p, int rc, const char *err, const struct weapi_page *pg);
 
-/* Loop thread: the answer is parsed; the pull goes on from it. */
+static bool stream_complete(struct pull *p);
+
+/*
+ * Loop thread: a page that matched its digest comes back unparsed: held
+ * (with the pages held before it, handed back), its digest noted, and the
+ * walk goes on with the figures remembered for it. The job's held array
+ * has room for it (handle_body made sure).
+ */
+static void page_skipped(struct pull *p, struct parse_job *j)
+{
+	p->held = j->pre;
+	p->n_held = j->n_pre;
+	p->cap_held = j->cap_pre;
+	j->pre = NULL;
+	j->n_pre = 0;
+	p->held[p->n_held++] = (struct held_page){j->body, j->len, j->channel};
+	p->held_bytes += j->len;
+	j->body = NULL;
+	if (pagesum_push(&p->sums_new, &j->got) != 0)
+		p->sums_broken = true;
+	p->env->metrics->pages_unchanged++;
+}
+
+/* Loop thread: the answer is parsed (or skipped); the pull goes on from it. */
 static void parse_done(struct worker_job *wj, bool ran)
 {
 	struct parse_job *j = (struct parse_job *)wj;
@@ -727,6 +910,15 @@ static void parse_done(struct worker_job *wj, bool ran)
 	const char *err = ran ? j->err : "not parsed: the daemon is stopping";
 	int cap = ran ? j->cap : -1;
 	char refusal[128];
+	if (rc == 0 && j->skipped) {
+		struct weapi_page pg = {.page_no = p->page,
+		                        .number_of_pages = j->got.pages,
+		                        .n_contents = j->got.contents};
+		page_skipped(p, j);
+		parse_job_free(j);
+		page_parsed(p, 0, "", &pg);
+		return;
+	}
 	if (rc == 0 && rowset_adopt(&p->rs, &j->rs) != 0) {
 		/* The page counted the stream's rows and bytes: this is memory, not a cap. */
 		rc = -1;
@@ -737,40 +929,111 @@ static void parse_done(struct worker_job *wj, bool ran)
 	}
 	if (cap >= 0)
 		p->env->metrics->stream_caps[cap]++;
+	/* Parsed: the held pages went with it (and were parsed first). */
+	p->held_bytes = 0;
+	p->diverged = true;
+	bool catchup = j->catchup;
+	if (rc == 0 && !catchup && (!j->got_ok || pagesum_push(&p->sums_new, &j->got) != 0))
+		p->sums_broken = true;
 	struct weapi_page pg = j->pg;
 	char msg[sizeof(j->err)];
 	snprintf(msg, sizeof(msg), "%s", err);
 	parse_job_free(j);
+	if (catchup) {
+		if (rc != 0)
+			stream_fail(p, "%s", msg);
+		if (rc != 0 || stream_complete(p))
+			pull_advance(p);
+		return;
+	}
 	page_parsed(p, rc, msg, &pg);
 }
 
-/* Hand the answer of the current step to the worker; the pull goes on in parse_done. */
-static void handle_body(struct pull *p)
+/* The most bytes of pages a walk holds unparsed: half of what its rows may take. */
+static size_t held_max(const struct pull *p)
+{
+	return (size_t)(p->env->cfg->max_stream_bytes / 2);
+}
+
+/*
+ * Hand the answer of the current step (body; NULL for a catch-up of the
+ * held pages only) to the worker, with the held pages. 0, or -1 when out
+ * of memory or the worker's queue is full (err says which; nothing was
+ * submitted, the held pages stay with the pull).
+ */
+static int parse_submit(struct pull *p, char *body, size_t len, bool catchup, const char **err)
 {
 	struct parse_job *j = calloc(1, sizeof(*j));
+	bool stream = p->step >= STEP_STATS && p->step <= STEP_TEAM;
+	/* Room for this page in the held array, should it be skipped. */
+	if (j && stream && !catchup && p->n_held + 1 > p->cap_held) {
+		size_t cap = p->cap_held ? p->cap_held * 2 : 8;
+		struct held_page *h = realloc(p->held, cap * sizeof(*h));
+		if (h) {
+			p->held = h;
+			p->cap_held = cap;
+		} else {
+			free(j);
+			j = NULL;
+		}
+	}
 	if (!j) {
-		http_req_release(&p->req);
-		stream_fail(p, "out of memory parsing the answer");
-		pull_advance(p);
-		return;
+		free(body);
+		*err = "out of memory parsing the answer";
+		return -1;
 	}
 	j->wj.run = parse_run;
 	j->wj.done = parse_done;
 	j->p = p;
 	j->step = p->step;
 	j->channel = p->step == STEP_CAMPAIGNS ? weapi_channels[p->channel].channel : NULL;
-	j->body = http_req_take_body(&p->req, &j->len);
+	j->body = body;
+	j->len = len;
+	j->catchup = catchup;
 	j->max_parse = (size_t)p->env->cfg->max_parse_memory;
-	if (p->step >= STEP_STATS && p->step <= STEP_TEAM) {
+	if (stream) {
 		rowset_init_capped(&j->rs, p->rs.stream, p->rs.max_rows, p->rs.max_bytes);
 		j->rs.prior = p->rs.n;
 		j->rs.prior_bytes = p->rs.bytes;
+		if (body) {
+			j->url = strdup(p->url);
+			j->post = p->post ? strdup(p->post) : NULL;
+			size_t at = p->sums_new.n;
+			j->may_skip = !p->diverged && at < p->sums_old.n &&
+			              p->held_bytes + len <= held_max(p);
+			if (j->may_skip)
+				j->want = p->sums_old.v[at];
+		}
 	}
+	/* The held pages go with the job; they come back if this page is skipped. */
+	j->pre = p->held;
+	j->n_pre = p->n_held;
+	j->cap_pre = p->cap_held;
+	p->held = NULL;
+	p->n_held = p->cap_held = 0;
 	p->parsing = j;
 	if (worker_submit(p->env->worker, &j->wj) != 0) {
 		p->parsing = NULL;
+		p->held = j->pre;
+		p->n_held = j->n_pre;
+		p->cap_held = j->cap_pre;
+		j->pre = NULL;
+		j->n_pre = 0;
 		parse_job_free(j);
-		stream_fail(p, "too many answers waiting to be parsed");
+		*err = "too many answers waiting to be parsed";
+		return -1;
+	}
+	return 0;
+}
+
+/* Hand the answer of the current step to the worker; the pull goes on in parse_done. */
+static void handle_body(struct pull *p)
+{
+	size_t len = 0;
+	char *body = http_req_take_body(&p->req, &len);
+	const char *err = NULL;
+	if (parse_submit(p, body, len, false, &err) != 0) {
+		stream_fail(p, "%s", err);
 		pull_advance(p);
 	}
 }
@@ -806,7 +1069,7 @@ static void page_parsed(struct pull *p, int rc, const char *err, const struct we
 			return;
 		}
 	}
-	if (stream_commit(p))
+	if (stream_complete(p))
 		pull_advance(p);
 }
 
@@ -903,7 +1166,7 @@ static void on_done(struct http_req *r)
 			if (p->channel + 1 < WEAPI_N_CHANNELS) {
 				p->channel++;
 				p->page = 1;
-			} else if (!stream_commit(p)) {
+			} else if (!stream_complete(p)) {
 				return; /* it goes on when stored */
 			}
 			pull_advance(p);

@@ -31,12 +31,14 @@
 #include "ts.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -76,6 +78,10 @@ enum store_stmt {
 	STMT_ACTIVE_UPSERT,
 	STMT_SEAT_UPSERT,
 	STMT_SEAT_MARK_REMOVED,
+	STMT_PULL_ADD_STREAM,
+	STMT_STREAM_DIGEST_PUT,
+	STMT_STREAM_DIGEST_DEL,
+	STMT_STREAM_DIGEST_GET,
 	STMT_SAVEPOINT,
 	STMT_RELEASE,
 	STMT_ROLLBACK_TO,
@@ -99,6 +105,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
         [STMT_ACTIVE_UPSERT] = SQL_ACTIVE_UPSERT,
         [STMT_SEAT_UPSERT] = SQL_SEAT_UPSERT,
         [STMT_SEAT_MARK_REMOVED] = SQL_SEAT_MARK_REMOVED,
+        [STMT_PULL_ADD_STREAM] = SQL_PULL_ADD_STREAM,
+        [STMT_STREAM_DIGEST_PUT] = SQL_STREAM_DIGEST_PUT,
+        [STMT_STREAM_DIGEST_DEL] = SQL_STREAM_DIGEST_DEL,
+        [STMT_STREAM_DIGEST_GET] = SQL_STREAM_DIGEST_GET,
         [STMT_SAVEPOINT] = SQL_SAVEPOINT,
         [STMT_RELEASE] = SQL_RELEASE,
         [STMT_ROLLBACK_TO] = SQL_ROLLBACK_TO,
@@ -126,7 +136,10 @@ struct store {
 	char *path;                  /* NULL for ":memory:" */
 	dev_t dev;                   /* the file opened, for store_identity_check */
 	ino_t ino;
-	struct store_ckpt *ckpt; /* checkpoints off the loop (store_ckpt.h); NULL: SQLite's own */
+	struct store_ckpt *ckpt;   /* checkpoints off the loop (store_ckpt.h); NULL: SQLite's own */
+	uint64_t wal_pages;        /* pages written to the WAL since open (wal_hook) */
+	int wal_last;              /* the WAL's size in pages after the last commit */
+	unsigned char wal_salt[8]; /* the WAL header's salts at the last commit */
 };
 
 /* A stream commit in slices (store_stream_begin). */
@@ -467,6 +480,27 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	(void)db;
 	(void)name;
 	struct store *st = arg;
+	/*
+	 * The WAL grew by this commit's pages, or was restarted from its
+	 * beginning (after a checkpoint that copied it all): then the commit's
+	 * pages are all it holds. A restart changes the salt in the WAL's
+	 * header (bytes 16..23), read here: one open and pread per commit.
+	 */
+	unsigned char salt[8] = {0};
+	bool restarted = pages < st->wal_last;
+	if (st->path) {
+		char wal[STORE_PATH_MAX + 8];
+		snprintf(wal, sizeof(wal), "%s-wal", st->path);
+		int fd = open(wal, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (pread(fd, salt, sizeof(salt), 16) == (ssize_t)sizeof(salt))
+				restarted |= memcmp(salt, st->wal_salt, sizeof(salt)) != 0;
+			close(fd);
+		}
+		memcpy(st->wal_salt, salt, sizeof(salt));
+	}
+	st->wal_pages += (uint64_t)(restarted ? pages : pages - st->wal_last);
+	st->wal_last = pages;
 	if (pages >= STORE_CKPT_PAGES)
 		store_ckpt_poke(st->ckpt);
 	return SQLITE_OK;
@@ -660,10 +694,13 @@ int store_close(struct store *st)
 
 void store_queue_stats(struct store *st, struct store_queue_stats *s)
 {
-	if (st && st->pg)
+	if (st && st->pg) {
 		store_pg_stats(st->pg, s);
-	else
-		*s = (struct store_queue_stats){0};
+		return;
+	}
+	*s = (struct store_queue_stats){0};
+	if (st)
+		s->wal_pages = st->wal_pages;
 }
 
 int store_drain(struct store *st, char *err, size_t errlen)
@@ -1250,41 +1287,151 @@ int store_stream_begin(struct store *st, const char *ws, int64_t pull_id, wall_s
 	return SQLITE_OK;
 }
 
-/* The end of a stream whose rows are all in: removal marks (team), then RELEASE or COMMIT. */
+/*
+ * The emails of a team rowset as a JSON array (for json_each), malloc'd;
+ * NULL when out of memory. Control characters, '"' and '\\' are escaped;
+ * other bytes go as they are (the parser gave valid UTF-8).
+ */
+static char *emails_json(const struct rowset *rs)
+{
+	size_t cap = 2;
+	for (size_t i = 0; i < rs->n; i++) {
+		const char *e = ROWSET_AT(rs, struct row_seat, i)->email;
+		cap += 3 + 6 * strlen(e ? e : "");
+	}
+	char *out = malloc(cap + 1), *p = out;
+	if (!out)
+		return NULL;
+	*p++ = '[';
+	for (size_t i = 0; i < rs->n; i++) {
+		const unsigned char *e =
+		        (const unsigned char *)ROWSET_AT(rs, struct row_seat, i)->email;
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (; e && *e; e++) {
+			if (*e < 0x20 || *e == '"' || *e == '\\')
+				p += sprintf(p, "\\u%04x", *e);
+			else
+				*p++ = (char)*e;
+		}
+		*p++ = '"';
+	}
+	*p++ = ']';
+	*p = '\0';
+	return out;
+}
+
+/* Run s, bound by b, once: 0 or the code with err saying "<what> failed <doing>: ...". */
+static int step_bound(struct store *st, struct binder *b, sqlite3_stmt *s, const char *what,
+                      const char *doing, char *err, size_t errlen)
+{
+	int rc = b->rc == SQLITE_OK ? sqlite3_step(s) : b->rc;
+	if (b->rc != SQLITE_OK) {
+		errbuf_set(err, errlen, "%s failed %s: binding: %s", what, doing,
+		           sqlite3_errstr(b->rc));
+		rc = b->rc & 0xff;
+	} else if (rc != SQLITE_DONE) {
+		errbuf_set(err, errlen, "%s failed %s: %s", what, doing, sqlite3_errmsg(st->db));
+		rc &= 0xff;
+	} else {
+		rc = SQLITE_OK;
+	}
+	stmt_done(s);
+	return rc;
+}
+
+/*
+ * The end of a stream whose rows are all in, then RELEASE or COMMIT: the
+ * removal marks of a team listing that changed, the listing recorded
+ * (pull.streams), the walk's page digests remembered when they changed.
+ */
 static int stream_finish(struct store_stream *c, char *err, size_t errlen)
 {
 	struct store *st = c->st;
+	const struct rowset *rs = c->rs;
+	const char *sname = stream_name(rs->stream);
+	struct binder b;
 	int rc = SQLITE_OK;
-	if (c->rs->stream == STREAM_TEAM) {
+	if (rs->stream == STREAM_TEAM && !rs->unchanged) {
+		char *emails = emails_json(rs);
+		if (!emails) {
+			errbuf_set(err, errlen, "%s failed marking removed seats: out of memory",
+			           c->what);
+			return SQLITE_NOMEM;
+		}
 		sqlite3_stmt *s = st->stmt[STMT_SEAT_MARK_REMOVED];
-		struct binder b;
 		binder_init(&b, s);
 		bind_text(&b, c->ws);
 		bind_int(&b, c->pull_id);
 		bind_text(&b, c->now_s);
-		if (b.rc == SQLITE_OK)
-			rc = sqlite3_step(s);
-		if (b.rc != SQLITE_OK) {
-			errbuf_set(err, errlen, "%s failed marking removed seats: binding: %s",
-			           c->what, sqlite3_errstr(b.rc));
-			rc = b.rc & 0xff;
-		} else if (rc != SQLITE_DONE) {
-			errbuf_set(err, errlen, "%s failed marking removed seats: %s", c->what,
-			           sqlite3_errmsg(st->db));
-			rc &= 0xff;
-		} else {
-			rc = SQLITE_OK;
-			c->written += sqlite3_changes(st->db);
-		}
-		stmt_done(s);
+		bind_text(&b, emails);
+		rc = step_bound(st, &b, s, c->what, "marking removed seats", err, errlen);
+		free(emails);
 		if (rc != SQLITE_OK)
 			return rc;
+		c->written += sqlite3_changes(st->db);
 	}
+	sqlite3_stmt *s = st->stmt[STMT_PULL_ADD_STREAM];
+	binder_init(&b, s);
+	bind_int(&b, c->pull_id);
+	bind_text(&b, sname);
+	rc = step_bound(st, &b, s, c->what, "recording the listing", err, errlen);
+	if (rc == SQLITE_OK && !rs->unchanged) {
+		s = st->stmt[rs->digests ? STMT_STREAM_DIGEST_PUT : STMT_STREAM_DIGEST_DEL];
+		binder_init(&b, s);
+		bind_text(&b, c->ws);
+		bind_text(&b, sname);
+		if (rs->digests && b.rc == SQLITE_OK)
+			b.rc = sqlite3_bind_blob(s, ++b.idx, rs->digests, (int)rs->digests_len,
+			                         SQLITE_STATIC);
+		rc = step_bound(st, &b, s, c->what, "remembering its pages", err, errlen);
+	}
+	if (rc != SQLITE_OK)
+		return rc;
 	char what_commit[sizeof(c->what) + 16];
 	snprintf(what_commit, sizeof(what_commit), "%s at %s", c->what,
 	         c->grouped ? "RELEASE" : "COMMIT");
 	return run_once(st, st->stmt[c->grouped ? STMT_RELEASE : STMT_COMMIT], err, errlen,
 	                what_commit);
+}
+
+int store_stream_digests(struct store *st, const char *ws, enum stream stream, unsigned char **out,
+                         size_t *len, char *err, size_t errlen)
+{
+	*out = NULL;
+	*len = 0;
+	if (st->pg)
+		return store_pg_stream_digests(st->pg, ws, stream, out, len, err, errlen);
+	sqlite3_stmt *s = st->stmt[STMT_STREAM_DIGEST_GET];
+	struct binder b;
+	binder_init(&b, s);
+	bind_text(&b, ws);
+	bind_text(&b, stream_name(stream));
+	int rc = b.rc == SQLITE_OK ? sqlite3_step(s) : b.rc;
+	if (rc == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(s, 0);
+		int n = sqlite3_column_bytes(s, 0);
+		if (blob && n > 0) {
+			*out = malloc((size_t)n);
+			if (*out) {
+				memcpy(*out, blob, (size_t)n);
+				*len = (size_t)n;
+			}
+		}
+		rc = *len || !blob ? SQLITE_OK : SQLITE_NOMEM;
+		if (rc == SQLITE_NOMEM)
+			errbuf_set(err, errlen,
+			           "store: reading the page digests of %s: out of memory", ws);
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_OK;
+	} else {
+		errbuf_set(err, errlen, "store: reading the page digests of %s: %s", ws,
+		           sqlite3_errmsg(st->db));
+		rc &= 0xff;
+	}
+	stmt_done(s);
+	return rc;
 }
 
 int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
@@ -1318,7 +1465,7 @@ int store_stream_step(struct store_stream *c, size_t max_rows, bool *done, int64
 			rc &= 0xff;
 		} else {
 			rc = SQLITE_OK;
-			c->written++;
+			c->written += sqlite3_changes(st->db); /* 0 for an unchanged row */
 		}
 		stmt_done(s);
 		if (rc != SQLITE_OK)

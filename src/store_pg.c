@@ -44,6 +44,7 @@
 #include "log.h"
 #include "loopstat.h"
 #include "store_pg_schema.h"
+#include "store_pg_digest.h"
 #include "store_pg_sql.h"
 #include "store_target.h"
 #include "textesc.h"
@@ -102,7 +103,7 @@ struct pg_op {
 	size_t bytes;
 	bool is_stream;
 	int64_t stream_pull; /* a stream's pull id (0: not a stream) */
-	int64_t end_pull;    /* a pull's end: its id (op_main(op)->v[1] status, v[5] error) */
+	int64_t end_pull;    /* a pull's end: its id (op_main(op)->v[1] status, v[4] error) */
 	bool failed;         /* the server refused it for good */
 	bool transient;      /* the server refused it for now */
 	char msg[256];       /* why, when failed */
@@ -119,6 +120,12 @@ struct pg_op {
 	void *done_arg;
 	PGresult *res[OP_RES_MAX];
 	size_t nres;
+	/* A stream's page digests, remembered (pgdigest_set) once the server confirmed it. */
+	bool dg_set;
+	int dg_stream;
+	char dg_ws[65];
+	unsigned char *dg;
+	size_t dg_len;
 };
 
 /* A workspace row as last written (the store's copy for store_pg_ws_get). */
@@ -163,6 +170,7 @@ struct store_pg {
 	mono_ms down_since;
 	struct pg_ws *ws;
 	size_t n_ws, cap_ws;
+	struct pgdigest *digests; /* the stored page digests, as confirmed (store_pg_digest.h) */
 	int64_t failed_pulls[64]; /* pulls with a stream dropped (a ring) */
 	size_t n_failed_pulls;
 	struct store_pg_stream *stream;
@@ -350,6 +358,7 @@ static void op_free(struct pg_op *op)
 		for (int k = 0; k < op->q[i].n; k++)
 			free(op->q[i].v[k]);
 	free(op->q);
+	free(op->dg);
 	free(op);
 }
 
@@ -512,7 +521,7 @@ static void patch_end(struct store_pg *pg, struct pg_op *op)
 	if (!op->end_pull || !pull_dropped(pg, op->end_pull))
 		return;
 	struct pg_query *q = op_main(op);
-	if (q->n < 6 || !q->v[1] || strcmp(q->v[1], "ok") != 0)
+	if (q->n < 5 || !q->v[1] || strcmp(q->v[1], "ok") != 0)
 		return;
 	char *st = strdup("partial");
 	char *er = strdup("a stream was refused by the PostgreSQL store (see the log)");
@@ -523,8 +532,8 @@ static void patch_end(struct store_pg *pg, struct pg_op *op)
 	}
 	free(q->v[1]);
 	q->v[1] = st;
-	if (!q->v[5]) {
-		q->v[5] = er;
+	if (!q->v[4]) {
+		q->v[4] = er;
 	} else {
 		free(er);
 	}
@@ -682,15 +691,15 @@ static void end_as_lease_lost(struct pg_op *op)
 	op->fence_ws[0] = '\0';
 	struct pg_query *q = &op->q[0];
 	char *st = strdup("cancelled"), *er = strdup("lease lost");
-	if (q->n < 6 || !st || !er) {
+	if (q->n < 5 || !st || !er) {
 		free(st);
 		free(er);
 		return;
 	}
 	free(q->v[1]);
 	q->v[1] = st;
-	free(q->v[5]);
-	q->v[5] = er;
+	free(q->v[4]);
+	q->v[4] = er;
 	q->sql = PG_SQL_PULL_END_LOST;
 }
 
@@ -813,6 +822,8 @@ static bool batch_ended(struct store_pg *pg)
 				h->done = NULL;
 				done(h->done_arg, true, h->res, h->nres);
 			}
+			if (h->dg_set)
+				pgdigest_set(pg->digests, h->dg_ws, h->dg_stream, h->dg, h->dg_len);
 			queue_pop(pg);
 		}
 		return true;
@@ -1286,6 +1297,59 @@ static int load_ws(struct store_pg *pg, char *err, size_t errlen)
 	return 0;
 }
 
+/* One hex digit's value, or -1. */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The remembered page digests of every stream into pg->digests. A value
+ * that is not bytea's hex output is skipped (that stream's pages are then
+ * all parsed: safe).
+ */
+static int load_digests(struct store_pg *pg, char *err, size_t errlen)
+{
+	pg->digests = pgdigest_new();
+	if (!pg->digests) {
+		errbuf_set(err, errlen, "store %s: out of memory", pg->shown);
+		return -1;
+	}
+	PGresult *r = NULL;
+	char what[600];
+	snprintf(what, sizeof(what), "store %s: reading the page digests", pg->shown);
+	if (exec_ok(pg->conn, PG_SQL_STREAM_DIGEST_LOAD, 0, NULL, &r, err, errlen, what) != 0)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int sn = stream_from_name(PQgetvalue(r, i, 1));
+		const char *hex = PQgetvalue(r, i, 2);
+		size_t hl = strlen(hex);
+		if (sn < 0 || hl < 2 || hex[0] != '\\' || hex[1] != 'x' || (hl - 2) % 2 != 0)
+			continue;
+		size_t n = (hl - 2) / 2;
+		unsigned char *b = malloc(n ? n : 1);
+		if (!b)
+			break;
+		bool ok = true;
+		for (size_t k = 0; k < n && ok; k++) {
+			int hi = hexval(hex[2 + 2 * k]), lo = hexval(hex[3 + 2 * k]);
+			ok = hi >= 0 && lo >= 0;
+			b[k] = (unsigned char)(hi << 4 | (lo & 0xf));
+		}
+		if (ok)
+			pgdigest_set(pg->digests, PQgetvalue(r, i, 0), sn, b, n);
+		free(b);
+	}
+	PQclear(r);
+	return 0;
+}
+
 static int reserve_ids_now(struct store_pg *pg, char *err, size_t errlen)
 {
 	char n[16], what[600];
@@ -1328,6 +1392,7 @@ static void pg_free(struct store_pg *pg)
 		pg->head = op->next;
 		op_free(op);
 	}
+	pgdigest_free(pg->digests);
 	if (pg->password) {
 		explicit_bzero(pg->password, pg->password_len);
 		free(pg->password);
@@ -1407,7 +1472,7 @@ int store_pg_open(struct store_pg **out, const char *conninfo, const struct stor
 		return SQLITE_CANTOPEN;
 	}
 	if (migrate(pg, err, errlen) != 0 || load_ws(pg, err, errlen) != 0 ||
-	    reserve_ids_now(pg, err, errlen) != 0) {
+	    load_digests(pg, err, errlen) != 0 || reserve_ids_now(pg, err, errlen) != 0) {
 		pg_free(pg);
 		return SQLITE_ERROR;
 	}
@@ -1738,19 +1803,19 @@ int store_pg_pull_end(struct store_pg *pg, int64_t id, const struct store_pull_e
 	char ws[65] = "";
 	if (pg->fleet && store_pg_fleet_pull_ws(pg->fleet, id, ws, sizeof(ws), false) != 0)
 		ws[0] = '\0';
-	char fin[TS_LEN], req[16], ret[16], rows[24], ids[24], shown[SHOWN_MAX + 1];
+	/* Not e->rows: the server counted the rows written (PG_SQL_ROWS_ADD). */
+	char fin[TS_LEN], req[16], ret[16], ids[24], shown[SHOWN_MAX + 1];
 	snprintf(req, sizeof(req), "%d", e->requests);
 	snprintf(ret, sizeof(ret), "%d", e->retries);
-	snprintf(rows, sizeof(rows), "%" PRId64, e->rows);
 	snprintf(ids, sizeof(ids), "%" PRId64, id);
 	const char *er = NULL;
 	if (e->error) {
 		textesc_buf(shown, sizeof(shown), e->error, strlen(e->error), TEXTESC_VISIBLE);
 		er = shown;
 	}
-	const char *v[] = {instant_text(e->finished_at, fin), e->status, req, ret, rows, er, ids};
+	const char *v[] = {instant_text(e->finished_at, fin), e->status, req, ret, er, ids};
 	struct pg_op *op = op_new(OP_WRITE, "end of pull %" PRId64, id);
-	if (!op || op_add(op, PG_SQL_PULL_END, 7, v) != 0)
+	if (!op || op_add(op, PG_SQL_PULL_END, 6, v) != 0)
 		return oom(op, err, errlen);
 	op->end_pull = id;
 	if (pg->fleet) {
@@ -1955,6 +2020,77 @@ static void stream_free(struct store_pg_stream *c)
 	free(c);
 }
 
+/*
+ * After the rows of c's stream: the removal marks of a team listing that
+ * changed (the listing's emails as one array), the listing recorded, and
+ * the walk's page digests stored (and, once confirmed, remembered). 0, or
+ * -1 when out of memory.
+ */
+static int stream_end(struct store_pg_stream *c)
+{
+	const struct rowset *rs = c->rs;
+	const char *sname = stream_name(rs->stream);
+	char pid[24];
+	snprintf(pid, sizeof(pid), "%" PRId64, c->pull_id);
+	if (rs->stream == STREAM_TEAM && !rs->unchanged) {
+		struct sbuf a = {0};
+		sb_put(&a, "{", 1);
+		for (size_t i = 0; i < rs->n; i++)
+			sb_elem(&a, ((const struct row_seat *)rs->rows + i)->email);
+		sb_put(&a, "}", 1);
+		if (a.oom) {
+			free(a.p);
+			return -1;
+		}
+		const char *v[] = {c->ws, pid, c->now};
+		char *own[] = {a.p};
+		if (op_add_owned(c->op, PG_SQL_SEAT_MARK_REMOVED, 3, v, 1, own) != 0)
+			return -1;
+	}
+	const char *v[] = {pid, sname};
+	if (op_add(c->op, PG_SQL_PULL_ADD_STREAM, 2, v) != 0)
+		return -1;
+	if (rs->unchanged)
+		return 0;
+	struct pg_op *op = c->op;
+	op->dg_set = true;
+	op->dg_stream = (int)rs->stream;
+	snprintf(op->dg_ws, sizeof(op->dg_ws), "%s", c->ws);
+	if (!rs->digests) {
+		const char *dv[] = {c->ws, sname};
+		return op_add(op, PG_SQL_STREAM_DIGEST_DEL, 2, dv);
+	}
+	op->dg = malloc(rs->digests_len);
+	char *hex = malloc(2 * rs->digests_len + 3);
+	if (!op->dg || !hex) {
+		free(hex);
+		return -1;
+	}
+	memcpy(op->dg, rs->digests, rs->digests_len);
+	op->dg_len = rs->digests_len;
+	static const char hd[] = "0123456789abcdef";
+	hex[0] = '\\';
+	hex[1] = 'x';
+	for (size_t i = 0; i < rs->digests_len; i++) {
+		hex[2 + 2 * i] = hd[rs->digests[i] >> 4];
+		hex[3 + 2 * i] = hd[rs->digests[i] & 0xf];
+	}
+	hex[2 + 2 * rs->digests_len] = '\0';
+	const char *dv[] = {c->ws, sname};
+	char *own[] = {hex};
+	return op_add_owned(op, PG_SQL_STREAM_DIGEST_PUT, 2, dv, 1, own);
+}
+
+int store_pg_stream_digests(struct store_pg *pg, const char *ws, enum stream stream,
+                            unsigned char **out, size_t *len, char *err, size_t errlen)
+{
+	if (!pg->digests || pgdigest_get(pg->digests, ws, (int)stream, out, len) != 0) {
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
+	}
+	return SQLITE_OK;
+}
+
 int store_pg_stream_step(struct store_pg_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
                          char *err, size_t errlen)
 {
@@ -1970,15 +2106,10 @@ int store_pg_stream_step(struct store_pg_stream *c, size_t max_rows, bool *done,
 	c->next = to;
 	if (c->next < rs->n)
 		return SQLITE_OK;
-	if (rs->stream == STREAM_TEAM) {
-		char pid[24];
-		snprintf(pid, sizeof(pid), "%" PRId64, c->pull_id);
-		const char *v[] = {c->ws, pid, c->now};
-		if (op_add(c->op, PG_SQL_SEAT_MARK_REMOVED, 3, v) != 0) {
-			stream_free(c);
-			errbuf_set(err, errlen, "PostgreSQL store: out of memory");
-			return SQLITE_NOMEM;
-		}
+	if (stream_end(c) != 0) {
+		stream_free(c);
+		errbuf_set(err, errlen, "PostgreSQL store: out of memory");
+		return SQLITE_NOMEM;
 	}
 	if (pg->queue_bytes + c->op->bytes > pg->queue_max) {
 		int rc = queue_full(pg, c->ws, stream_name(rs->stream), err, errlen);

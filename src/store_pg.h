@@ -82,6 +82,8 @@ int store_pg_pull_close_running(struct store_pg *pg, wall_s now, int *n, char *e
 int store_pg_stream_begin(struct store_pg *pg, const char *ws, int64_t pull_id, wall_s now,
                           const struct rowset *rs, struct store_pg_stream **out, char *err,
                           size_t errlen);
+int store_pg_stream_digests(struct store_pg *pg, const char *ws, enum stream stream,
+                            unsigned char **out, size_t *len, char *err, size_t errlen);
 int store_pg_stream_step(struct store_pg_stream *c, size_t max_rows, bool *done, int64_t *n_rows,
                          char *err, size_t errlen);
 void store_pg_stream_abort(struct store_pg_stream *c);

@@ -106,12 +106,26 @@
 /* ?1 id, ?2 workspace: a row when pull ?1 is a running pull of ?2. */
 #define SQL_PULL_CHECK "SELECT 1 FROM pull WHERE id = ?1 AND workspace = ?2 AND status = 'running'"
 
-/* ---- the four streams: upserts keyed by each table's primary key ---- */
+/*
+ * ---- the four streams: upserts of changed rows only ----
+ *
+ * Each upsert writes its row only when it is new or one of its values
+ * differs from the stored one: the SELECT gives no row when an equal row
+ * is stored, so nothing is written (no page changes, and the table's
+ * CHECKs are not even evaluated); else ON CONFLICT updates the stored row.
+ * sqlite3_changes() is then 1, else 0: the rows written. Values compare
+ * with IS (NULL equals NULL) and, for ANY columns, also by typeof(), so
+ * that 2 becoming 2.0 is a change, as the store keeps the two apart.
+ * pull_id and updated_at are the pull that last changed the row, and when
+ * (schema/003-changed-only-writes.sql).
+ */
 
 /* ?1 workspace, ?2 day, ?3 feature, ?4 metric, ?5 value, ?6 pull_id, ?7 updated_at. */
 #define SQL_FEATURE_UPSERT                                                                         \
 	"INSERT INTO feature_usage_daily (workspace, day, feature, metric, value, pull_id,"        \
-	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"                                         \
+	" updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"                                           \
+	" WHERE NOT EXISTS (SELECT 1 FROM feature_usage_daily WHERE workspace = ?1 AND day = ?2"   \
+	" AND feature = ?3 AND metric = ?4 AND value IS ?5 AND typeof(value) = typeof(?5))"        \
 	" ON CONFLICT (workspace, day, feature, metric) DO UPDATE SET"                             \
 	" value = excluded.value, pull_id = excluded.pull_id, updated_at = excluded.updated_at"
 
@@ -123,7 +137,15 @@
 #define SQL_CAMPAIGN_UPSERT                                                                        \
 	"INSERT INTO campaign (workspace, channel, campaign_id, title, status, category,"          \
 	" created_on, start_date, sent, delivered, clicks, conversions, revenue, pull_id,"         \
-	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"   \
+	" updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15"     \
+	" WHERE NOT EXISTS (SELECT 1 FROM campaign WHERE workspace = ?1 AND channel = ?2"          \
+	" AND campaign_id = ?3 AND title IS ?4 AND status IS ?5 AND category IS ?6"                \
+	" AND created_on IS ?7 AND start_date IS ?8"                                               \
+	" AND sent IS ?9 AND typeof(sent) = typeof(?9)"                                            \
+	" AND delivered IS ?10 AND typeof(delivered) = typeof(?10)"                                \
+	" AND clicks IS ?11 AND typeof(clicks) = typeof(?11)"                                      \
+	" AND conversions IS ?12 AND typeof(conversions) = typeof(?12)"                            \
+	" AND revenue IS ?13 AND typeof(revenue) = typeof(?13))"                                   \
 	" ON CONFLICT (workspace, channel, campaign_id) DO UPDATE SET"                             \
 	" title = excluded.title, status = excluded.status, category = excluded.category,"         \
 	" created_on = excluded.created_on, start_date = excluded.start_date,"                     \
@@ -134,32 +156,64 @@
 /* ?1 workspace, ?2 day, ?3 platform, ?4 dau, ?5 wau, ?6 mau, ?7 pull_id, ?8 updated_at. */
 #define SQL_ACTIVE_UPSERT                                                                          \
 	"INSERT INTO active_users_daily (workspace, day, platform, dau, wau, mau, pull_id,"        \
-	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"                                     \
+	" updated_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"                                       \
+	" WHERE NOT EXISTS (SELECT 1 FROM active_users_daily WHERE workspace = ?1 AND day = ?2"    \
+	" AND platform = ?3 AND dau IS ?4 AND typeof(dau) = typeof(?4)"                            \
+	" AND wau IS ?5 AND typeof(wau) = typeof(?5) AND mau IS ?6 AND typeof(mau) = typeof(?6))"  \
 	" ON CONFLICT (workspace, day, platform) DO UPDATE SET"                                    \
 	" dau = excluded.dau, wau = excluded.wau, mau = excluded.mau,"                             \
 	" pull_id = excluded.pull_id, updated_at = excluded.updated_at"
 
 /*
  * ?1 workspace, ?2 email, ?3 name, ?4 role, ?5 status, ?6 last_login_at,
- * ?7 pull_id, ?8 now. A seat seen again keeps first_seen_at and is no
- * longer removed.
+ * ?7 pull_id, ?8 now. A seat is written when it is new, when a value
+ * changed, or when it was removed and is listed again: it then keeps
+ * first_seen_at, gets last_seen_at = now and is no longer removed.
  */
 #define SQL_SEAT_UPSERT                                                                            \
 	"INSERT INTO seat (workspace, email, name, role, status, last_login_at, first_seen_at,"    \
 	" last_seen_at, removed_at, pull_id, updated_at)"                                          \
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?8, NULL, ?7, ?8)"                                   \
+	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?8, ?8, NULL, ?7, ?8"                                     \
+	" WHERE NOT EXISTS (SELECT 1 FROM seat WHERE workspace = ?1 AND email = ?2"                \
+	" AND name IS ?3 AND role IS ?4 AND status IS ?5 AND last_login_at IS ?6"                  \
+	" AND removed_at IS NULL)"                                                                 \
 	" ON CONFLICT (workspace, email) DO UPDATE SET"                                            \
 	" name = excluded.name, role = excluded.role, status = excluded.status,"                   \
 	" last_login_at = excluded.last_login_at, last_seen_at = excluded.last_seen_at,"           \
 	" removed_at = NULL, pull_id = excluded.pull_id, updated_at = excluded.updated_at"
 
 /*
- * ?1 workspace, ?2 pull_id, ?3 now: after the upserts of a complete listing
- * by pull ?2, every seat of ?1 that ?2 did not list is removed, once.
+ * ?1 workspace, ?2 pull_id, ?3 now, ?4 the emails of the complete listing
+ * as a JSON array: every seat of ?1 not removed and not listed is removed
+ * (once), by pull ?2; its last_seen_at becomes the newest earlier listing
+ * of the team (that still had it: it was not removed).
  */
 #define SQL_SEAT_MARK_REMOVED                                                                      \
-	"UPDATE seat SET removed_at = ?3, updated_at = ?3"                                         \
-	" WHERE workspace = ?1 AND pull_id <> ?2 AND removed_at IS NULL"
+	"UPDATE seat SET removed_at = ?3, updated_at = ?3, pull_id = ?2,"                          \
+	" last_seen_at = max(last_seen_at, coalesce((SELECT max(started_at) FROM pull"             \
+	" WHERE workspace = ?1 AND id <> ?2 AND instr(',' || streams || ',', ',team,') > 0),"      \
+	" last_seen_at))"                                                                          \
+	" WHERE workspace = ?1 AND removed_at IS NULL"                                             \
+	" AND email NOT IN (SELECT value FROM json_each(?4))"
+
+/* ?1 pull_id, ?2 stream: the pull stored the stream whole (pull.streams). */
+#define SQL_PULL_ADD_STREAM                                                                        \
+	"UPDATE pull SET streams = CASE WHEN streams = '' THEN ?2 ELSE streams || ',' || ?2 END"   \
+	" WHERE id = ?1"
+
+/* ?1 workspace, ?2 stream, ?3 digests: written only when they differ. */
+#define SQL_STREAM_DIGEST_PUT                                                                      \
+	"INSERT INTO stream_digest (workspace, stream, digests) SELECT ?1, ?2, ?3"                 \
+	" WHERE NOT EXISTS (SELECT 1 FROM stream_digest WHERE workspace = ?1 AND stream = ?2"      \
+	" AND digests = ?3)"                                                                       \
+	" ON CONFLICT (workspace, stream) DO UPDATE SET digests = excluded.digests"
+
+/* ?1 workspace, ?2 stream: a walk without page digests remembers none. */
+#define SQL_STREAM_DIGEST_DEL "DELETE FROM stream_digest WHERE workspace = ?1 AND stream = ?2"
+
+/* ?1 workspace, ?2 stream -> digests. */
+#define SQL_STREAM_DIGEST_GET                                                                      \
+	"SELECT digests FROM stream_digest WHERE workspace = ?1 AND stream = ?2"
 
 /* store_ckpt.c: the checkpointer connection's first read, which puts it in WAL mode. */
 #define SQL_CKPT_FIRST_READ "SELECT count(*) FROM sqlite_master"

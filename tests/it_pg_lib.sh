@@ -166,44 +166,7 @@ window 7
 "$WESIM" "${WS[@]}" --expect all --from "$FROM" --to "$TO" >"$T_DIR/expect_all.jsonl"
 # As a correct collector would store them: one workspace ws-LC per license
 # code, one pull each; every value and text as wesim printed it.
-python3 - "$T_DIR/expect_all.jsonl" >"$T_DIR/expect_rows.sql" <<'EOF'
-import json, sys
-from decimal import Decimal
-
-def lit(v):
-    if v is None:
-        return "NULL"
-    if isinstance(v, bool):
-        raise SystemExit("unexpected boolean")
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        s = repr(v)
-        if "e" in s or "E" in s:
-            s = format(Decimal(s), "f")
-        return s if "." in s else s + ".0"
-    return "'" + v.replace("'", "''") + "'"
-
-rows = [json.loads(l) for l in open(sys.argv[1])]
-codes = sorted({r["license_code"] for r in rows})
-at = "'2026-01-01T00:00:00Z'"
-for i, lc in enumerate(codes, 1):
-    print("INSERT INTO workspace (name, license_code, data_center, base_url, state) "
-          "VALUES (%s, %s, 'global', 'http://127.0.0.1', 'connected');"
-          % (lit("ws-" + lc), lit(lc)))
-    print("INSERT INTO pull (id, workspace, started_at, status) VALUES (%d, %s, %s, 'ok');"
-          % (i, lit("ws-" + lc), at))
-pull = {lc: i for i, lc in enumerate(codes, 1)}
-for r in rows:
-    t = r.pop("table")
-    lc = r.pop("license_code")
-    cols = ["workspace"] + list(r) + ["pull_id", "updated_at"]
-    vals = [lit("ws-" + lc)] + [lit(v) for v in r.values()] + [str(pull[lc]), at]
-    if t == "seat":
-        cols += ["first_seen_at", "last_seen_at"]
-        vals += [at, at]
-    print("INSERT INTO %s (%s) VALUES (%s);" % (t, ", ".join(cols), ", ".join(vals)))
-EOF
+expect_rows_sql "$T_DIR/expect_all.jsonl" >"$T_DIR/expect_rows.sql"
 DB2="$T_DIR/expect.db"
 for f in "$SOURCE_DIR"/schema/[0-9][0-9][0-9]-*.sql; do sqlite3 -bail "$DB2" <"$f"; done
 {
@@ -211,7 +174,7 @@ for f in "$SOURCE_DIR"/schema/[0-9][0-9][0-9]-*.sql; do sqlite3 -bail "$DB2" <"$
 	cat "$T_DIR/expect_rows.sql"
 	echo 'COMMIT;'
 } | sqlite3 -bail "$DB2" || fail "wesim's rows do not load into SQLite"
-pg_sql "TRUNCATE workspace, pull, feature_usage_daily, campaign, active_users_daily, seat"
+pg_sql "TRUNCATE workspace, pull, feature_usage_daily, campaign, active_users_daily, seat, stream_digest"
 pg_sql - -1 <"$T_DIR/expect_rows.sql" || fail "wesim's rows do not load into PostgreSQL"
 compare_with_expect "$DB2" "${WS[@]}"
 check_streams_whole "$DB2" "${WS[@]}"

@@ -34,9 +34,9 @@ once() {
 t_log "run 1 on both stores"
 once "$CONF"
 once "$T_DIR/sqlite.conf"
-want=$(cd "$SOURCE_DIR/schema/pg" && ls [0-9][0-9][0-9]-*.sql | sed 's/^0*\([0-9]*\)-.*/\1/' | tr '\n' ' ')
-[ "$(pg_sql "SELECT version FROM wegauge_schema ORDER BY version" | tr '\n' ' ')" = "$want" ] ||
-	fail "the daemon did not record every schema/pg file ($want)"
+want_versions=$(cd "$SOURCE_DIR/schema/pg" && ls [0-9][0-9][0-9]-*.sql | sed 's/^0*\([0-9]*\)-.*/\1/' | tr '\n' ' ')
+[ "$(pg_sql "SELECT version FROM wegauge_schema ORDER BY version" | tr '\n' ' ')" = "$want_versions" ] ||
+	fail "the daemon did not record every file of schema/pg ($want_versions)"
 [ "$(pg_sql "SELECT count(*) FROM pull WHERE status = 'ok'")" = $N ] ||
 	fail "not every pull is ok: $(pg_sql "SELECT status, count(*) FROM pull GROUP BY 1")"
 [ "$(pg_sql "SELECT count(*) FROM workspace WHERE state = 'connected'")" = $N ] ||
@@ -74,10 +74,20 @@ counts() {
 }
 c1=$(counts)
 
-t_log "run 2: nothing duplicated"
+# written_since ID: the rows the pulls after pull ID wrote, on both stores ("pg sqlite").
+written_since() {
+	echo "$(pg_sql "SELECT coalesce(sum(rows), 0) FROM pull WHERE id > $1")" \
+		"$(sql "$DB" "SELECT coalesce(sum(rows), 0) FROM pull WHERE id > $2")"
+}
+last_ids() { echo "$(pg_sql "SELECT max(id) FROM pull")" "$(sql "$DB" "SELECT max(id) FROM pull")"; }
+
+t_log "run 2: nothing duplicated, nothing written"
+read -r pg_last sq_last < <(last_ids)
 once "$CONF"
 once "$T_DIR/sqlite.conf"
 [ "$(counts)" = "$c1" ] || fail "row counts changed on an identical run: $c1 -> $(counts)"
+[ "$(written_since "$pg_last" "$sq_last")" = "0 0" ] ||
+	fail "an identical run wrote rows (pg, sqlite): $(written_since "$pg_last" "$sq_last")"
 [ "$(pg_sql "SELECT count(*) FROM pull WHERE status = 'ok'")" = $((2 * N)) ] ||
 	fail "second run: not every pull ok"
 compare_pg_with_expect --workspaces $N --seed $SEED --accounts "$ACCOUNTS"
@@ -86,10 +96,22 @@ t_log "run 3: revisions bumped for ws-0001..ws-0005"
 sed -i -E 's/^(ws-000[1-5] .*)revision=0/\1revision=1/' "$ACCOUNTS"
 [ "$(grep -c 'revision=1' "$ACCOUNTS")" = 5 ] || fail "could not bump revisions"
 curl -sf -X POST "$WESIM_URL/_wesim/reload" >/dev/null || fail "wesim did not reload"
+read -r pg_last sq_last < <(last_ids)
 once "$CONF"
 once "$T_DIR/sqlite.conf"
 compare_pg_with_expect --workspaces $N --seed $SEED --accounts "$ACCOUNTS"
 cmp -s "$T_DIR/expect1.jsonl" "$T_DIR/expect.jsonl" && fail "the revision bump changed nothing"
+# What changed: rows new or different in wesim's answer (lines of the new
+# expectation that the old one lacks), plus seats the new one no longer
+# lists (marked removed). Exactly that many rows are written, on both stores.
+changed=$(LC_ALL=C comm -13 "$T_DIR/expect1.jsonl" "$T_DIR/expect.jsonl" | wc -l)
+seat_keys() { grep '"table":"seat"' "$1" | sed -E 's/.*"license_code":"([^"]*)".*"email":"([^"]*)".*/\1 \2/' | LC_ALL=C sort; }
+left=$(LC_ALL=C comm -23 <(seat_keys "$T_DIR/expect1.jsonl") <(seat_keys "$T_DIR/expect.jsonl") | wc -l)
+[ "$left" -gt 0 ] || fail "the revision bump moved no seat"
+want=$((changed + left))
+[ "$(written_since "$pg_last" "$sq_last")" = "$want $want" ] ||
+	fail "rows written after the bump (pg, sqlite): $(written_since "$pg_last" "$sq_last"), want $want ($changed new or changed, $left seats removed)"
+t_log "after the bump both stores wrote exactly the $want changed rows ($changed new or changed, $left seats removed) of $(wc -l <"$T_DIR/expect.jsonl")"
 same_rows
 sql "$DB" "SELECT w.license_code || ' ' || s.email FROM seat s JOIN workspace w
 	ON w.name = s.workspace WHERE s.removed_at IS NOT NULL" | LC_ALL=C sort >"$T_DIR/removed.sqlite"

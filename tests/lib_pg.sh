@@ -575,3 +575,54 @@ SELECT w.license_code, 'seat', count(*), count(DISTINCT s.pull_id)
 	[ -z "$bad" ] || fail "streams not whole: $(echo "$bad" | head -5)"
 	t_log "every stored stream is whole ($(wc -l <"$T_DIR/store_counts") workspace tables)"
 }
+
+# expect_rows_sql EXPECT_JSONL [MAP]: INSERT statements that store the rows
+# of wesim --expect as a correct collector would, for either store: one
+# workspace per license code (named ws-LC, or as MAP's "name license_code"
+# lines say), one pull each (ids 1, 2, ... in license code order, started
+# 2026-01-01T00:00:00Z, ok); every value and text as wesim printed it.
+expect_rows_sql() {
+	python3 - "$@" <<'EOF'
+import json, sys
+from decimal import Decimal
+
+def lit(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        raise SystemExit("unexpected boolean")
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        s = repr(v)
+        if "e" in s or "E" in s:
+            s = format(Decimal(s), "f")
+        return s if "." in s else s + ".0"
+    return "'" + v.replace("'", "''") + "'"
+
+rows = [json.loads(l) for l in open(sys.argv[1])]
+codes = sorted({r["license_code"] for r in rows})
+name = {lc: "ws-" + lc for lc in codes}
+if len(sys.argv) > 2:
+    for line in open(sys.argv[2]):
+        n, lc = line.split()
+        name[lc] = n
+at = "'2026-01-01T00:00:00Z'"
+for i, lc in enumerate(codes, 1):
+    print("INSERT INTO workspace (name, license_code, data_center, base_url, state) "
+          "VALUES (%s, %s, 'global', 'http://127.0.0.1', 'connected');"
+          % (lit(name[lc]), lit(lc)))
+    print("INSERT INTO pull (id, workspace, started_at, status) VALUES (%d, %s, %s, 'ok');"
+          % (i, lit(name[lc]), at))
+pull = {lc: i for i, lc in enumerate(codes, 1)}
+for r in rows:
+    t = r.pop("table")
+    lc = r.pop("license_code")
+    cols = ["workspace"] + list(r) + ["pull_id", "updated_at"]
+    vals = [lit(name[lc])] + [lit(v) for v in r.values()] + [str(pull[lc]), at]
+    if t == "seat":
+        cols += ["first_seen_at", "last_seen_at"]
+        vals += [at, at]
+    print("INSERT INTO %s (%s) VALUES (%s);" % (t, ", ".join(cols), ", ".join(vals)))
+EOF
+}

@@ -125,6 +125,159 @@ static void run_pull(struct pull_fixture *f, struct ws *w)
 	assert_int_equal(rec.done, 1);
 }
 
+/* Page 3 of the push campaigns, changed: delivered 950 -> 990, and a second campaign. */
+static const char campaigns_page3_changed[] =
+        "{\"response\":{\"status\":\"success\",\"message\":\"success\",\"data\":{\"pageNo\":3,"
+        "\"numberOfPages\":3,\"contents\":[{\"id\":\"~1a2b3c\",\"title\":\"Winter sale\","
+        "\"status\":\"RUNNING\",\"category\":\"PROMOTIONAL\","
+        "\"createdOn\":\"2026-10-01T10:00:00+0000\",\"startDate\":\"2026-10-02T09:00+0000\","
+        "\"stats\":{\"sent\":1000,\"delivered\":990,\"clicks\":40,\"clickThroughConversion\":6,"
+        "\"clickThroughRevenue\":310.5}},{\"id\":\"~new\",\"title\":\"New\"}]}}}";
+
+/* A team of one other member (ana leaves, bo arrives). */
+static const char team_changed[] =
+        "{\"response\":{\"status\":\"success\",\"message\":\"success\",\"data\":{\"pageNo\":1,"
+        "\"numberOfPages\":1,\"contents\":[{\"email\":\"bo@example.com\",\"name\":\"Bo\"}]}}}";
+
+/* Run one more pull of w with the recorder reset; the pull's id. */
+static int64_t run_again(struct pull_fixture *f, struct ws *w)
+{
+	memset(&rec, 0, sizeof(rec));
+	run_pull(f, w);
+	assert_int_equal(rec.status, PULL_OK);
+	return pull_fixture_int(f, "SELECT max(id) FROM pull");
+}
+
+/*
+ * Writes proportional to change (src/pagesum.h): a second pull of the same
+ * answers parses no page and writes no row, yet lists every stream as
+ * stored; a changed team page is parsed and written alone; a change on
+ * the last of three campaign pages has the first two (walked past
+ * unparsed) parsed after all, and writes the changed and new rows only.
+ */
+static void test_unchanged_pages_skipped(void **state)
+{
+	(void)state;
+	struct pull_fixture f;
+	setup(&f, 1, NULL, NULL);
+	routes_healthy(&f.http);
+	struct ws *w = f.ws[0];
+	int64_t p1 = run_again(&f, w);
+	int64_t rows1 = pull_fixture_int(&f, "SELECT rows FROM pull");
+	assert_true(rows1 > 0);
+	assert_int_equal(f.metrics.pages_unchanged, 0);
+	assert_int_equal(pull_fixture_int(&f, "SELECT count(*) FROM stream_digest"), 4);
+
+	/* 2: nothing changed. 6 pages with content (stats, 3 campaigns, active, team). */
+	int64_t p2 = run_again(&f, w);
+	assert_int_equal(f.metrics.pages_unchanged, 6);
+	assert_int_equal(f.metrics.streams_unchanged, 4);
+	char sql[512], text[128];
+	snprintf(sql, sizeof(sql), "SELECT rows || ' ' || streams FROM pull WHERE id = %lld",
+	         (long long)p2);
+	assert_string_equal(pull_fixture_text(&f, sql, text, sizeof(text)),
+	                    "0 stats,campaigns,active_users,team");
+	snprintf(sql, sizeof(sql),
+	         "SELECT (SELECT count(*) FROM feature_usage_daily WHERE pull_id <> %lld) +"
+	         " (SELECT count(*) FROM campaign WHERE pull_id <> %lld) +"
+	         " (SELECT count(*) FROM active_users_daily WHERE pull_id <> %lld) +"
+	         " (SELECT count(*) FROM seat WHERE pull_id <> %lld)",
+	         (long long)p1, (long long)p1, (long long)p1, (long long)p1);
+	assert_int_equal(pull_fixture_int(&f, sql), 0);
+
+	/* 3: the team changed: ana removed, bo added: 2 rows; 5 pages unchanged. */
+	f.http.n_routes = 0;
+	fake_http_route(&f.http, "/team-members", 200, NULL, team_changed);
+	routes_healthy(&f.http);
+	int64_t p3 = run_again(&f, w);
+	assert_int_equal(f.metrics.pages_unchanged, 6 + 5);
+	assert_int_equal(f.metrics.streams_unchanged, 4 + 3);
+	snprintf(sql, sizeof(sql), "SELECT rows FROM pull WHERE id = %lld", (long long)p3);
+	assert_int_equal(pull_fixture_int(&f, sql), 2);
+	snprintf(
+	        sql, sizeof(sql),
+	        "SELECT group_concat(email || ':' || coalesce(removed_at IS NOT NULL, '') || ':' ||"
+	        " (pull_id = %lld), ' ') FROM (SELECT * FROM seat ORDER BY email)",
+	        (long long)p3);
+	assert_string_equal(pull_fixture_text(&f, sql, text, sizeof(text)),
+	                    "ana@example.com:1:1 bo@example.com:0:1");
+
+	/* 4: page 3 of 3 of the push campaigns changed: one row changed, one new. */
+	f.http.n_routes = 0;
+	fake_http_route(&f.http, "/team-members", 200, NULL, team_changed);
+	fake_http_route(&f.http, "/push-notifications?pageNo=3", 200, NULL,
+	                campaigns_page3_changed);
+	routes_healthy(&f.http);
+	int64_t p4 = run_again(&f, w);
+	/* stats, campaign pages 1 and 2 (then parsed after all), active, team */
+	assert_int_equal(f.metrics.pages_unchanged, 11 + 5);
+	assert_int_equal(f.metrics.streams_unchanged, 7 + 3);
+	snprintf(sql, sizeof(sql), "SELECT rows FROM pull WHERE id = %lld", (long long)p4);
+	assert_int_equal(pull_fixture_int(&f, sql), 2);
+	snprintf(sql, sizeof(sql),
+	         "SELECT group_concat(campaign_id || ':' || coalesce(delivered, '-') || ':' ||"
+	         " (pull_id = %lld), ' ') FROM (SELECT * FROM campaign ORDER BY campaign_id)",
+	         (long long)p4);
+	assert_string_equal(pull_fixture_text(&f, sql, text, sizeof(text)),
+	                    "~1a2b3c:990:1 ~new:-:1");
+
+	/* 5: the same again: nothing written, every page skipped. */
+	int64_t p5 = run_again(&f, w);
+	assert_int_equal(f.metrics.pages_unchanged, 16 + 6);
+	snprintf(sql, sizeof(sql), "SELECT rows FROM pull WHERE id = %lld", (long long)p5);
+	assert_int_equal(pull_fixture_int(&f, sql), 0);
+	pull_fixture_free(&f);
+}
+
+/*
+ * A stream that fails stores nothing and remembers nothing new: page 3
+ * changes, then a later channel answers 400 (the stream fails). Its rows
+ * and digests stay those of the last walk stored; the next healthy pull
+ * parses the changed page and writes it.
+ */
+static void test_failed_stream_remembers_nothing(void **state)
+{
+	(void)state;
+	struct pull_fixture f;
+	setup(&f, 1, NULL, NULL);
+	routes_healthy(&f.http);
+	struct ws *w = f.ws[0];
+	run_again(&f, w);
+	char digests[512], text[512], sql[256];
+	const char *q_dg = "SELECT hex(digests) FROM stream_digest WHERE stream = 'campaigns'";
+	pull_fixture_text(&f, q_dg, digests, sizeof(digests));
+	assert_true(strlen(digests) == 3 * 2 * 24); /* three pages of 24 bytes, in hex */
+
+	f.http.n_routes = 0;
+	fake_http_route(&f.http, "/push-notifications?pageNo=3", 200, NULL,
+	                campaigns_page3_changed);
+	fake_http_route(&f.http, "/in-app-notifications", 400, NULL, NULL);
+	routes_healthy(&f.http);
+	memset(&rec, 0, sizeof(rec));
+	run_pull(&f, w);
+	assert_int_equal(rec.status, PULL_PARTIAL);
+	assert_string_equal(pull_fixture_text(&f, q_dg, text, sizeof(text)), digests);
+	assert_int_equal(pull_fixture_int(&f, "SELECT count(*) FROM campaign"), 1);
+	assert_int_equal(
+	        pull_fixture_int(&f,
+	                         "SELECT delivered FROM campaign WHERE campaign_id = '~1a2b3c'"),
+	        950);
+
+	f.http.n_routes = 0;
+	fake_http_route(&f.http, "/push-notifications?pageNo=3", 200, NULL,
+	                campaigns_page3_changed);
+	routes_healthy(&f.http);
+	int64_t p3 = run_again(&f, w);
+	snprintf(sql, sizeof(sql), "SELECT rows FROM pull WHERE id = %lld", (long long)p3);
+	assert_int_equal(pull_fixture_int(&f, sql), 2);
+	assert_int_equal(
+	        pull_fixture_int(&f,
+	                         "SELECT delivered FROM campaign WHERE campaign_id = '~1a2b3c'"),
+	        990);
+	assert_string_not_equal(pull_fixture_text(&f, q_dg, text, sizeof(text)), digests);
+	pull_fixture_free(&f);
+}
+
 static void test_whole_pull(void **state)
 {
 	(void)state;
@@ -175,10 +328,13 @@ static void test_whole_pull(void **state)
 	                    "ok");
 	assert_int_equal(pull_fixture_int(&f, "SELECT requests FROM pull"), (int64_t)n);
 	assert_int_equal(pull_fixture_int(&f, "SELECT retries FROM pull"), 0);
-	/* Three pages of one campaign are three rows written (one stored). */
-	assert_int_equal(pull_fixture_int(&f, "SELECT rows FROM pull"), usage + 3 + active + 1);
+	/*
+	 * Three pages list one campaign, the same each time: one row stored,
+	 * and written once (the two repeats equal it).
+	 */
+	assert_int_equal(pull_fixture_int(&f, "SELECT rows FROM pull"), usage + 1 + active + 1);
 	assert_int_equal(f.metrics.pulls[PULL_OK], 1);
-	assert_int_equal(f.metrics.rows[STREAM_CAMPAIGNS], 3);
+	assert_int_equal(f.metrics.rows[STREAM_CAMPAIGNS], 1);
 	assert_int_equal(f.metrics.rows[STREAM_TEAM], 1);
 	assert_int_equal(f.metrics.requests[MEP_CAMPAIGNS][4], 5); /* the 404s */
 	assert_int_equal(f.metrics.requests[MEP_CAMPAIGNS][2], 3);
@@ -479,6 +635,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_whole_pull),
+	        cmocka_unit_test(test_unchanged_pages_skipped),
+	        cmocka_unit_test(test_failed_stream_remembers_nothing),
 	        cmocka_unit_test(test_pagination),
 	        cmocka_unit_test(test_retries),
 	        cmocka_unit_test(test_retry_after),

@@ -370,7 +370,8 @@ static void test_schema_fresh(void **state)
 	            "feature_usage_daily.workspace>workspace.name\n"
 	            "pull.workspace>workspace.name\n"
 	            "seat.pull_id>pull.id\n"
-	            "seat.workspace>workspace.name\n");
+	            "seat.workspace>workspace.name\n"
+	            "stream_digest.workspace>workspace.name\n");
 	close_ok(st);
 	/* The last close checkpoints and removes the WAL files. */
 	assert_false(side_exists(path, "-wal"));
@@ -1193,12 +1194,19 @@ static void test_upserts_idempotent_and_typed(void **state)
 	        "acme|bob@example.com|NULL|NULL|ACTIVE|NULL|2026-11-18T11:06:40Z|"
 	        "2026-11-18T11:06:40Z|NULL|1|2026-11-18T11:06:40Z\n";
 
-	/* The same rowsets twice: the same rows, exactly. */
+	/*
+	 * The same rowsets twice: the same rows, exactly; the second time
+	 * nothing is written (every row equal to the stored one).
+	 */
 	for (int round = 0; round < 2; round++) {
-		commit_ok(st, "acme", p1, T1, &stats, 4);
-		commit_ok(st, "acme", p1, T1, &camps, 2);
-		commit_ok(st, "acme", p1, T1, &active, 1);
-		commit_ok(st, "acme", p1, T1, &team, 2);
+		int64_t changes = sqlite3_total_changes(db);
+		commit_ok(st, "acme", p1, T1, &stats, round ? 0 : 4);
+		commit_ok(st, "acme", p1, T1, &camps, round ? 0 : 2);
+		commit_ok(st, "acme", p1, T1, &active, round ? 0 : 1);
+		commit_ok(st, "acme", p1, T1, &team, round ? 0 : 2);
+		/* Round 2: only the pull row's list of streams stored (4 updates). */
+		if (round)
+			assert_int_equal(sqlite3_total_changes(db) - changes, 4);
 		assert_rows(db, q_features, want_features);
 		assert_rows(db, q_campaigns, want_campaigns);
 		assert_rows(db, q_active, want_active);
@@ -1206,29 +1214,46 @@ static void test_upserts_idempotent_and_typed(void **state)
 	}
 	end_pull(st, p1, T1 + 60, "ok");
 
-	/* A later pull with changed values: updated, with its pull_id; types as sent. */
+	/*
+	 * A later pull with changed values: the changed rows (and only they)
+	 * are written, with its pull_id; types as sent. The clicks row it
+	 * does not list and the unchanged conversions and e1 keep pull 1.
+	 */
 	int64_t p2 = begin_pull(st, "acme", T2);
 	rowset_free(&stats);
 	rowset_free(&camps);
 	fill_stats(&stats, 2);
 	fill_campaigns(&camps, 2);
-	commit_ok(st, "acme", p2, T2, &stats, 3);
-	commit_ok(st, "acme", p2, T2, &camps, 2);
+	commit_ok(st, "acme", p2, T2, &stats, 2);
+	commit_ok(st, "acme", p2, T2, &camps, 1);
 	assert_rows(
 	        db, q_features,
-	        "acme|2026-11-22|EMAIL|conversions|17|integer|2|2026-11-18T12:06:40Z\n"
+	        "acme|2026-11-22|EMAIL|conversions|17|integer|1|2026-11-18T11:06:40Z\n"
 	        "acme|2026-11-22|PUSH_NOTIFICATION|revenue|1300|integer|2|2026-11-18T12:06:40Z\n"
 	        "acme|2026-11-22|PUSH_NOTIFICATION|users|1200.5|real|2|2026-11-18T12:06:40Z\n"
 	        "acme|2026-11-23|PUSH_NOTIFICATION|clicks|NULL|null|1|2026-11-18T11:06:40Z\n");
 	assert_rows(db, q_campaigns,
-	            "acme|EMAIL|e1|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|null|2|"
-	            "2026-11-18T12:06:40Z\n"
+	            "acme|EMAIL|e1|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL|null|1|"
+	            "2026-11-18T11:06:40Z\n"
 	            "acme|PUSH_NOTIFICATION|~1a2b3c|Winter sale|COMPLETED|PROMOTIONAL|"
 	            "2026-10-01T10:00:00Z|2026-10-02T09:00:00Z|1000|990|40|6|310.5|real|2|"
 	            "2026-11-18T12:06:40Z\n");
 	/* Streams not committed by pull 2 are as pull 1 left them. */
 	assert_rows(db, q_active, want_active);
 	assert_rows(db, q_seats, want_seats);
+
+	/* A value that changes only its kind (17 -> 17.0) is a change. */
+	rowset_free(&stats);
+	add_feature(&stats, "2026-11-22", "EMAIL", "conversions", N_REAL(17.0));
+	commit_ok(st, "acme", p2, T2, &stats, 1);
+	assert_rows(db,
+	            "SELECT quote(value), typeof(value), pull_id FROM feature_usage_daily"
+	            " WHERE feature = 'EMAIL'",
+	            "17.0|real|2\n");
+	/* The pull row lists what each pull stored whole, in order. */
+	assert_rows(db, "SELECT id, streams FROM pull ORDER BY id",
+	            "1|stats,campaigns,active_users,team,stats,campaigns,active_users,team\n"
+	            "2|stats,campaigns,stats\n");
 
 	/* The same key twice in one rowset is one row, the last one wins. */
 	rowset_free(&stats);
@@ -1661,12 +1686,12 @@ static void test_team_removal_and_return(void **state)
 	static const struct {
 		int64_t now;
 		const char *emails; /* listed, comma separated */
-		int64_t rows;       /* upserts + newly removed */
+		int64_t rows;       /* seats new or changed + newly removed */
 	} pulls[] = {
-	        {T1, "ana,bob,cy", 3},
-	        {T2, "ana,cy", 3},
-	        {T3, "ana", 2},
-	        {T4, "ana,bob", 2},
+	        {T1, "ana,bob,cy", 3}, /* three new */
+	        {T2, "ana,cy", 1},     /* bob removed; ana and cy unchanged: not written */
+	        {T3, "ana", 1},        /* cy removed */
+	        {T4, "ana,bob", 2},    /* ana's role changed, bob back (role too) */
 	};
 	for (size_t i = 0; i < sizeof(pulls) / sizeof(pulls[0]); i++) {
 		int64_t p = begin_pull(st, "acme", pulls[i].now);
@@ -1690,11 +1715,68 @@ static void test_team_removal_and_return(void **state)
 	            /* bob: removed by pull 3, back in pull 5, first_seen_at kept */
 	            "acme|bob@example.com|bob|ADMIN|ACTIVE|NULL|2026-11-18T11:06:40Z|"
 	            "2026-11-18T14:06:40Z|NULL|5|2026-11-18T14:06:40Z\n"
-	            /* cy: last listed by pull 3, removed by pull 4, still removed then */
+	            /*
+	             * cy: written by pull 2 only, last listed by pull 3 (T2, found
+	             * when pull 4 marked it removed), removed by pull 4, still removed
+	             */
 	            "acme|cy@example.com|cy|EDITOR|ACTIVE|NULL|2026-11-18T11:06:40Z|"
-	            "2026-11-18T12:06:40Z|2026-11-18T13:06:40Z|3|2026-11-18T13:06:40Z\n"
+	            "2026-11-18T12:06:40Z|2026-11-18T13:06:40Z|4|2026-11-18T13:06:40Z\n"
 	            "other|zed@example.com|Zed|VIEWER|ACTIVE|NULL|2026-11-18T11:06:40Z|"
 	            "2026-11-18T11:06:40Z|NULL|1|2026-11-18T11:06:40Z\n");
+	rowset_free(&rs);
+	close_ok(st);
+}
+
+/*
+ * 003-changed-only-writes.sql on a store made by version 2: its rows stay
+ * as they were (pulls get streams = ''), and the next pull writes only
+ * what differs from them: an equal seat is not written, a seat not listed
+ * is marked removed with the pull that did it, and the pull row lists the
+ * streams it stored.
+ */
+static void test_migrate_changed_only_writes(void **state)
+{
+	(void)state;
+	const char *path = fresh_path("migrate003");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(store_migrate(db, store_schema_files, 2, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 2);
+	exec_ok(db, "INSERT INTO workspace (name, license_code, data_center, base_url) VALUES"
+	            " ('acme', 'lc', 'global', 'https://x');"
+	            "INSERT INTO pull (id, workspace, started_at, finished_at, status, rows) VALUES"
+	            " (7, 'acme', '2026-11-18T10:00:00Z', '2026-11-18T10:01:00Z', 'ok', 2);"
+	            "INSERT INTO seat VALUES"
+	            " ('acme', 'ana@example.com', 'ana', 'EDITOR', 'ACTIVE', NULL,"
+	            "  '2026-11-01T00:00:00Z', '2026-11-18T10:00:00Z', NULL, 7,"
+	            "  '2026-11-18T10:00:00Z'),"
+	            " ('acme', 'bob@example.com', 'bob', 'EDITOR', 'ACTIVE', NULL,"
+	            "  '2026-11-01T00:00:00Z', '2026-11-18T10:00:00Z', NULL, 7,"
+	            "  '2026-11-18T10:00:00Z');");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	struct store *st = open_ok(path);
+	db = store_handle(st);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), store_schema_version());
+	assert_true(store_schema_version() >= 3);
+	assert_rows(db, "SELECT id, quote(streams), status, rows FROM pull", "7|''|ok|2\n");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM stream_digest"), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM v_stream_listing"), 0);
+
+	struct rowset rs;
+	rowset_init(&rs, STREAM_TEAM, 0);
+	add_seat(&rs, "ana@example.com", "ana", "EDITOR", NULL);
+	int64_t p = begin_pull(st, "acme", T1);
+	commit_ok(st, "acme", p, T1, &rs, 1); /* ana unchanged: not written; bob removed */
+	end_pull(st, p, T1 + 1, "ok");
+	assert_rows(db, q_seats,
+	            "acme|ana@example.com|ana|EDITOR|ACTIVE|NULL|2026-11-01T00:00:00Z|"
+	            "2026-11-18T10:00:00Z|NULL|7|2026-11-18T10:00:00Z\n"
+	            "acme|bob@example.com|bob|EDITOR|ACTIVE|NULL|2026-11-01T00:00:00Z|"
+	            "2026-11-18T10:00:00Z|2026-11-18T11:06:40Z|8|2026-11-18T11:06:40Z\n");
+	assert_rows(db, "SELECT id, streams FROM pull ORDER BY id", "7|\n8|team\n");
+	assert_rows(db, "SELECT workspace, stream, listed_at, pull_id FROM v_stream_listing",
+	            "acme|team|2026-11-18T11:06:40Z|8\n");
 	rowset_free(&rs);
 	close_ok(st);
 }
@@ -1989,6 +2071,7 @@ int main(void)
 	        cmocka_unit_test(test_identity_check),
 	        cmocka_unit_test(test_checkpoints_off_the_caller),
 	        cmocka_unit_test(test_team_removal_and_return),
+	        cmocka_unit_test(test_migrate_changed_only_writes),
 	        cmocka_unit_test(test_view_feature_usage_30d),
 	        cmocka_unit_test(test_view_seat_utilization),
 	        cmocka_unit_test(test_view_workspace_health),

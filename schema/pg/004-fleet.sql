@@ -1,7 +1,5 @@
--- 003-fleet.sql (PostgreSQL): a fleet of wegauged sharing this store
--- (issue 16; docs/operations.md, "Running a fleet"). Reserved as 005 in
--- the project's numbering (003 and 004 belong to other issues): renumbered
--- when merged.
+-- 004-fleet.sql (PostgreSQL): a fleet of wegauged sharing this store
+-- (issue 16; docs/operations.md, "Running a fleet").
 --
 -- Members heartbeat into fleet_member and list the workspaces they have
 -- configured in fleet_member_ws; a workspace is pulled by the member that
