@@ -534,9 +534,12 @@ pg_store_rows() {
 # lib.sh for PostgreSQL; call `window DAYS` first.
 compare_pg_with_expect() {
 	window_now
-	"$WESIM" "$@" --expect all --from "$FROM" --to "$TO" | json_norm |
-		LC_ALL=C sort >"$T_DIR/expect.jsonl"
+	# Both sides at once (two cores): each is mostly json_norm.
+	("$WESIM" "$@" --expect all --from "$FROM" --to "$TO" | json_norm |
+		LC_ALL=C sort >"$T_DIR/expect.jsonl") &
+	local expect_pid=$!
 	pg_store_rows "$FROM" "$TO" >"$T_DIR/store.jsonl"
+	wait "$expect_pid" || fail "wesim --expect failed"
 	if ! cmp -s "$T_DIR/expect.jsonl" "$T_DIR/store.jsonl"; then
 		diff "$T_DIR/expect.jsonl" "$T_DIR/store.jsonl" | head -20 >&2 || true
 		fail "PostgreSQL store differs from wesim --expect" \
