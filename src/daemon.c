@@ -282,6 +282,19 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 		config_errors_free(&errs);
 		return EXIT_CONFIG;
 	}
+	/*
+	 * --once would pull without a lease and write without a fence beside
+	 * the members: a tick pulled twice. Exit 78: the command or the
+	 * configuration must change.
+	 */
+	if (args->once && d->cfg->fleet) {
+		fprintf(stderr,
+		        "wegauged: --once cannot run as a fleet member: it would pull without "
+		        "leases or fencing beside the fleet's members ([fleet] in %s); run "
+		        "--once with a configuration without [fleet]\n",
+		        args->config_path);
+		return EXIT_CONFIG;
+	}
 	for (size_t i = 0; i < args->n_only; i++) {
 		if (!config_find_ws(d->cfg, args->only[i])) {
 			fprintf(stderr, "wegauged: --workspace %s: no such workspace in %s\n",
@@ -310,7 +323,7 @@ int daemon_start(struct daemon *d, const struct daemon_args *args)
 	        .base = d->base,
 	        .password = d->cfg->database_password,
 	        .queue_max = d->cfg->store_queue_max,
-	        .fleet_member = d->cfg->fleet && !args->once ? d->cfg->fleet_member : NULL,
+	        .fleet_member = d->cfg->fleet ? d->cfg->fleet_member : NULL,
 	        .fleet_lease_ms = d->cfg->fleet_lease_ms,
 	};
 	char shown[1024];
