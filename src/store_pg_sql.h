@@ -207,7 +207,7 @@
 /* Every remembered digest list, for the store's memory of them (store_stream_digests). */
 #define PG_SQL_STREAM_DIGEST_LOAD "SELECT workspace, stream, digests FROM stream_digest"
 
-/* ---- the fleet (store_pg_fleet.c; schema/pg/004-fleet.sql) ---- */
+/* ---- the fleet (store_pg_fleet.c; schema/pg/005-fleet.sql) ---- */
 
 /* The SQLSTATE wegauge_fence raises: "lease lost". */
 #define PG_SQLSTATE_LEASE_LOST "WG001"

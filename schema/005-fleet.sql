@@ -1,7 +1,7 @@
--- 004-fleet.sql: the fleet's tables (issue 16), in the SQLite series only so
+-- 005-fleet.sql: the fleet's tables (issue 16), in the SQLite series only so
 -- that both series describe the same store (tests/it_pg_schema.sh) and the
 -- wegauge tool reads both with the same queries. A fleet needs the
--- PostgreSQL store (schema/pg/004-fleet.sql, where they are explained):
+-- PostgreSQL store (schema/pg/005-fleet.sql, where they are explained):
 -- wegauged refuses [fleet] on SQLite, so these tables stay empty here.
 -- Reserved as 005 in the project's numbering: renumbered when merged.
 

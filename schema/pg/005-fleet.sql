@@ -1,4 +1,4 @@
--- 004-fleet.sql (PostgreSQL): a fleet of wegauged sharing this store
+-- 005-fleet.sql (PostgreSQL): a fleet of wegauged sharing this store
 -- (issue 16; docs/operations.md, "Running a fleet").
 --
 -- Members heartbeat into fleet_member and list the workspaces they have
