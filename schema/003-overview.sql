@@ -1,0 +1,34 @@
+-- 003-overview.sql: what `wegauge overview` needs of the store (issue 17;
+-- docs/operator.md, "The store").
+--
+-- Applied by src/store_migrate.c in one transaction together with
+-- PRAGMA user_version = 3; never edit a released file, add NNN-name.sql.
+-- (Reserved as number 004 of the series: it is renumbered when issue 15's
+-- 003 lands beside it.)
+--
+-- The workspace row gets three columns that wegauged writes with the rest
+-- of the row from the workspace's configuration, so that the overview can
+-- read them from the store alone (also with -d, without the daemon's
+-- configuration files):
+--  * seat_price: the price of one seat per month (the seat_price key),
+--    NULL when none is configured: unused seats then have no cost, not a
+--    cost of zero;
+--  * currency: the ISO 4217 code of seat_price (the currency key), NULL
+--    without a seat_price;
+--  * interval_s: the workspace's pull interval in seconds (the interval
+--    key), for "stale": no success within two intervals. NULL in rows
+--    written before this version, until the daemon writes them again.
+ALTER TABLE workspace ADD COLUMN seat_price REAL CHECK (seat_price >= 0);
+ALTER TABLE workspace ADD COLUMN currency TEXT
+	CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*');
+ALTER TABLE workspace ADD COLUMN interval_s INTEGER CHECK (interval_s > 0);
+
+-- The overview's windows read one metric of every workspace over a range
+-- of days; the primary key (workspace, day, ...) cannot serve that without
+-- reading every row of the table. These partial indexes hold only the
+-- rows the overview reads, in day order, with the values (covering), so
+-- that its cost follows the window, not the history kept
+-- (docs/performance.md, "The overview").
+CREATE INDEX feature_usage_deliveries_day ON feature_usage_daily (day, workspace, feature, value)
+	WHERE metric = 'deliveries';
+CREATE INDEX active_users_day ON active_users_daily (day, workspace, dau);

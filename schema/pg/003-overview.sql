@@ -1,0 +1,13 @@
+-- 003-overview.sql (PostgreSQL): the same number as schema/003-overview.sql
+-- (issue 17: what `wegauge overview` needs of the store). The columns and
+-- indexes are those of the SQLite file; see there for what they mean.
+-- (Reserved as number 004 of the series: it is renumbered when issue 15's
+-- 003 lands beside it.)
+ALTER TABLE workspace
+	ADD COLUMN seat_price double precision CHECK (seat_price >= 0),
+	ADD COLUMN currency text CHECK (currency ~ '^[A-Z]{3}$'),
+	ADD COLUMN interval_s integer CHECK (interval_s > 0);
+
+CREATE INDEX feature_usage_deliveries_day ON feature_usage_daily (day, workspace, feature)
+	INCLUDE (value) WHERE metric = 'deliveries';
+CREATE INDEX active_users_day ON active_users_daily (day, workspace) INCLUDE (dau);
