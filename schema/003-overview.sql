@@ -23,12 +23,14 @@ ALTER TABLE workspace ADD COLUMN currency TEXT
 	CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*');
 ALTER TABLE workspace ADD COLUMN interval_s INTEGER CHECK (interval_s > 0);
 
--- The overview's windows read one metric of every workspace over a range
--- of days; the primary key (workspace, day, ...) cannot serve that without
--- reading every row of the table. These partial indexes hold only the
--- rows the overview reads, in day order, with the values (covering), so
--- that its cost follows the window, not the history kept
--- (docs/performance.md, "The overview").
-CREATE INDEX feature_usage_deliveries_day ON feature_usage_daily (day, workspace, feature, value)
+-- The overview reads the deliveries of every workspace and channel over
+-- two windows of days. The primary key (workspace, day, feature, metric)
+-- holds them among the other five metrics, so that reading them means
+-- reading the whole table; this partial, covering index holds only the
+-- deliveries, in (workspace, channel, day) order, so that the overview
+-- reads a sixth of the rows and groups them without sorting, and reads one
+-- channel's days (OVERALL's, for the sparklines) in order
+-- (docs/performance.md, "The overview": 26.6 million rows of 10,000
+-- workspaces, 5.4 s without it, 1.1 s with it).
+CREATE INDEX feature_usage_deliveries ON feature_usage_daily (workspace, feature, day, value)
 	WHERE metric = 'deliveries';
-CREATE INDEX active_users_day ON active_users_daily (day, workspace, dau);

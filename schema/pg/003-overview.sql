@@ -8,6 +8,5 @@ ALTER TABLE workspace
 	ADD COLUMN currency text CHECK (currency ~ '^[A-Z]{3}$'),
 	ADD COLUMN interval_s integer CHECK (interval_s > 0);
 
-CREATE INDEX feature_usage_deliveries_day ON feature_usage_daily (day, workspace, feature)
+CREATE INDEX feature_usage_deliveries ON feature_usage_daily (workspace, feature, day)
 	INCLUDE (value) WHERE metric = 'deliveries';
-CREATE INDEX active_users_day ON active_users_daily (day, workspace) INCLUDE (dau);
