@@ -224,6 +224,60 @@
 	" ORDER BY delivered IS NULL, delivered DESC, channel COLLATE \"C\","                      \
 	" campaign_id COLLATE \"C\" LIMIT 10"
 
+/*
+ * overview: the forms of cli_sql.h. Instants compare as timestamptz, the
+ * "since" of a workspace whose failures have no ok pull before them
+ * against -infinity; total() is a float8 sum that is 0 without rows.
+ */
+#define CLI_SQL_OV_WORKSPACES_PG                                                                   \
+	"SELECT w.name AS workspace, w.state AS state, w.state_reason AS reason,"                  \
+	" " CLI_PG_TS("w.last_success_at") " AS last_success, w.seat_price AS seat_price,"         \
+	" w.currency AS currency, w.interval_s AS interval_s,"                                     \
+	" CASE WHEN w.state IN ('auth_failed', 'failing') THEN"                                    \
+	"  " CLI_PG_TS("(SELECT min(p.started_at) FROM pull AS p WHERE p.workspace = w.name"       \
+	"   AND p.status IN ('failed', 'auth_failed') AND p.started_at >"                          \
+	"   coalesce((SELECT max(q.started_at) FROM pull AS q WHERE q.workspace = w.name"          \
+	"    AND q.status IN ('ok', 'partial')), '-infinity'::timestamptz))") " END AS since,"     \
+	" coalesce(s.seats, 0) AS seats, coalesce(s.a30, 0) AS active_30d,"                        \
+	" coalesce(s.a60, 0) AS active_60d, coalesce(s.a90, 0) AS active_90d,"                     \
+	" coalesce(s.never, 0) AS never_logged_in"                                                 \
+	" FROM workspace AS w LEFT JOIN"                                                           \
+	" (SELECT workspace, count(*) AS seats,"                                                   \
+	"  count(CASE WHEN last_login_at >= $1::timestamptz THEN 1 END) AS a30,"                   \
+	"  count(CASE WHEN last_login_at >= $2::timestamptz THEN 1 END) AS a60,"                   \
+	"  count(CASE WHEN last_login_at >= $3::timestamptz THEN 1 END) AS a90,"                   \
+	"  count(CASE WHEN last_login_at IS NULL THEN 1 END) AS never"                             \
+	"  FROM seat WHERE removed_at IS NULL AND ($4::text IS NULL OR workspace = $4::text)"      \
+	"  GROUP BY workspace) AS s ON s.workspace = w.name"                                       \
+	" WHERE w.state <> 'removed' AND ($4::text IS NULL OR w.name = $4::text)"                  \
+	" ORDER BY w.name COLLATE \"C\""
+
+#define CLI_SQL_OV_CHANNELS_PG                                                                     \
+	"SELECT workspace, feature AS channel,"                                                    \
+	" coalesce(sum(CASE WHEN day >= $2::date THEN value::float8 END), 0)::float8 AS cur,"      \
+	" coalesce(sum(CASE WHEN day < $2::date THEN value::float8 END), 0)::float8 AS prev"       \
+	" FROM feature_usage_daily"                                                                \
+	" WHERE metric = 'deliveries' AND day BETWEEN $1::date AND $3::date"                       \
+	" AND ($4::text IS NULL OR workspace = $4::text)"                                          \
+	" GROUP BY workspace, feature ORDER BY workspace COLLATE \"C\", feature COLLATE \"C\""
+
+#define CLI_SQL_OV_DAU_PG                                                                          \
+	"SELECT workspace,"                                                                        \
+	" coalesce(sum(CASE WHEN day >= $2::date THEN dau::float8 END), 0)::float8 AS cur,"        \
+	" count(DISTINCT CASE WHEN day >= $2::date AND dau IS NOT NULL THEN day END) AS cur_days," \
+	" coalesce(sum(CASE WHEN day < $2::date THEN dau::float8 END), 0)::float8 AS prev,"        \
+	" count(DISTINCT CASE WHEN day < $2::date AND dau IS NOT NULL THEN day END) AS prev_days"  \
+	" FROM active_users_daily WHERE day BETWEEN $1::date AND $3::date"                         \
+	" AND ($4::text IS NULL OR workspace = $4::text)"                                          \
+	" GROUP BY workspace ORDER BY workspace COLLATE \"C\""
+
+#define CLI_SQL_OV_DAILY_PG                                                                        \
+	"SELECT workspace, " CLI_PG_DAY("day") " AS day,"                                          \
+	" coalesce(sum(value::float8), 0)::float8 AS deliveries FROM feature_usage_daily"          \
+	" WHERE metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN $1::date AND $2::date" \
+	" AND ($3::text IS NULL OR workspace = $3::text)"                 \
+	" GROUP BY workspace, day ORDER BY workspace COLLATE \"C\", day"
+
 /* clang-format on */
 
 #endif
