@@ -34,8 +34,9 @@ once() {
 t_log "run 1 on both stores"
 once "$CONF"
 once "$T_DIR/sqlite.conf"
-[ "$(pg_sql "SELECT version FROM wegauge_schema ORDER BY version" | tr '\n' ' ')" = "1 2 " ] ||
-	fail "the daemon did not record schema/pg 001 and 002"
+SERIES=$(cd "$SOURCE_DIR/schema/pg" && ls [0-9][0-9][0-9]-*.sql | sed 's/^0*//; s/-.*//' | tr '\n' ' ')
+[ "$(pg_sql "SELECT version FROM wegauge_schema ORDER BY version" | tr '\n' ' ')" = "$SERIES" ] ||
+	fail "the daemon did not record every file of schema/pg ($SERIES)"
 [ "$(pg_sql "SELECT count(*) FROM pull WHERE status = 'ok'")" = $N ] ||
 	fail "not every pull is ok: $(pg_sql "SELECT status, count(*) FROM pull GROUP BY 1")"
 [ "$(pg_sql "SELECT count(*) FROM workspace WHERE state = 'connected'")" = $N ] ||
