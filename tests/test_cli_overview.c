@@ -497,6 +497,18 @@ static void test_html(void **state)
 	                             "<td>-<td><td>10<td>-75.0<td>-<td>-<td>3<td>\n"));
 	free(html);
 
+	/*
+	 * --days 365: buckets of ceil(365 / 60) = 7 days from D-364, 53 of
+	 * them (x up to 156). alpha: D-14 (5000) and D-8 (300) fall in bucket
+	 * 50 (days 350 .. 356), D-2 and D-1 (150) in bucket 51: y 1 and
+	 * 18 - round(150 / 5300 * 17) = 18.
+	 */
+	html = page("overview --days 365", NULL);
+	assert_non_null(strstr(html, "deliveries per 7 days"));
+	assert_non_null(
+	        strstr(html, "<svg viewBox=\"0 0 156 20\"><path d=\"M150 1l3 17\"/></svg>"));
+	free(html);
+
 	/* Without links and without a price: no anchors, no price columns. */
 	html = page("overview --days 7 --workspace gamma", NULL);
 	assert_null(strstr(html, "<a href"));

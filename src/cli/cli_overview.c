@@ -352,9 +352,13 @@ static int load_dau(struct cli_db *db, const struct cli_opts *o, struct overview
 static int load_daily(struct cli_db *db, const struct cli_opts *o, struct overview *ov, char *err,
                       size_t errlen)
 {
-	struct cli_bind b[] = {bind_text(ov->w.from), bind_text(ov->w.to), bind_text(o->workspace)};
+	ov->spark_days = (ov->w.days + CLI_OV_SPARK_POINTS - 1) / CLI_OV_SPARK_POINTS;
+	struct cli_bind b[] = {bind_text(ov->w.from),
+	                       bind_text(ov->w.to),
+	                       bind_text(o->workspace),
+	                       {.kind = CLI_BIND_INT, .i = ov->spark_days}};
 	struct cli_section *s = cli_db_query(db, &ov->raw, "daily", NULL,
-	                                     CLI_QUERY(CLI_SQL_OV_DAILY), b, 3, err, errlen);
+	                                     CLI_QUERY(CLI_SQL_OV_DAILY), b, 4, err, errlen);
 	if (s == NULL)
 		return -1;
 	ov->daily = s;
@@ -399,6 +403,8 @@ void cli_overview_free(struct overview *ov)
 }
 
 /* ---- rankings ---- */
+
+/* qsort has no argument for its comparison: the overview and key of the ranking being sorted. */
 
 enum rank_key {
 	RK_NAME,
@@ -484,8 +490,10 @@ size_t *cli_ov_rank(const struct overview *ov, const char *ranking, const char *
 	enum rank_key key = RK_NAME;
 	bool by_name = sort != NULL && strcmp(sort, "name") == 0;
 	if (strcmp(ranking, "seats") == 0) {
-		key = RK_UNUSED;
-		if (sort != NULL && strcmp(sort, "cost") == 0)
+		key = ov->any_price ? RK_COST : RK_UNUSED;
+		if (sort != NULL && strcmp(sort, "unused") == 0)
+			key = RK_UNUSED;
+		else if (sort != NULL && strcmp(sort, "cost") == 0)
 			key = RK_COST;
 		else if (sort != NULL && strcmp(sort, "utilization") == 0)
 			key = RK_UTIL;

@@ -50,6 +50,13 @@
 
 /* The interval of a workspace whose row has no interval_s (the daemon's default). */
 #define CLI_OV_DEFAULT_INTERVAL_S 3600
+/*
+ * The most points of a sparkline: a window of more days draws buckets of
+ * ceil(days / CLI_OV_SPARK_POINTS) days, so that the page's daily rows
+ * stay at most this many per workspace (for 10,000 workspaces within
+ * CLI_MAX_ROWS, whatever --days).
+ */
+#define CLI_OV_SPARK_POINTS 60
 /* Rows of each ranking of the HTML page unless --limit says otherwise. */
 #define CLI_OV_HTML_LIMIT 50
 
@@ -97,7 +104,8 @@ struct overview {
 	size_t nch;
 	size_t n_stats; /* workspaces with has_stats */
 	bool any_price;
-	const struct cli_section *daily; /* HTML: workspace, day, deliveries */
+	const struct cli_section *daily; /* HTML: workspace, bucket, deliveries */
+	int spark_days;                  /* HTML: days per bucket of daily */
 };
 
 /*
@@ -125,9 +133,10 @@ const char *cli_ov_health_name(enum ov_health h);
  * ranking's own): a malloc'd array of indexes into ov->ws (*n of them:
  * for "health" only the workspaces with a health, else all), or NULL
  * when out of memory. Orders (ties: by name):
- *   seats: unused, most first; --sort cost: the cost, highest first
- *     (workspaces without a price last); utilization: lowest first
- *     (without seats last); name;
+ *   seats: the cost of the unused seats, highest first (workspaces
+ *     without a price last, by unused seats), when any workspace has a
+ *     price, else the unused seats, most first; --sort unused or cost
+ *     chooses; utilization: lowest first (without seats last); name;
  *   trend: the change of deliveries, the largest fall first (no previous
  *     deliveries last); --sort dau: the change of the mean DAU; name;
  *   channels: unused channels, most first, then the falling channel's

@@ -15,7 +15,8 @@
  * deliveries (OVERALL) over the window. For 10,000 workspaces that table
  * is most of the page, so its rows are written small: no optional end
  * tags (</td>, </tr>), no attributes but the link, and the sparkline as
- * one SVG path of relative steps in whole units (x: 3 per day; y: 1 to
+ * one SVG path of relative steps in whole units (x: 3 per day, or per
+ * bucket of days in windows longer than CLI_OV_SPARK_POINTS days; y: 1 to
  * 18, the workspace's busiest day at the top), about 100 bytes for 30
  * days. Marked for tests and tools:
  *   <table class="sortable" id="SECTION"> for each ranking (health,
@@ -205,13 +206,13 @@ static void num_cell(struct page *p, bool has, double v, enum num_fmt fmt)
 	}
 }
 
-/* The sparkline of one workspace: its OVERALL deliveries per day of the window. */
+/*
+ * The sparkline of one workspace: its OVERALL deliveries per bucket of
+ * the window (a day for windows up to CLI_OV_SPARK_POINTS days).
+ */
 static void sparkline(struct page *p, const struct overview *ov, const struct ov_ws *w)
 {
-	if (ov->daily == NULL || w->day_n == 0)
-		return;
-	wall_s from;
-	if (ts_parse_day(ov->w.from, &from) != 0)
+	if (ov->daily == NULL || w->day_n == 0 || ov->spark_days <= 0)
 		return;
 	double max = 0;
 	for (size_t k = w->day_first; k < w->day_first + w->day_n; k++) {
@@ -220,29 +221,32 @@ static void sparkline(struct page *p, const struct overview *ov, const struct ov
 		if (isfinite(x) && x > max)
 			max = x;
 	}
-	int width = ov->w.days > 1 ? 3 * (ov->w.days - 1) : 1;
-	putf(p, "<svg viewBox=\"0 0 %d 20\"><path d=\"", width);
+	long buckets = (ov->w.days + ov->spark_days - 1) / ov->spark_days;
+	putf(p, "<svg viewBox=\"0 0 %ld 20\"><path d=\"", buckets > 1 ? 3 * (buckets - 1) : 1);
 	long px = 0, py = 0;
+	bool first = true, second = true;
 	for (size_t k = w->day_first; k < w->day_first + w->day_n; k++) {
-		const struct cli_cell *day = cli_section_cell(ov->daily, k, 1);
+		const struct cli_cell *b = cli_section_cell(ov->daily, k, 1);
 		const struct cli_cell *v = cli_section_cell(ov->daily, k, 2);
-		wall_s t;
-		if (day->kind != CLI_TEXT || ts_parse_day(day->s, &t) != 0)
+		if (b->kind != CLI_INT || b->i < 0 || b->i >= buckets)
 			continue;
 		double x = v->kind == CLI_INT ? (double)v->i : (v->kind == CLI_REAL ? v->d : 0);
 		if (!isfinite(x) || x < 0)
 			x = 0;
-		long cx = 3 * (long)((t - from) / 86400);
+		long cx = 3 * (long)b->i;
 		long cy = 18 - (max > 0 ? lround(x / max * 17.0) : 0);
-		if (k == w->day_first)
+		if (first) {
 			putf(p, "M%ld %ld", cx, cy);
-		else
-			putf(p, "%s%ld%s%ld", k == w->day_first + 1 ? "l" : " ", cx - px,
-			     cy - py < 0 ? "" : " ", cy - py);
+			first = false;
+		} else {
+			putf(p, "%s%ld%s%ld", second ? "l" : " ", cx - px, cy - py < 0 ? "" : " ",
+			     cy - py);
+			second = false;
+		}
 		px = cx;
 		py = cy;
 	}
-	if (w->day_n == 1)
+	if (second)
 		put(p, "h1");
 	put(p, "\"/></svg>");
 }
@@ -259,11 +263,14 @@ static void sparkline(struct page *p, const struct overview *ov, const struct ov
  */
 static void full_table(struct page *p, const struct overview *ov, const char *links)
 {
+	char per[32] = "day";
+	if (ov->spark_days > 1)
+		snprintf(per, sizeof(per), "%d days", ov->spark_days);
 	putf(p,
 	     "<h2 id=\"workspaces\">All %zu workspaces</h2>\n<p class=\"note\">Click a column to "
 	     "sort. Deliveries: the window's total, change against the previous window in %%; "
-	     "DAU: mean daily active users; trend: deliveries per day, %s .. %s.</p>\n",
-	     ov->n, ov->w.from, ov->w.to);
+	     "DAU: mean daily active users; trend: deliveries per %s, %s .. %s.</p>\n",
+	     ov->n, per, ov->w.from, ov->w.to);
 	putf(p,
 	     "<div id=\"all\" class=\"%s\"><table class=\"h\"><thead><tr><th>workspace</th>"
 	     "<th>health</th><th class=\"n\">seats</th><th class=\"n\">unused</th>"

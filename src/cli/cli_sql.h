@@ -130,8 +130,8 @@
 /* seats: v_seat_utilization. ?1: workspace name or NULL. */
 #define CLI_SQL_SEATS                                                                              \
 	"SELECT workspace, seats, active_30d, active_60d, active_90d, never_logged_in,"            \
-	" utilization_pct FROM v_seat_utilization WHERE ?1 IS NULL OR workspace = ?1"              \
-	" ORDER BY workspace"
+	" utilization_pct FROM v_seat_utilization WHERE" CLI_SQL_WS_IS("workspace",                \
+	                                                               "?1") " ORDER BY workspace"
 
 /*
  * seats --inactive: members (not removed) who never logged in or whose
@@ -144,8 +144,9 @@
 	" (unixepoch(?2) - unixepoch(last_login_at)) / 86400 AS idle_days"                         \
 	" FROM seat WHERE removed_at IS NULL"                                                      \
 	" AND (last_login_at IS NULL OR last_login_at < ?1)"                                       \
-	" AND (?3 IS NULL OR workspace = ?3)"                                                      \
-	" ORDER BY workspace, last_login_at IS NOT NULL, last_login_at, email"
+	" AND" CLI_SQL_WS_IS(                                                                      \
+	        "workspace",                                                                       \
+	        "?3") " ORDER BY workspace, last_login_at IS NOT NULL, last_login_at, email"
 
 /*
  * pulls: newest first. ?1: workspace name or NULL; ?2: 1 for only status
@@ -254,16 +255,19 @@
 	        "workspace", "?4") " GROUP BY workspace ORDER BY workspace"
 
 /*
- * overview --html: each workspace's deliveries per day of ?1 .. ?2 as
- * the API totals them (OVERALL), for its sparkline; days without a row
- * are absent. ?3: one workspace or NULL. The index of CLI_SQL_OV_CHANNELS,
- * which holds OVERALL's rows (a sort of the window's 30 rows per
- * workspace remains).
+ * overview --html: each workspace's deliveries as the API totals them
+ * (OVERALL) over ?1 .. ?2, for its sparkline, in buckets of ?4 days from
+ * ?1 (bucket 0 holds ?1 .. ?1 + ?4 - 1), so that a long window still
+ * gives a few points per workspace; buckets without a row are absent. ?3:
+ * one workspace or NULL. The index of CLI_SQL_OV_CHANNELS, which holds
+ * OVERALL's rows (a sort of each workspace's few rows remains).
  */
 #define CLI_SQL_OV_DAILY                                                                           \
-	"SELECT workspace, day, total(value) AS deliveries"                                        \
+	"SELECT workspace, CAST(julianday(day) - julianday(?1) AS INTEGER) / ?4 AS bucket,"        \
+	" total(value) AS deliveries"                                                              \
 	" FROM feature_usage_daily INDEXED BY feature_usage_deliveries"                            \
 	" WHERE metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN ?1 AND ?2"           \
-	" AND" CLI_SQL_WS_IS("workspace", "?3") " GROUP BY workspace, day ORDER BY workspace, day"
+	" AND" CLI_SQL_WS_IS("workspace",                                                          \
+	                     "?3") " GROUP BY workspace, bucket ORDER BY workspace, bucket"
 
 #endif

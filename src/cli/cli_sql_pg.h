@@ -271,12 +271,13 @@
 	" AND ($4::text IS NULL OR workspace = $4::text)"                                          \
 	" GROUP BY workspace ORDER BY workspace COLLATE \"C\""
 
+/* Days between two dates are an integer; its division truncates as SQLite's. */
 #define CLI_SQL_OV_DAILY_PG                                                                        \
-	"SELECT workspace, " CLI_PG_DAY("day") " AS day,"                                          \
+	"SELECT workspace, (day - $1::date) / $4::integer AS bucket,"                              \
 	" coalesce(sum(value::float8), 0)::float8 AS deliveries FROM feature_usage_daily"          \
 	" WHERE metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN $1::date AND $2::date" \
-	" AND ($3::text IS NULL OR workspace = $3::text)"                 \
-	" GROUP BY workspace, day ORDER BY workspace COLLATE \"C\", day"
+	" AND ($3::text IS NULL OR workspace = $3::text)"                                          \
+	" GROUP BY workspace, bucket ORDER BY workspace COLLATE \"C\", bucket"
 
 /* clang-format on */
 
