@@ -259,15 +259,19 @@
  * (OVERALL) over ?1 .. ?2, for its sparkline, in buckets of ?4 days from
  * ?1 (bucket 0 holds ?1 .. ?1 + ?4 - 1), so that a long window still
  * gives a few points per workspace; buckets without a row are absent. ?3:
- * one workspace or NULL. The index of CLI_SQL_OV_CHANNELS, which holds
- * OVERALL's rows (a sort of each workspace's few rows remains).
+ * one workspace or NULL. Workspace by workspace (CROSS JOIN keeps that
+ * order), each one's OVERALL days sought in the index of
+ * CLI_SQL_OV_CHANNELS: the window's rows alone are read (0.3 s for
+ * 10,000 workspaces, against 0.5 s for a scan of the index).
  */
 #define CLI_SQL_OV_DAILY                                                                           \
-	"SELECT workspace, CAST(julianday(day) - julianday(?1) AS INTEGER) / ?4 AS bucket,"        \
-	" total(value) AS deliveries"                                                              \
-	" FROM feature_usage_daily INDEXED BY feature_usage_deliveries"                            \
-	" WHERE metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN ?1 AND ?2"           \
-	" AND" CLI_SQL_WS_IS("workspace",                                                          \
-	                     "?3") " GROUP BY workspace, bucket ORDER BY workspace, bucket"
+	"SELECT w.name AS workspace,"                                                              \
+	" CAST(julianday(f.day) - julianday(?1) AS INTEGER) / ?4 AS bucket,"                       \
+	" total(f.value) AS deliveries FROM workspace AS w"                                        \
+	" CROSS JOIN feature_usage_daily AS f INDEXED BY feature_usage_deliveries"                 \
+	" ON f.workspace = w.name AND f.metric = 'deliveries' AND f.feature = 'OVERALL'"           \
+	" AND f.day BETWEEN ?1 AND ?2"                                                             \
+	" WHERE" CLI_SQL_WS_IS("w.name", "?3")                                                     \
+	" GROUP BY w.name, bucket ORDER BY w.name, bucket"
 
 #endif

@@ -228,6 +228,13 @@
  * overview: the forms of cli_sql.h. Instants compare as timestamptz, the
  * "since" of a workspace whose failures have no ok pull before them
  * against -infinity; total() is a float8 sum that is 0 without rows.
+ * Unlike the other queries, the overview's are never printed as they are:
+ * cli_overview.c takes each workspace's rows by name, so that the
+ * channels, DAU and daily queries need only keep one workspace's rows
+ * together, in the database's own collation (sorting 10,000 workspaces'
+ * rows again by "C" costs PostgreSQL seconds), and within one workspace
+ * the channels in the order of SQLite's (their ties are broken by it) and
+ * the days in order. The workspaces themselves come by name in byte order.
  */
 #define CLI_SQL_OV_WORKSPACES_PG                                                                   \
 	"SELECT w.name AS workspace, w.state AS state, w.state_reason AS reason,"                  \
@@ -254,30 +261,38 @@
 
 #define CLI_SQL_OV_CHANNELS_PG                                                                     \
 	"SELECT workspace, feature AS channel,"                                                    \
-	" coalesce(sum(CASE WHEN day >= $2::date THEN value::float8 END), 0)::float8 AS cur,"      \
-	" coalesce(sum(CASE WHEN day < $2::date THEN value::float8 END), 0)::float8 AS prev"       \
+	" coalesce(sum(value::float8) FILTER (WHERE day >= $2::date), 0)::float8 AS cur,"          \
+	" coalesce(sum(value::float8) FILTER (WHERE day < $2::date), 0)::float8 AS prev"           \
 	" FROM feature_usage_daily"                                                                \
 	" WHERE metric = 'deliveries' AND day BETWEEN $1::date AND $3::date"                       \
 	" AND ($4::text IS NULL OR workspace = $4::text)"                                          \
-	" GROUP BY workspace, feature ORDER BY workspace COLLATE \"C\", feature COLLATE \"C\""
+	" GROUP BY workspace, feature ORDER BY workspace, feature COLLATE \"C\""
 
+/* The days are added up first (one group per workspace and day), then the windows. */
 #define CLI_SQL_OV_DAU_PG                                                                          \
 	"SELECT workspace,"                                                                        \
-	" coalesce(sum(CASE WHEN day >= $2::date THEN dau::float8 END), 0)::float8 AS cur,"        \
-	" count(DISTINCT CASE WHEN day >= $2::date AND dau IS NOT NULL THEN day END) AS cur_days," \
-	" coalesce(sum(CASE WHEN day < $2::date THEN dau::float8 END), 0)::float8 AS prev,"        \
-	" count(DISTINCT CASE WHEN day < $2::date AND dau IS NOT NULL THEN day END) AS prev_days"  \
-	" FROM active_users_daily WHERE day BETWEEN $1::date AND $3::date"                         \
-	" AND ($4::text IS NULL OR workspace = $4::text)"                                          \
-	" GROUP BY workspace ORDER BY workspace COLLATE \"C\""
+	" coalesce(sum(d) FILTER (WHERE day >= $2::date), 0)::float8 AS cur,"                      \
+	" count(*) FILTER (WHERE day >= $2::date) AS cur_days,"                                    \
+	" coalesce(sum(d) FILTER (WHERE day < $2::date), 0)::float8 AS prev,"                      \
+	" count(*) FILTER (WHERE day < $2::date) AS prev_days"                                     \
+	" FROM (SELECT workspace, day, sum(dau::float8) AS d FROM active_users_daily"              \
+	"  WHERE day BETWEEN $1::date AND $3::date AND dau IS NOT NULL"                            \
+	"  AND ($4::text IS NULL OR workspace = $4::text) GROUP BY workspace, day) AS a"           \
+	" GROUP BY workspace"
 
-/* Days between two dates are an integer; its division truncates as SQLite's. */
+/*
+ * Each workspace's OVERALL rows of the window, sought in the index
+ * feature_usage_deliveries workspace by workspace (LATERAL), which reads
+ * the window's rows alone; days between two dates are an integer, whose
+ * division truncates as SQLite's.
+ */
 #define CLI_SQL_OV_DAILY_PG                                                                        \
-	"SELECT workspace, (day - $1::date) / $4::integer AS bucket,"                              \
-	" coalesce(sum(value::float8), 0)::float8 AS deliveries FROM feature_usage_daily"          \
-	" WHERE metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN $1::date AND $2::date" \
-	" AND ($3::text IS NULL OR workspace = $3::text)"                                          \
-	" GROUP BY workspace, bucket ORDER BY workspace COLLATE \"C\", bucket"
+	"SELECT w.name AS workspace, (f.day - $1::date) / $4::integer AS bucket,"                  \
+	" coalesce(sum(f.value::float8), 0)::float8 AS deliveries FROM workspace AS w"             \
+	" JOIN LATERAL (SELECT day, value FROM feature_usage_daily WHERE workspace = w.name"       \
+	"  AND metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN $1::date AND $2::date)" \
+	" AS f ON true WHERE ($3::text IS NULL OR w.name = $3::text)"                              \
+	" GROUP BY w.name, bucket ORDER BY w.name, bucket"
 
 /* clang-format on */
 
