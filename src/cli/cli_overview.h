@@ -58,7 +58,7 @@
  */
 #define CLI_OV_SPARK_POINTS 60
 /* Rows of each ranking of the HTML page unless --limit says otherwise. */
-#define CLI_OV_HTML_LIMIT 50
+#define CLI_OV_HTML_LIMIT 25
 
 /* Health of a workspace, in the order of the health ranking. */
 enum ov_health { OV_OK = 0, OV_AUTH_FAILED, OV_FAILING, OV_STALE, OV_DISABLED };

@@ -332,6 +332,7 @@ static const char style[] =
         "th[aria-sort=ascending]::after{content:' \25B2'}"
         "th[aria-sort=descending]::after{content:' \25BC'}"
         "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+        ".sortable td{white-space:nowrap}.sortable td:last-child{white-space:normal}"
         "td>svg{height:18px;width:auto;max-width:100%;display:block}"
         "svg path{fill:none;stroke:#1f77b4;stroke-width:1.2;vector-effect:non-scaling-stroke}"
         ".all table{table-layout:fixed}"
