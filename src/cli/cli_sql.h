@@ -1,9 +1,9 @@
 /*
  * cli_sql.h: every SQL text of the wegauge tool, in one place.
  *
- * The tool reads the tables and views of schema/ (001-initial.sql, and
- * v_feature_usage_30d as 002-overflow-safe-totals.sql redefines it) and
- * never writes. Column names given with AS are the names of the output
+ * The tool reads the tables and views of schema/ (001-initial.sql,
+ * v_feature_usage_30d as 002-overflow-safe-totals.sql redefines it, and
+ * the workspace columns and index of 003-overview.sql) and never writes. Column names given with AS are the names of the output
  * columns (table header, CSV header, JSON keys), so they are part of the
  * tool's interface. Days and instants are bound by the caller, computed
  * once per run from one clock reading, so that every query of a run sees
@@ -271,7 +271,6 @@
 	" CROSS JOIN feature_usage_daily AS f INDEXED BY feature_usage_deliveries"                 \
 	" ON f.workspace = w.name AND f.metric = 'deliveries' AND f.feature = 'OVERALL'"           \
 	" AND f.day BETWEEN ?1 AND ?2"                                                             \
-	" WHERE" CLI_SQL_WS_IS("w.name", "?3")                                                     \
-	" GROUP BY w.name, bucket ORDER BY w.name, bucket"
+	" WHERE" CLI_SQL_WS_IS("w.name", "?3") " GROUP BY w.name, bucket ORDER BY w.name, bucket"
 
 #endif
