@@ -77,6 +77,7 @@ struct ws_config {
 	int64_t jitter_ms;     /* inherited from [daemon] unless set */
 	int lookback_days;     /* inherited from [daemon] unless set, 1..90 */
 	int64_t seat_price_e4; /* seat_price in 1/10000 per seat and month; -1 none; inherited */
+	char currency[4];      /* ISO 4217 code of seat_price; inherited from [daemon] */
 	unsigned streams;      /* bit (1u << enum stream) per enabled stream */
 	bool enabled;
 	char *paths[PATH_COUNT]; /* templates, defaults as above */
@@ -119,9 +120,9 @@ struct config {
 	int64_t jitter_ms;     /* 30s */
 	int lookback_days;     /* 7 */
 	int64_t seat_price_e4; /* seat_price in 1/10000 per seat and month; -1 none (default) */
-	char currency[4];      /* USD: the ISO 4217 code of every seat_price */
-	int max_in_flight;     /* 64, 1..4096 */
-	int max_per_host;      /* 16, 1..4096 */
+	char currency[4];  /* USD: the ISO 4217 code of seat_price, unless a workspace sets one */
+	int max_in_flight; /* 64, 1..4096 */
+	int max_per_host;  /* 16, 1..4096 */
 	int64_t connect_timeout_ms; /* 10s */
 	int64_t request_timeout_ms; /* 60s */
 	uint64_t max_response;      /* 32MiB, 1KiB..1GiB */

@@ -94,6 +94,7 @@ const struct cfg_opt cfg_opts[] = {
         {"jitter", CT_DURATION, W(jitter_ms), 0, MS_D, NULL, 0, INH(jitter_ms)},
         {"lookback_days", CT_INT, W(lookback_days), 1, 90, NULL, 0, INH(lookback_days)},
         {"seat_price", CT_PRICE, W(seat_price_e4), 0, PRICE_MAX, NULL, 0, INH(seat_price_e4)},
+        {"currency", CT_CURRENCY, W(currency), 0, 0, NULL, 0, INH(currency)},
         {"streams", CT_STREAMS, W(streams), 0, 0, "stats, campaigns, active_users, team", 0, NONE},
         {"enabled", CT_BOOL, W(enabled), 0, 0, "true", 0, NONE},
         {"probe_path", CT_API_PATH, WP(PATH_PROBE), 0, 0, PATH_DEFAULT_PROBE, 0, NONE},
@@ -823,6 +824,8 @@ void cfg_inherit(const struct cfg_opt *o, const struct config *cfg, struct ws_co
 	char *to = (char *)ws + o->offset;
 	if (o->type == CT_DURATION || o->type == CT_PRICE)
 		memcpy(to, from, sizeof(int64_t));
+	else if (o->type == CT_CURRENCY)
+		memcpy(to, from, 4);
 	else
 		memcpy(to, from, sizeof(int));
 }

@@ -229,7 +229,7 @@ void daemon_ws_save(struct daemon *d, struct ws *w)
 	        .consecutive_failures = w->consecutive_failures,
 	        .has_seat_price = c->seat_price_e4 >= 0,
 	        .seat_price_e4 = c->seat_price_e4 < 0 ? 0 : c->seat_price_e4,
-	        .currency = c->seat_price_e4 >= 0 ? d->cfg->currency : NULL,
+	        .currency = c->seat_price_e4 >= 0 ? c->currency : NULL,
 	        .interval_s = (c->interval_ms + 999) / 1000,
 	};
 	uint64_t h = row_hash(&row);

@@ -5,8 +5,8 @@
 #     pull: wegauged migrates it at start, keeps the row's history, and
 #     writes seat_price, currency and interval_s with every workspace row
 #     from the configuration: [daemon] seat_price 12.5 and currency EUR,
-#     one workspace with seat_price = none, one with its own 7.25, one
-#     with its own interval.
+#     one workspace with seat_price = none, one with its own 7.25 USD,
+#     one with its own interval.
 #  2. wesim's workspaces pulled once (one revoked: auth_failed; one
 #     disabled): the overview's figures agree with what independent SQL
 #     and `wegauge seats` say of the same store: seats and their activity,
@@ -15,6 +15,10 @@
 #     refused one with the instant of its refused pull), and the CSV, JSON
 #     and table forms carry the same rows.
 #  3. --html and --html-dir write the page and one page per workspace.
+#  4. A reload that changes only [daemon] seat_price and currency writes
+#     the new values into the rows of the workspaces that take them (not
+#     into the one with a price and currency of its own, nor the one with
+#     none), without pulling anything.
 # tests/it_pg_overview.sh does the same on PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 t_init it_overview
@@ -32,11 +36,11 @@ grep -q '^ws-0005 .*revoked=yes' "$T_DIR/cfg/wesim.accounts" || fail "cannot rev
 kill -HUP "$WESIM_PID"
 wait_for 30 "wesim reload" grep -q 'reloaded' "$T_DIR/wesim.log"
 
-# Prices: [daemon] 12.5 EUR; ws-0002 none; ws-0003 7.25; ws-0004 disabled; ws-0006 every 10m.
+# Prices: [daemon] 12.5 EUR; ws-0002 none; ws-0003 7.25 USD; ws-0004 disabled; ws-0006 every 10m.
 sed -i 's/^\[daemon\]$/[daemon]\nseat_price = 12.5\ncurrency = EUR\nlookback_days = 14/' "$CONF"
 INC="$T_DIR/cfg/workspaces.d"
 sed -i -e '/^\[workspace "ws-0002"\]/a seat_price = none' \
-	-e '/^\[workspace "ws-0003"\]/a seat_price = 7.25' \
+	-e '/^\[workspace "ws-0003"\]/a seat_price = 7.25\ncurrency = USD' \
 	-e '/^\[workspace "ws-0004"\]/a enabled = false' \
 	-e '/^\[workspace "ws-0006"\]/a interval = 10m' "$INC"/*.conf
 "$WEGAUGED" -c "$CONF" -t >"$T_DIR/check.log" 2>&1 || fail "the configuration is refused: $(cat "$T_DIR/check.log")"
@@ -72,7 +76,7 @@ sql "$DB" "SELECT name, state, quote(seat_price), quote(currency), quote(interva
 cat >"$T_DIR/ws.want" <<EOF
 ws-0001|connected|12.5|'EUR'|3600
 ws-0002|connected|NULL|NULL|3600
-ws-0003|connected|7.25|'EUR'|3600
+ws-0003|connected|7.25|'USD'|3600
 ws-0004|disabled|12.5|'EUR'|3600
 ws-0005|auth_failed|12.5|'EUR'|3600
 ws-0006|connected|12.5|'EUR'|600
@@ -116,7 +120,9 @@ for ws in ws-0001 ws-0002 ws-0003 ws-0004 ws-0005 ws-0006; do
 		want=$(awk -v u="$unused" -v p="$price" 'BEGIN { printf "%.2f", u * p }')
 		got=$(awk -v c="$cost" 'BEGIN { printf "%.2f", c }')
 		[ "$got" = "$want" ] || fail "$ws: unused cost $cost, want $unused * $price = $want"
-		[ "$(field seats "$ws" "$C_CUR")" = EUR ] || fail "$ws: currency $(field seats "$ws" "$C_CUR")"
+		want=$(sql "$DB" "SELECT currency FROM workspace WHERE name = '$ws'")
+		[ "$(field seats "$ws" "$C_CUR")" = "$want" ] ||
+			fail "$ws: currency $(field seats "$ws" "$C_CUR"), stored $want"
 	fi
 	# The window's OVERALL deliveries, by SQL of its own.
 	want=$(sql "$DB" "SELECT coalesce(sum(value), 0) FROM feature_usage_daily WHERE workspace = '$ws'
@@ -137,6 +143,7 @@ want=$(sql "$DB" "SELECT min(started_at) FROM pull WHERE workspace = 'ws-0005' A
 grep -q '^summary,auth_failed,1,workspaces' "$T_DIR/ov.lf" || fail "summary: auth_failed"
 grep -q '^summary,unused_seat_cost,[0-9.]*,EUR per month' "$T_DIR/ov.lf" || fail "summary: no cost"
 grep -q '^summary,workspaces_without_price,1,workspaces' "$T_DIR/ov.lf" || fail "summary: without price"
+grep -q '^summary,unused_seat_cost,[0-9.]*,USD per month' "$T_DIR/ov.lf" || fail "summary: no USD cost"
 
 # The three forms carry the same rows: as many JSON objects as CSV rows, and
 # the table has each ranking's rows.
@@ -158,5 +165,23 @@ for ws in ws-0001 ws-0006; do
 done
 grep -q '<div id="all"' "$T_DIR/ov.html" || fail "the page has no table of every workspace"
 ls "$T_DIR"/ov.html.* "$T_DIR"/site/*.html.* 2>/dev/null && fail "a temporary page was left"
+
+# ---- 4. a reload: a new price reaches the rows, without a pull ----
+# A 30-day interval: ws-0001 (connected, its phase somewhere in 30 days)
+# is not pulled during this step.
+sed -i 's/^\[daemon\]$/[daemon]\ninterval = 30d/' "$CONF"
+rows() { sql "$DB" "SELECT group_concat(name || ' ' || quote(seat_price) || ' ' || quote(currency) || ' ' || interval_s, ',') FROM workspace"; }
+rows_are() { [ "$(rows)" = "$1" ]; }
+P1=$(sql "$DB" "SELECT count(*) FROM pull WHERE workspace = 'ws-0001'")
+start_wegauged -c "$CONF"
+wait_for 30 "the daemon's rows" rows_are \
+	"ws-0001 12.5 'EUR' 2592000,ws-0002 NULL NULL 2592000,ws-0003 7.25 'USD' 2592000,ws-0004 12.5 'EUR' 2592000,ws-0005 12.5 'EUR' 2592000,ws-0006 12.5 'EUR' 600"
+sed -i 's/^seat_price = 12.5$/seat_price = 20/; s/^currency = EUR$/currency = GBP/' "$CONF"
+kill -HUP "$WEGAUGED_PID"
+wait_for 30 "the new price in the rows" rows_are \
+	"ws-0001 20.0 'GBP' 2592000,ws-0002 NULL NULL 2592000,ws-0003 7.25 'USD' 2592000,ws-0004 20.0 'GBP' 2592000,ws-0005 20.0 'GBP' 2592000,ws-0006 20.0 'GBP' 600"
+[ "$(sql "$DB" "SELECT count(*) FROM pull WHERE workspace = 'ws-0001'")" = "$P1" ] ||
+	fail "ws-0001 was pulled: the reload is not what wrote its row"
+stop_pid "$WEGAUGED_PID"
 
 t_pass

@@ -28,7 +28,7 @@ kill -HUP "$WESIM_PID"
 wait_for 30 "wesim reload" grep -q 'reloaded' "$T_DIR/wesim.log"
 sed -i 's/^\[daemon\]$/[daemon]\nseat_price = 12.5\ncurrency = EUR\nlookback_days = 14/' "$CONF"
 sed -i -e '/^\[workspace "ws-0002"\]/a seat_price = none' \
-	-e '/^\[workspace "ws-0003"\]/a seat_price = 7.25' \
+	-e '/^\[workspace "ws-0003"\]/a seat_price = 7.25\ncurrency = USD' \
 	-e '/^\[workspace "ws-0004"\]/a enabled = false' \
 	-e '/^\[workspace "ws-0006"\]/a interval = 10m' "$T_DIR/cfg/workspaces.d"/*.conf
 cp "$CONF" "$T_DIR/sqlite.conf"
@@ -67,7 +67,7 @@ sql "$DB" "SELECT name, state, seat_price, currency, interval_s FROM workspace O
 cat >"$T_DIR/ws.want" <<EOF
 ws-0001|connected|12.5|EUR|3600
 ws-0002|connected|||3600
-ws-0003|connected|7.25|EUR|3600
+ws-0003|connected|7.25|USD|3600
 ws-0004|disabled|12.5|EUR|3600
 ws-0005|auth_failed|12.5|EUR|3600
 ws-0006|connected|12.5|EUR|600
