@@ -495,10 +495,13 @@ every overview_umbrella overview --workspace umbrella --sort deliveries
 html() {
 	local name=$1 s
 	shift
-	same "$name" report "$@" --html "$T_DIR/$name.html.lite"
-	mv "$T_DIR/$name.html.lite" "$T_DIR/$name.lite.html"
-	same "$name.again" report "$@" --html "$T_DIR/$name.html.pg"
-	mv "$T_DIR/$name.html.pg" "$T_DIR/$name.pg.html"
+	# The printed report alike; then each store's page written apart (same()
+	# runs both stores with the same arguments: its page is the second's).
+	same "$name" report "$@" --html "$T_DIR/$name.html.same"
+	"$WEGAUGE" -d "$LITE" report "$@" --html "$T_DIR/$name.lite.html" >/dev/null 2>&1 ||
+		failure "$name: report --html on SQLite"
+	"$WEGAUGE" -d "$PG" report "$@" --html "$T_DIR/$name.pg.html" >/dev/null 2>&1 ||
+		failure "$name: report --html on PostgreSQL"
 	for s in lite pg; do
 		sed -E 's/Generated [0-9TZ:-]+\./Generated (now)./' "$T_DIR/$name.$s.html" >"$T_DIR/$name.$s.html.n"
 	done
