@@ -63,17 +63,21 @@ old_rows() {
 }
 all=$(wc -l <"$T_DIR/expect0.jsonl")
 
+# The version every file of each series leads to (003 and any later).
+want_sq=$(ls "$SOURCE_DIR"/schema/[0-9][0-9][0-9]-*.sql | wc -l)
+want_pg=$(cd "$SOURCE_DIR/schema/pg" && ls [0-9][0-9][0-9]-*.sql | sed 's/^0*\([0-9]*\)-.*/\1/' | tr '\n' ' ')
+[ "$want_sq" -ge 3 ] || fail "no schema/003"
 for store in sqlite pg; do
 	conf=$SQ_CONF
 	[ "$store" = sqlite ] || conf=$PG_CONF
 	t_log "$store: the first pull after the migration"
 	once "$conf" "$store"
 	if [ "$store" = sqlite ]; then
-		[ "$(sql "$DB" "PRAGMA user_version")" = 3 ] || fail "sqlite: not migrated to version 3"
+		[ "$(sql "$DB" "PRAGMA user_version")" = "$want_sq" ] || fail "sqlite: not migrated to version $want_sq"
 		compare_with_expect "$DB" --workspaces $N --seed $SEED
 	else
-		[ "$(pg_sql "SELECT string_agg(version::text, ' ' ORDER BY version) FROM wegauge_schema")" = "1 2 3" ] ||
-			fail "pg: not migrated to version 3"
+		[ "$(pg_sql "SELECT string_agg(version::text, ' ' ORDER BY version) FROM wegauge_schema") " = "$want_pg" ] ||
+			fail "pg: not migrated to every file ($want_pg)"
 		compare_pg_with_expect --workspaces $N --seed $SEED
 	fi
 	[ "$(q $store "SELECT count(*) FROM pull WHERE id <= $N AND streams = '' AND status = 'ok'")" = $N ] ||
