@@ -73,10 +73,12 @@ struct ws_config {
 	char fingerprint[FINGERPRINT_LEN];
 	struct fstamp key_stamp; /* the key file as it was read (config_load_hint) */
 	char *key_source; /* "file /etc/wegauge/keys/x.key" or "credential NAME": never the key */
-	int64_t interval_ms; /* inherited from [daemon] unless set */
-	int64_t jitter_ms;   /* inherited from [daemon] unless set */
-	int lookback_days;   /* inherited from [daemon] unless set, 1..90 */
-	unsigned streams;    /* bit (1u << enum stream) per enabled stream */
+	int64_t interval_ms;   /* inherited from [daemon] unless set */
+	int64_t jitter_ms;     /* inherited from [daemon] unless set */
+	int lookback_days;     /* inherited from [daemon] unless set, 1..90 */
+	int64_t seat_price_e4; /* seat_price in 1/10000 per seat and month; -1 none; inherited */
+	char currency[4];      /* ISO 4217 code of seat_price; inherited from [daemon] */
+	unsigned streams;      /* bit (1u << enum stream) per enabled stream */
 	bool enabled;
 	char *paths[PATH_COUNT]; /* templates, defaults as above */
 	char *file;              /* where the section was: file and line */
@@ -112,13 +114,15 @@ struct config {
 	char *database_password;
 	size_t database_password_len;
 	uint64_t store_queue_max;
-	char *include_dir;          /* NULL when unset */
-	char *key_dir;              /* /etc/wegauge/keys: where `wegauge connect` puts keys */
-	int64_t interval_ms;        /* 1h */
-	int64_t jitter_ms;          /* 30s */
-	int lookback_days;          /* 7 */
-	int max_in_flight;          /* 64, 1..4096 */
-	int max_per_host;           /* 16, 1..4096 */
+	char *include_dir;     /* NULL when unset */
+	char *key_dir;         /* /etc/wegauge/keys: where `wegauge connect` puts keys */
+	int64_t interval_ms;   /* 1h */
+	int64_t jitter_ms;     /* 30s */
+	int lookback_days;     /* 7 */
+	int64_t seat_price_e4; /* seat_price in 1/10000 per seat and month; -1 none (default) */
+	char currency[4];  /* USD: the ISO 4217 code of seat_price, unless a workspace sets one */
+	int max_in_flight; /* 64, 1..4096 */
+	int max_per_host;  /* 16, 1..4096 */
 	int64_t connect_timeout_ms; /* 10s */
 	int64_t request_timeout_ms; /* 60s */
 	uint64_t max_response;      /* 32MiB, 1KiB..1GiB */

@@ -178,6 +178,10 @@ struct store_ws {
 	const char *state_reason; /* NULL when none; stored escaped (textesc.h) */
 	wall_s last_pull_at, last_success_at, next_pull_at; /* 0 = NULL */
 	int consecutive_failures;
+	bool has_seat_price;   /* false: seat_price NULL */
+	int64_t seat_price_e4; /* seat_price in 1/10000 of currency per seat and month, >= 0 */
+	const char *currency;  /* ISO 4217 code of seat_price; NULL with no seat_price */
+	int64_t interval_s;    /* the pull interval in whole seconds (rounded up); 0 = NULL */
 };
 
 /*

@@ -37,6 +37,8 @@ enum cfg_type {
 	CT_API_PATH,       /* "/..." template with {lc} (and {channel}) (char *) */
 	CT_KEY_FILE,       /* ws_config.key_source = "file PATH" */
 	CT_KEY_CREDENTIAL, /* ws_config.key_source = "credential NAME" */
+	CT_PRICE,          /* "none" (-1) or a decimal, at most 4 places, to 1/10000 (int64_t) */
+	CT_CURRENCY,       /* three letters A-Z, ISO 4217 (char[4]) */
 };
 
 #define CFG_EMPTY_UNSET 0x1u /* an empty value leaves the option unset (NULL, or no base URL) */

@@ -38,6 +38,7 @@
 #define URL_MAX      2048
 #define API_PATH_MAX 512
 #define LICENSE_MAX  64
+#define PRICE_MAX    ((int64_t)1000000000 * 10000) /* 10^9 per seat, in 1/10000 */
 
 #define D(field)   CFG_DAEMON, offsetof(struct config, field)
 #define W(field)   CFG_WS, offsetof(struct ws_config, field)
@@ -57,6 +58,8 @@ const struct cfg_opt cfg_opts[] = {
         {"interval", CT_DURATION, D(interval_ms), 100, 30 * MS_D, "1h", 0, NONE},
         {"jitter", CT_DURATION, D(jitter_ms), 0, MS_D, "30s", 0, NONE},
         {"lookback_days", CT_INT, D(lookback_days), 1, 90, "7", 0, NONE},
+        {"seat_price", CT_PRICE, D(seat_price_e4), 0, PRICE_MAX, "none", 0, NONE},
+        {"currency", CT_CURRENCY, D(currency), 0, 0, "USD", 0, NONE},
         {"max_in_flight", CT_INT, D(max_in_flight), 1, 4096, "64", 0, NONE},
         {"max_per_host", CT_INT, D(max_per_host), 1, 4096, "16", 0, NONE},
         {"connect_timeout", CT_DURATION, D(connect_timeout_ms), 100, 10 * MS_M, "10s", 0, NONE},
@@ -94,6 +97,8 @@ const struct cfg_opt cfg_opts[] = {
         {"interval", CT_DURATION, W(interval_ms), 100, 30 * MS_D, NULL, 0, INH(interval_ms)},
         {"jitter", CT_DURATION, W(jitter_ms), 0, MS_D, NULL, 0, INH(jitter_ms)},
         {"lookback_days", CT_INT, W(lookback_days), 1, 90, NULL, 0, INH(lookback_days)},
+        {"seat_price", CT_PRICE, W(seat_price_e4), 0, PRICE_MAX, NULL, 0, INH(seat_price_e4)},
+        {"currency", CT_CURRENCY, W(currency), 0, 0, NULL, 0, INH(currency)},
         {"streams", CT_STREAMS, W(streams), 0, 0, "stats, campaigns, active_users, team", 0, NONE},
         {"enabled", CT_BOOL, W(enabled), 0, 0, "true", 0, NONE},
         {"probe_path", CT_API_PATH, WP(PATH_PROBE), 0, 0, PATH_DEFAULT_PROBE, 0, NONE},
@@ -538,6 +543,44 @@ static int check_readable_file(const char *path, char *why, size_t whylen)
 	return CFG_OK;
 }
 
+/*
+ * A seat price: "none" (-1), or digits with at most one '.' and at most 4
+ * digits after it, at most max in 1/10000 ("12.5" is 125000). 0 or -1.
+ */
+static int parse_price(const char *s, int64_t max, int64_t *out)
+{
+	if (strcmp(s, "none") == 0) {
+		*out = -1;
+		return 0;
+	}
+	int64_t v = 0;
+	int frac = -1; /* digits after the point, -1 before it */
+	size_t digits = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p == '.' && frac < 0 && digits > 0) {
+			frac = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || frac == 4 || v > max / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+		digits++;
+		if (frac >= 0)
+			frac++;
+	}
+	if (digits == 0 || frac == 0)
+		return -1;
+	for (int k = frac < 0 ? 0 : frac; k < 4; k++) {
+		if (v > max / 10)
+			return -1;
+		v *= 10;
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* Replace the string at slot by v (owned now); frees the old one. */
 static void set_string(char **slot, char *v)
 {
@@ -723,6 +766,22 @@ int cfg_opt_set(const struct cfg_opt *o, void *base, const char *value, const ch
 		ws->loopback_http = loop;
 		return CFG_OK;
 	}
+	case CT_PRICE:
+		if (parse_price(value, o->max, &i64) != 0) {
+			snprintf(why, whylen,
+			         "expected none or a price per seat and month from 0 to 1000000000 "
+			         "with at most 4 decimals (e.g. 12.50)");
+			return CFG_BAD;
+		}
+		*(int64_t *)(void *)slot = i64;
+		return CFG_OK;
+	case CT_CURRENCY:
+		if (strlen(value) != 3 || strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
+			snprintf(why, whylen, "expected an ISO 4217 currency code (3 letters A-Z)");
+			return CFG_BAD;
+		}
+		memcpy(slot, value, 4);
+		return CFG_OK;
 	case CT_LISTEN:
 	case CT_LICENSE:
 	case CT_API_PATH: {
@@ -767,8 +826,10 @@ void cfg_inherit(const struct cfg_opt *o, const struct config *cfg, struct ws_co
 {
 	const char *from = (const char *)cfg + o->inherit;
 	char *to = (char *)ws + o->offset;
-	if (o->type == CT_DURATION)
+	if (o->type == CT_DURATION || o->type == CT_PRICE)
 		memcpy(to, from, sizeof(int64_t));
+	else if (o->type == CT_CURRENCY)
+		memcpy(to, from, 4);
 	else
 		memcpy(to, from, sizeof(int));
 }

@@ -75,11 +75,12 @@ static bool identity_changed(const struct ws_config *a, const struct ws_config *
 
 /*
  * Move one existing workspace onto its new configuration c (see the
- * reload rules in docs/architecture.md). Returns whether its store row
- * changed: an unchanged workspace's row is not written again, so that a
- * reload costs writes only for what it changed (docs/performance.md).
+ * reload rules in docs/architecture.md). The caller then saves its row,
+ * which daemon_ws_save writes only when it differs from the one last
+ * written, so that a reload costs writes only for what it changed
+ * (docs/performance.md).
  */
-static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c)
+static void reload_one(struct daemon *d, struct ws *w, const struct ws_config *c)
 {
 	const struct ws_config *old = w->cfg;
 	bool ident = identity_changed(old, c);
@@ -92,17 +93,16 @@ static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c
 			w->cfg = c;
 			ws_set_state(w, WS_FAILING, "out of memory applying the new key");
 			ws_unschedule(w, &d->sched);
-			return true;
+			return;
 		}
 		w->key_ok = false;
 	} else {
 		w->cfg = c; /* same key and host: the header lists stay valid */
 	}
 	if (!c->enabled) {
-		bool was = w->state == WS_DISABLED;
 		ws_set_state(w, WS_DISABLED, NULL);
 		ws_unschedule(w, &d->sched);
-		return !was;
+		return;
 	}
 	if (ident || !was_enabled || w->state == WS_AUTH_FAILED) {
 		/* Reconnect: probe again and pull at once. */
@@ -111,16 +111,14 @@ static bool reload_one(struct daemon *d, struct ws *w, const struct ws_config *c
 		ws_place_tick(w);
 		if (!w->pull)
 			ws_schedule_at(w, &d->sched, clock_mono_ms());
-		return true;
+		return;
 	}
 	if (c->interval_ms != w->interval_ms) {
 		ws_place_tick(w);
 		if (!w->pull)
 			ws_schedule_at(w, &d->sched,
 			               sched_jittered(w->tick_ms, c->jitter_ms, rng_next()));
-		return true;
 	}
-	return false;
 }
 
 /*
@@ -270,9 +268,8 @@ static size_t reload_apply(struct daemon *d, const struct config *nc, struct ws 
 	for (size_t i = 0; i < nc->n_ws; i++) {
 		const struct ws_config *c = &nc->ws[i];
 		struct ws *w = match[i];
-		bool changed = true;
 		if (w) {
-			changed = reload_one(d, w, c);
+			reload_one(d, w, c);
 		} else {
 			w = daemon_ws_create(d, c, false);
 			if (!w) {
@@ -284,8 +281,12 @@ static size_t reload_apply(struct daemon *d, const struct config *nc, struct ws 
 			ws_schedule_first(w, &d->sched, true);
 		}
 		order[n++] = w;
-		if (changed)
-			daemon_ws_save(d, w);
+		/*
+		 * Every workspace: one whose pulls are unchanged may still have
+		 * a new seat_price or currency for its row. daemon_ws_save writes
+		 * only a row that differs from the one it last wrote.
+		 */
+		daemon_ws_save(d, w);
 	}
 	return n;
 }

@@ -192,11 +192,12 @@ static uint64_t hash_str(uint64_t h, const char *s)
 /* The row's hash, for daemon_ws_save (never 0, which means "nothing saved"). */
 static uint64_t row_hash(const struct store_ws *r)
 {
-	const char *strs[] = {r->name,        r->license_code,    r->data_center,
-	                      r->base_url,    r->key_fingerprint, r->state,
-	                      r->state_reason};
-	const int64_t nums[] = {r->last_pull_at, r->last_success_at, r->next_pull_at,
-	                        r->consecutive_failures};
+	const char *strs[] = {r->name,         r->license_code,    r->data_center,
+	                      r->base_url,     r->key_fingerprint, r->state,
+	                      r->state_reason, r->currency};
+	const int64_t nums[] = {
+	        r->last_pull_at,   r->last_success_at, r->next_pull_at, r->consecutive_failures,
+	        r->has_seat_price, r->seat_price_e4,   r->interval_s};
 	uint64_t h = FNV1A_OFFSET;
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		h = hash_str(h, strs[i]);
@@ -228,6 +229,10 @@ void daemon_ws_save(struct daemon *d, struct ws *w)
 	        .last_success_at = w->last_success_at,
 	        .next_pull_at = w->next_pull_at,
 	        .consecutive_failures = w->consecutive_failures,
+	        .has_seat_price = c->seat_price_e4 >= 0,
+	        .seat_price_e4 = c->seat_price_e4 < 0 ? 0 : c->seat_price_e4,
+	        .currency = c->seat_price_e4 >= 0 ? c->currency : NULL,
+	        .interval_s = (c->interval_ms + 999) / 1000,
 	};
 	uint64_t h = row_hash(&row);
 	if (h == w->saved_hash)

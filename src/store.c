@@ -790,6 +790,12 @@ int store_ws_put(struct store *st, const struct store_ws *w, char *err, size_t e
 	bind_instant(&b, w->last_success_at);
 	bind_instant(&b, w->next_pull_at);
 	bind_int(&b, w->consecutive_failures);
+	struct num price = {.kind = w->has_seat_price ? NUM_REAL : NUM_NULL,
+	                    .d = (double)w->seat_price_e4 / 10000.0};
+	bind_num(&b, &price);
+	bind_text(&b, w->currency);
+	struct num interval = {.kind = w->interval_s > 0 ? NUM_INT : NUM_NULL, .i = w->interval_s};
+	bind_num(&b, &interval);
 	if (b.rc != SQLITE_OK) {
 		stmt_done(s);
 		return binder_fail(&b, err, errlen, what);

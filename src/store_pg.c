@@ -1641,8 +1641,13 @@ int store_pg_ws_put(struct store_pg *pg, const struct store_ws *w, char *err, si
 {
 	if (pg->state != PG_READY)
 		return unavailable(pg, err, errlen);
-	char lp[TS_LEN], ls[TS_LEN], np[TS_LEN], fails[16], reason[SHOWN_MAX + 1];
+	char lp[TS_LEN], ls[TS_LEN], np[TS_LEN], fails[16], reason[SHOWN_MAX + 1], price[48],
+	        interval[24];
 	snprintf(fails, sizeof(fails), "%d", w->consecutive_failures);
+	/* The price as SQLite gets it: the double nearest e4 / 10000 (float8's input rounds so). */
+	snprintf(price, sizeof(price), "%lld.%04lld", (long long)(w->seat_price_e4 / 10000),
+	         (long long)(w->seat_price_e4 % 10000));
+	snprintf(interval, sizeof(interval), "%lld", (long long)w->interval_s);
 	const char *shown = NULL;
 	if (w->state_reason) {
 		textesc_buf(reason, sizeof(reason), w->state_reason, strlen(w->state_reason),
@@ -1659,9 +1664,12 @@ int store_pg_ws_put(struct store_pg *pg, const struct store_ws *w, char *err, si
 	                   instant_text(w->last_pull_at, lp),
 	                   instant_text(w->last_success_at, ls),
 	                   instant_text(w->next_pull_at, np),
-	                   fails};
+	                   fails,
+	                   w->has_seat_price ? price : NULL,
+	                   w->currency,
+	                   w->interval_s > 0 ? interval : NULL};
 	struct pg_op *op = op_new(OP_WRITE, "workspace row %s", w->name);
-	if (!op || op_add(op, PG_SQL_WS_PUT, 11, v) != 0)
+	if (!op || op_add(op, PG_SQL_WS_PUT, 14, v) != 0)
 		return oom(op, err, errlen);
 	int frc = fence(pg, op, w->name, err, errlen);
 	if (frc != SQLITE_OK) {

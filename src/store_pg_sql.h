@@ -42,16 +42,18 @@
  */
 #define PG_SQL_WS_PUT                                                                              \
 	"INSERT INTO workspace (name, license_code, data_center, base_url, key_fingerprint,"       \
-	" state, state_reason, last_pull_at, last_success_at, next_pull_at, consecutive_failures)" \
+	" state, state_reason, last_pull_at, last_success_at, next_pull_at, consecutive_failures," \
+	" seat_price, currency, interval_s)"                                                       \
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9::timestamptz, $10::timestamptz," \
-	" $11::integer)"                                                                           \
+	" $11::integer, $12::float8, $13, $14::integer)"                                           \
 	" ON CONFLICT (name) DO UPDATE SET"                                                        \
 	" license_code = excluded.license_code, data_center = excluded.data_center,"               \
 	" base_url = excluded.base_url, key_fingerprint = excluded.key_fingerprint,"               \
 	" state = excluded.state, state_reason = excluded.state_reason,"                           \
 	" last_pull_at = excluded.last_pull_at, last_success_at = excluded.last_success_at,"       \
 	" next_pull_at = excluded.next_pull_at,"                                                   \
-	" consecutive_failures = excluded.consecutive_failures"
+	" consecutive_failures = excluded.consecutive_failures, seat_price = excluded.seat_price," \
+	" currency = excluded.currency, interval_s = excluded.interval_s"
 
 /* $1 state, $2 state_reason, $3 name. */
 #define PG_SQL_WS_SET_STATE "UPDATE workspace SET state = $1, state_reason = $2 WHERE name = $3"

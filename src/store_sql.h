@@ -55,15 +55,17 @@
  */
 #define SQL_WS_PUT                                                                                 \
 	"INSERT INTO workspace (name, license_code, data_center, base_url, key_fingerprint,"       \
-	" state, state_reason, last_pull_at, last_success_at, next_pull_at, consecutive_failures)" \
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"                                   \
+	" state, state_reason, last_pull_at, last_success_at, next_pull_at, consecutive_failures," \
+	" seat_price, currency, interval_s)"                                                       \
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"                    \
 	" ON CONFLICT (name) DO UPDATE SET"                                                        \
 	" license_code = excluded.license_code, data_center = excluded.data_center,"               \
 	" base_url = excluded.base_url, key_fingerprint = excluded.key_fingerprint,"               \
 	" state = excluded.state, state_reason = excluded.state_reason,"                           \
 	" last_pull_at = excluded.last_pull_at, last_success_at = excluded.last_success_at,"       \
 	" next_pull_at = excluded.next_pull_at,"                                                   \
-	" consecutive_failures = excluded.consecutive_failures"
+	" consecutive_failures = excluded.consecutive_failures, seat_price = excluded.seat_price," \
+	" currency = excluded.currency, interval_s = excluded.interval_s"
 
 /*
  * ?1 name -> state, key_fingerprint, last_pull_at, last_success_at (epoch), failures,

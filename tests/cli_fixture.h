@@ -55,12 +55,12 @@ static inline void fixture_exec(sqlite3 *db, const char *sql, const char *what)
 }
 
 /*
- * Build the populated store at path (any old one and its -wal/-shm removed
- * first): every schema/NNN-name.sql in order, then
- * tests/fixtures/cli/populate.sql, then PRAGMA user_version = the number
- * of schema files, as wegauged's migration would leave it.
+ * Build a store at path (any old one and its -wal/-shm removed first):
+ * every schema/NNN-name.sql in order, then tests/fixtures/DATA (NULL:
+ * nothing, an empty store), then PRAGMA user_version = the number of
+ * schema files, as wegauged's migration would leave it.
  */
-static inline void fixture_build_store(const char *path)
+static inline void fixture_build_store_with(const char *path, const char *data)
 {
 	const char *src = getenv("SOURCE_DIR"), *fix = getenv("FIXTURES");
 	assert_non_null(src);
@@ -79,16 +79,25 @@ static inline void fixture_build_store(const char *path)
 	for (size_t i = 0; i <= g.gl_pathc; i++) {
 		if (i < g.gl_pathc)
 			snprintf(p, sizeof(p), "%s", g.gl_pathv[i]);
+		else if (data != NULL)
+			snprintf(p, sizeof(p), "%s/%s", fix, data);
 		else
-			snprintf(p, sizeof(p), "%s/cli/populate.sql", fix);
+			break;
 		char *sql = fixture_slurp(p);
 		fixture_exec(db, sql, p);
 		free(sql);
 	}
-	snprintf(p, sizeof(p), "PRAGMA user_version = %zu", g.gl_pathc);
+	snprintf(p, sizeof(p), "PRAGMA application_id = 0x77676175; PRAGMA user_version = %zu",
+	         g.gl_pathc);
 	fixture_exec(db, p, p);
 	globfree(&g);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* The populated store of tests/fixtures/cli/populate.sql at path (fixture_build_store_with). */
+static inline void fixture_build_store(const char *path)
+{
+	fixture_build_store_with(path, "cli/populate.sql");
 }
 
 #endif

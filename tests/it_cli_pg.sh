@@ -364,6 +364,13 @@ INSERT INTO seat (workspace, email, name, role, status, last_login_at, first_see
  ('Bravo', 'cat@bravo.example', 'Cat', 'ANALYST', 'ACTIVE', '$(T 29 00:00:00)', '$(T 300 09:00:00)', $U, NULL, 11, $U),
  ('Bravo', 'dan@bravo.example', 'Dan', 'ANALYST', 'ACTIVE', '$(T 31 12:00:00)', '$(T 300 09:00:00)', $U, NULL, 11, $U),
  ('Bravo', 'old@bravo.example', 'Old', 'ANALYST', 'ACTIVE', '$(T 400 00:00:00)', '$(T 500 09:00:00)', '$(T 100 09:00:00)', '$(T 99 09:00:00)', 11, $U);
+
+-- The overview's columns (schema 004-overview.sql): prices whose costs are
+-- no exact doubles (9.99 * 3), a tiny one, none; intervals for "stale".
+UPDATE workspace SET seat_price = 9.99, currency = 'EUR', interval_s = 3600
+ WHERE name IN ('acme-prod', 'globex');
+UPDATE workspace SET seat_price = 0.1, currency = 'USD', interval_s = 60 WHERE name = 'Bravo';
+UPDATE workspace SET interval_s = 1 WHERE name = 'umbrella';
 EOF
 }
 
@@ -474,15 +481,27 @@ every pulls_last2 pulls --last 2
 every pulls_globex pulls --workspace globex --failed --last 1
 every pulls_bravo pulls --workspace Bravo
 WANT_RC=1 same nope pulls --workspace nope
+every overview overview
+every overview_all overview --limit 0
+every overview_7d overview --days 7 --sort cost
+every overview_1d overview --days 1 --sort utilization --limit 3
+every overview_90d overview --days 90 --sort dau
+every overview_name overview --sort name --limit 0
+every overview_channels overview --sort channels --limit 2
+every overview_bravo overview --workspace Bravo
+every overview_umbrella overview --workspace umbrella --sort deliveries
 
 # report --html: the same page (up to the instant it was made) and the same report printed.
 html() {
 	local name=$1 s
 	shift
-	same "$name" report "$@" --html "$T_DIR/$name.html.lite"
-	mv "$T_DIR/$name.html.lite" "$T_DIR/$name.lite.html"
-	same "$name.again" report "$@" --html "$T_DIR/$name.html.pg"
-	mv "$T_DIR/$name.html.pg" "$T_DIR/$name.pg.html"
+	# The printed report alike; then each store's page written apart (same()
+	# runs both stores with the same arguments: its page is the second's).
+	same "$name" report "$@" --html "$T_DIR/$name.html.same"
+	"$WEGAUGE" -d "$LITE" report "$@" --html "$T_DIR/$name.lite.html" >/dev/null 2>&1 ||
+		failure "$name: report --html on SQLite"
+	"$WEGAUGE" -d "$PG" report "$@" --html "$T_DIR/$name.pg.html" >/dev/null 2>&1 ||
+		failure "$name: report --html on PostgreSQL"
 	for s in lite pg; do
 		sed -E 's/Generated [0-9TZ:-]+\./Generated (now)./' "$T_DIR/$name.$s.html" >"$T_DIR/$name.$s.html.n"
 	done
@@ -495,6 +514,45 @@ html() {
 html html
 html html_bravo --workspace Bravo --days 7
 html html_umbrella --workspace umbrella --format csv
+
+# overview --html and --html-dir: the same pages (up to the instant they
+# were made), each store's written apart (same() would write both to one
+# place), and the same overview printed.
+ov_html() {
+	local name=$1 s f src
+	shift
+	for s in lite pg; do
+		src=$LITE
+		[ "$s" = lite ] || src=$PG
+		"$WEGAUGE" -d "$src" overview "$@" --html "$T_DIR/$name.$s.page" \
+			--html-dir "$T_DIR/$name.$s.d" >"$T_DIR/$name.$s.out" 2>&1 ||
+			failure "$name: overview --html on $s: $(cat "$T_DIR/$name.$s.out")"
+	done
+	cmp -s "$T_DIR/$name.lite.out" "$T_DIR/$name.pg.out" || failure "$name: printed another overview"
+	(cd "$T_DIR/$name.lite.d" && find . -type f | sort) >"$T_DIR/$name.files"
+	(cd "$T_DIR/$name.pg.d" && find . -type f | sort) | cmp -s - "$T_DIR/$name.files" ||
+		failure "$name: --html-dir wrote other files on PostgreSQL"
+	: >"$T_DIR/$name.differ"
+	for f in ./page $(cat "$T_DIR/$name.files"); do
+		for s in lite pg; do
+			src="$T_DIR/$name.$s.d/$f"
+			[ "$f" != ./page ] || src="$T_DIR/$name.$s.page"
+			sed -E 's/Generated [0-9TZ:-]+\./Generated (now)./' "$src" >"$T_DIR/$name.$s.n"
+		done
+		if ! cmp -s "$T_DIR/$name.lite.n" "$T_DIR/$name.pg.n"; then
+			echo "$f" >>"$T_DIR/$name.differ"
+			diff -u "$T_DIR/$name.lite.n" "$T_DIR/$name.pg.n" | head -40 >&2 || true
+		fi
+	done
+	[ ! -s "$T_DIR/$name.differ" ] || failure "$name: pages differ: $(tr '\n' ' ' <"$T_DIR/$name.differ")"
+	grep -q '<div id="all"' "$T_DIR/$name.pg.page" || failure "$name: no table of every workspace"
+	grep -q '<a href="w/Bravo.html">' "$T_DIR/$name.pg.d/index.html" ||
+		failure "$name: index.html does not link the workspaces' pages"
+	[ "$(wc -l <"$T_DIR/$name.files")" = 8 ] ||
+		failure "$name: --html-dir wrote $(tr '\n' ' ' <"$T_DIR/$name.files"), not index.html and 7 pages"
+}
+ov_html ov_html
+ov_html ov_html_7d --days 7 --limit 2
 
 # Both outputs were checked against each other; a few against what they must say.
 want() { # FILE TEXT: FILE has the line TEXT (CR removed)

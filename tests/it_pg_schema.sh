@@ -14,8 +14,8 @@
 # A column's kind: an instant (SQLite: TEXT with the strftime CHECK of
 # 'YYYY-MM-DDTHH:MM:SSZ'; PostgreSQL: timestamptz), a day (date(x, '+0
 # days') IS x; date), a number the API may send as an integer or a real
-# (ANY; numeric), an integer (INTEGER; integer or bigint), bytes (BLOB;
-# bytea) or text.
+# (ANY; numeric), an integer (INTEGER; integer or bigint), a real (REAL;
+# double precision: workspace.seat_price), bytes (BLOB; bytea) or text.
 # The series themselves must have the same file names (NNN-name.sql), in
 # the same order.
 #
@@ -95,13 +95,13 @@ for r in rows:
             kind = "day"
         else:
             kind = {"ANY": "number", "INTEGER": "integer", "TEXT": "text",
-                    "BLOB": "bytes"}.get(decl, decl)
+                    "BLOB": "bytes", "REAL": "real"}.get(decl, decl)
         # Every table is STRICT, whose primary key columns are NOT NULL.
         notnull = bool(r["nn"]) or r["pk"] > 0
     else:
         kind = {"timestamp with time zone": "instant", "date": "day", "numeric": "number",
                 "integer": "integer", "bigint": "integer", "text": "text",
-                "bytea": "bytes"}.get(r["decl"], r["decl"])
+                "bytea": "bytes", "double precision": "real"}.get(r["decl"], r["decl"])
         notnull = r["nn"]
     rel["cols"].append((r["pos"], r["col"], kind, notnull))
     if r["pk"]:

@@ -90,18 +90,59 @@ static void test_accepted(void **state)
 	}
 }
 
+/* overview: its options, and --limit's "not given" (-1). */
+static void test_overview(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *line;
+		int days, limit;
+		const char *sort, *html, *html_dir;
+	} cases[] = {
+	        {"overview", 30, -1, NULL, NULL, NULL},
+	        {"overview --limit 0 --sort cost", 30, 0, "cost", NULL, NULL},
+	        {"overview --days 7 --limit 1000000 --sort name", 7, 1000000, "name", NULL, NULL},
+	        {"overview --html o.html --html-dir site --sort=dau", 30, -1, "dau", "o.html",
+	         "site"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[256], err[256] = "";
+		char *argv[MAX_ARGS + 1];
+		int argc = split(cases[i].line, buf, sizeof(buf), argv);
+		struct cli_opts o;
+		if (cli_args_parse(argc, argv, &o, err, sizeof(err)) != 0)
+			fail_msg("'%s': %s", cases[i].line, err);
+		assert_int_equal(o.cmd, CLI_CMD_OVERVIEW);
+		assert_int_equal(o.days, cases[i].days);
+		assert_int_equal(o.limit, cases[i].limit);
+		STR_EQ(cases[i].sort, o.sort);
+		STR_EQ(cases[i].html, o.html);
+		STR_EQ(cases[i].html_dir, o.html_dir);
+	}
+}
+
 static void test_refused(void **state)
 {
 	(void)state;
 	static const struct {
 		const char *line, *err;
 	} cases[] = {
-	        {"", "expected a command: status, report, seats, pulls, connect, reconnect or "
-	             "disconnect"},
+	        {"", "expected a command: status, report, seats, pulls, overview, connect, "
+	             "reconnect or disconnect"},
 	        {"-d x.db", "expected a command: status, report, seats, pulls"},
 	        {"stats",
-	         "unknown command 'stats': expected status, report, seats, pulls, connect, "
-	         "reconnect or disconnect"},
+	         "unknown command 'stats': expected status, report, seats, pulls, overview, "
+	         "connect, reconnect or disconnect"},
+	        {"overview --limit -1", "--limit: expected a whole number, 0 to 1000000 (0: all)"},
+	        {"overview --limit 1000001",
+	         "--limit: expected a whole number, 0 to 1000000 (0: all)"},
+	        {"overview --sort seats",
+	         "--sort: expected unused, cost, utilization, deliveries, dau, channels or name, "
+	         "got 'seats'"},
+	        {"overview --html-dir=", "--html-dir: expected a directory"},
+	        {"report --limit 5", "report does not take --limit"},
+	        {"seats --sort name", "seats does not take --sort"},
+	        {"report --html-dir d", "report does not take --html-dir"},
 	        {"status pulls", "unexpected argument 'pulls'"},
 	        {"status --verbose", "unknown option '--verbose'"},
 	        {"status --verbose=1", "unknown option '--verbose'"},
@@ -288,9 +329,9 @@ static void test_ws_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_accepted),         cmocka_unit_test(test_refused),
-	        cmocka_unit_test(test_connect_accepted), cmocka_unit_test(test_help_version),
-	        cmocka_unit_test(test_ws_name),
+	        cmocka_unit_test(test_accepted),     cmocka_unit_test(test_overview),
+	        cmocka_unit_test(test_refused),      cmocka_unit_test(test_connect_accepted),
+	        cmocka_unit_test(test_help_version), cmocka_unit_test(test_ws_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

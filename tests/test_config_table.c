@@ -57,6 +57,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.interval_ms, 3600000);
 	assert_int_equal(cfg.jitter_ms, 30000);
 	assert_int_equal(cfg.lookback_days, 7);
+	assert_int_equal(cfg.seat_price_e4, -1);
+	assert_string_equal(cfg.currency, "USD");
 	assert_int_equal(cfg.max_in_flight, 64);
 	assert_int_equal(cfg.max_per_host, 16);
 	assert_int_equal(cfg.connect_timeout_ms, 10000);
@@ -412,6 +414,37 @@ static void test_path_join(void **state)
 	}
 }
 
+#define PRICE_WHY                                                                                  \
+	"expected none or a price per seat and month from 0 to 1000000000 with at most 4 "         \
+	"decimals (e.g. 12.50)"
+
+/* seat_price: the values accepted, in 1/10000 (-1: none). */
+static void test_seat_price_values(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *value;
+		int64_t e4;
+	} cases[] = {{"none", -1},
+	             {"0", 0},
+	             {"12", 120000},
+	             {"12.5", 125000},
+	             {"9.99", 99900},
+	             {"0.0001", 1},
+	             {"1000000000", 10000000000000LL},
+	             {"007.1000", 71000}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ws_config ws;
+		memset(&ws, 0, sizeof(ws));
+		char why[256] = "";
+		const struct cfg_opt *o = cfg_opt_find(CFG_WS, "seat_price");
+		assert_non_null(o);
+		assert_int_equal(cfg_opt_set(o, &ws, cases[i].value, "/", why, sizeof(why)),
+		                 CFG_OK);
+		assert_int_equal(ws.seat_price_e4, cases[i].e4);
+	}
+}
+
 /* The exact "expected ..." text of each typed option, through cfg_opt_set. */
 static void test_opt_set_messages(void **state)
 {
@@ -450,6 +483,18 @@ static void test_opt_set_messages(void **state)
 	        {CFG_WS, "data_center", "Global", "expected global, in or ksa"},
 	        {CFG_WS, "enabled", "maybe", "expected true, false, yes, no, on, off, 1 or 0"},
 	        {CFG_WS, "lookback_days", "91", "expected an integer from 1 to 90"},
+	        {CFG_WS, "seat_price", "12.50001", PRICE_WHY},
+	        {CFG_WS, "seat_price", "-1", PRICE_WHY},
+	        {CFG_WS, "seat_price", "1e3", PRICE_WHY},
+	        {CFG_WS, "seat_price", ".5", PRICE_WHY},
+	        {CFG_WS, "seat_price", "5.", PRICE_WHY},
+	        {CFG_WS, "seat_price", "1000000000.0001", PRICE_WHY},
+	        {CFG_WS, "seat_price", "99999999999999999999", PRICE_WHY},
+	        {CFG_DAEMON, "seat_price", "12,50", PRICE_WHY},
+	        {CFG_DAEMON, "currency", "usd",
+	         "expected an ISO 4217 currency code (3 letters A-Z)"},
+	        {CFG_DAEMON, "currency", "EURO",
+	         "expected an ISO 4217 currency code (3 letters A-Z)"},
 	        {CFG_WS, "license_code", "a b",
 	         "expected a license code of 1 to 64 characters A-Z a-z 0-9 ~ _ -"},
 	        {CFG_WS, "license_code", "",
@@ -558,6 +603,7 @@ int main(void)
 	        cmocka_unit_test(test_api_path),
 	        cmocka_unit_test(test_path_join),
 	        cmocka_unit_test(test_opt_set_messages),
+	        cmocka_unit_test(test_seat_price_values),
 	        cmocka_unit_test(test_opt_set_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

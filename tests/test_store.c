@@ -868,6 +868,104 @@ static void test_migrate_overflow_safe_totals(void **state)
 	close_ok(st);
 }
 
+/*
+ * The overview's migration (schema/004-overview.sql, issue 17) on a store
+ * made by the schema before it, with a workspace row and data: the row
+ * keeps its columns and gets seat_price, currency and interval_s as NULL,
+ * the data stays, the overview's index exists and serves its window
+ * query without sorting; then the daemon's put writes the three columns (a price, and
+ * none), and a price the CHECK refuses cannot be stored.
+ */
+static void test_migrate_overview(void **state)
+{
+	(void)state;
+	const char *path = fresh_path("migrate003");
+	sqlite3 *db;
+	int before = 0;
+	while (before < store_schema_version() &&
+	       strstr(store_schema_files[before].name, "overview") == NULL)
+		before++;
+	assert_true(before >= 2 && before < store_schema_version());
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	        store_migrate(db, store_schema_files, (size_t)before, errbuf, sizeof(errbuf)), 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), before);
+	exec_ok(db, "INSERT INTO workspace (name, license_code, data_center, base_url, state)"
+	            " VALUES ('a', 'lc', 'global', 'https://x', 'connected');"
+	            "INSERT INTO pull (id, workspace, started_at) VALUES (1, 'a', "
+	            "'2026-01-01T00:00:00Z');"
+	            "INSERT INTO feature_usage_daily VALUES"
+	            " ('a', '2026-01-01', 'EMAIL', 'deliveries', 100, 1, '2026-01-01T00:00:00Z'),"
+	            " ('a', '2026-01-01', 'EMAIL', 'users', 7, 1, '2026-01-01T00:00:00Z');"
+	            "INSERT INTO active_users_daily VALUES"
+	            " ('a', '2026-01-01', 'web', 5, 6, 7, 1, '2026-01-01T00:00:00Z');");
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+	struct store *st = open_ok(path);
+	db = store_handle(st);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), store_schema_version());
+	assert_rows(db,
+	            "SELECT name, state, quote(seat_price), quote(currency), quote(interval_s)"
+	            " FROM workspace",
+	            "a|connected|NULL|NULL|NULL\n");
+	assert_rows(db, "SELECT feature, metric, value FROM feature_usage_daily ORDER BY metric",
+	            "EMAIL|deliveries|100\nEMAIL|users|7\n");
+	assert_rows(db,
+	            "SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN"
+	            " ('feature_usage_deliveries') ORDER BY name",
+	            "feature_usage_deliveries\n");
+	/* The window query reads the index, not the table. */
+	sqlite3_stmt *plan = NULL;
+	assert_int_equal(
+	        sqlite3_prepare_v2(db,
+	                           "EXPLAIN QUERY PLAN SELECT workspace, feature, total(value)"
+	                           " FROM feature_usage_daily WHERE metric = 'deliveries'"
+	                           " AND day BETWEEN '2026-01-01' AND '2026-01-30'"
+	                           " GROUP BY workspace, feature",
+	                           -1, &plan, NULL),
+	        SQLITE_OK);
+	bool covering = false, sorted = false;
+	while (sqlite3_step(plan) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(plan, 3);
+		covering |= strstr(detail, "COVERING INDEX feature_usage_deliveries") != NULL;
+		sorted |= strstr(detail, "TEMP B-TREE") != NULL;
+	}
+	sqlite3_finalize(plan);
+	assert_true(covering);
+	assert_false(sorted);
+
+	struct store_ws w = {.name = "a",
+	                     .license_code = "lc",
+	                     .data_center = "global",
+	                     .base_url = "https://x",
+	                     .state = "connected",
+	                     .has_seat_price = true,
+	                     .seat_price_e4 = 99900,
+	                     .currency = "EUR",
+	                     .interval_s = 3600};
+	assert_int_equal(store_ws_put(st, &w, errbuf, sizeof(errbuf)), 0);
+	struct store_ws none = {.name = "b",
+	                        .license_code = "lc",
+	                        .data_center = "global",
+	                        .base_url = "https://x",
+	                        .state = "pending"};
+	assert_int_equal(store_ws_put(st, &none, errbuf, sizeof(errbuf)), 0);
+	assert_rows(db,
+	            "SELECT name, quote(seat_price), quote(currency), quote(interval_s)"
+	            " FROM workspace ORDER BY name",
+	            "a|9.99|'EUR'|3600\nb|NULL|NULL|NULL\n");
+	close_ok(st);
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_not_equal(
+	        sqlite3_exec(db, "UPDATE workspace SET seat_price = -1", NULL, NULL, NULL),
+	        SQLITE_OK);
+	assert_int_not_equal(
+	        sqlite3_exec(db, "UPDATE workspace SET currency = 'eur'", NULL, NULL, NULL),
+	        SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 /* ---- workspace rows ---- */
 
 static void collect_name(const char *name, void *arg)
@@ -2058,6 +2156,7 @@ int main(void)
 	        cmocka_unit_test(test_reopen_keeps_data_and_empty_file),
 	        cmocka_unit_test(test_migrate_forward),
 	        cmocka_unit_test(test_migrate_overflow_safe_totals),
+	        cmocka_unit_test(test_migrate_overview),
 	        cmocka_unit_test(test_workspace_rows),
 	        cmocka_unit_test(test_pull_rows),
 	        cmocka_unit_test(test_texts_stored_escaped),

@@ -35,6 +35,16 @@ const char cli_usage[] =
         "  pulls                  the pull log, newest first\n"
         "    --failed             only pulls whose status is not ok\n"
         "    --last N             at most N pulls (default 50)\n"
+        "  overview               every workspace at once, ranked: seats nobody uses (and\n"
+        "                         their cost with seat_price), channels not used or falling,\n"
+        "                         workspaces that need a reconnect or are failing or stale,\n"
+        "                         deliveries and active users against the previous window\n"
+        "    --days N             window in days, today included (default 30, at most 3650)\n"
+        "    --limit N            rows per ranking (default 20 in a table, all in csv and\n"
+        "                         json; 0: all)\n"
+        "    --sort KEY           unused, cost, utilization, deliveries, dau, channels or name\n"
+        "    --html FILE          also write the overview as one self-contained HTML page\n"
+        "    --html-dir DIR       also write DIR/index.html and one page per workspace\n"
         "\n"
         "options of these commands:\n"
         "  -d, --database DB      the store: a SQLite file or a PostgreSQL connection string\n"
@@ -77,10 +87,11 @@ const char cli_usage[] =
 #define CMD_REPORT     (1u << CLI_CMD_REPORT)
 #define CMD_SEATS      (1u << CLI_CMD_SEATS)
 #define CMD_PULLS      (1u << CLI_CMD_PULLS)
+#define CMD_OVERVIEW   (1u << CLI_CMD_OVERVIEW)
 #define CMD_CONNECT    (1u << CLI_CMD_CONNECT)
 #define CMD_RECONNECT  (1u << CLI_CMD_RECONNECT)
 #define CMD_DISCONNECT (1u << CLI_CMD_DISCONNECT)
-#define CMD_READ       (CMD_STATUS | CMD_REPORT | CMD_SEATS | CMD_PULLS)
+#define CMD_READ       (CMD_STATUS | CMD_REPORT | CMD_SEATS | CMD_PULLS | CMD_OVERVIEW)
 #define CMD_WRITE      (CMD_CONNECT | CMD_RECONNECT | CMD_DISCONNECT)
 #define CMD_ANY        (CMD_READ | CMD_WRITE)
 
@@ -91,6 +102,9 @@ enum opt_id {
 	OPT_WORKSPACE,
 	OPT_DAYS,
 	OPT_HTML,
+	OPT_HTML_DIR,
+	OPT_LIMIT,
+	OPT_SORT,
 	OPT_INACTIVE,
 	OPT_FAILED,
 	OPT_LAST,
@@ -123,8 +137,11 @@ static const struct opt opts[] = {
         {OPT_CONFIG, 'c', "config", true, CMD_ANY},
         {OPT_FORMAT, 0, "format", true, CMD_READ},
         {OPT_WORKSPACE, 0, "workspace", true, CMD_READ},
-        {OPT_DAYS, 0, "days", true, CMD_REPORT},
-        {OPT_HTML, 0, "html", true, CMD_REPORT},
+        {OPT_DAYS, 0, "days", true, CMD_REPORT | CMD_OVERVIEW},
+        {OPT_HTML, 0, "html", true, CMD_REPORT | CMD_OVERVIEW},
+        {OPT_HTML_DIR, 0, "html-dir", true, CMD_OVERVIEW},
+        {OPT_LIMIT, 0, "limit", true, CMD_OVERVIEW},
+        {OPT_SORT, 0, "sort", true, CMD_OVERVIEW},
         {OPT_INACTIVE, 0, "inactive", true, CMD_SEATS},
         {OPT_FAILED, 0, "failed", false, CMD_PULLS},
         {OPT_LAST, 0, "last", true, CMD_PULLS},
@@ -143,8 +160,12 @@ static const struct opt opts[] = {
         {OPT_KEEP_KEY, 0, "keep-key", false, CMD_RECONNECT | CMD_DISCONNECT},
 };
 
-static const char *const cmd_names[] = {NULL,    "status",  "report",    "seats",
-                                        "pulls", "connect", "reconnect", "disconnect"};
+static const char *const cmd_names[] = {NULL,       "status",  "report",    "seats",     "pulls",
+                                        "overview", "connect", "reconnect", "disconnect"};
+
+/* The sort keys of overview --sort (cli_overview.h says what each orders). */
+static const char *const sort_keys[] = {"unused", "cost",     "utilization", "deliveries",
+                                        "dau",    "channels", "name"};
 
 __attribute__((format(printf, 3, 4))) static int usage_err(char *err, size_t errlen,
                                                            const char *fmt, ...)
@@ -271,6 +292,29 @@ static int apply(const struct opt *op, const char *spelled, const char *v, struc
 			return usage_err(err, errlen, "%s: expected a file name", spelled);
 		o->html = v;
 		break;
+	case OPT_HTML_DIR:
+		if (*v == '\0')
+			return usage_err(err, errlen, "%s: expected a directory", spelled);
+		o->html_dir = v;
+		break;
+	case OPT_LIMIT:
+		if (parse_int(v, 0, CLI_LIMIT_MAX, &o->limit) != 0)
+			return usage_err(err, errlen,
+			                 "%s: expected a whole number, 0 to %d (0: all)", spelled,
+			                 CLI_LIMIT_MAX);
+		break;
+	case OPT_SORT: {
+		size_t k = 0, n = sizeof(sort_keys) / sizeof(sort_keys[0]);
+		while (k < n && strcmp(v, sort_keys[k]) != 0)
+			k++;
+		if (k == n)
+			return usage_err(err, errlen,
+			                 "%s: expected unused, cost, utilization, deliveries, dau, "
+			                 "channels or name, got '%s'",
+			                 spelled, v);
+		o->sort = sort_keys[k];
+		break;
+	}
 	case OPT_INACTIVE: {
 		size_t n = strlen(v);
 		bool unit = n > 0 && !(v[n - 1] >= '0' && v[n - 1] <= '9');
@@ -397,6 +441,7 @@ int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	*o = (struct cli_opts){.format = CLI_FMT_TABLE,
 	                       .days = CLI_DAYS_DEFAULT,
 	                       .last = CLI_LAST_DEFAULT,
+	                       .limit = -1,
 	                       .wait_ms = CLI_WAIT_DEFAULT_MS,
 	                       .unit = "wegauged.service"};
 	const char *given[OPT_COUNT] = {0}; /* how each option was spelled, NULL if absent */
@@ -422,7 +467,8 @@ int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			if (o->cmd == CLI_CMD_NONE)
 				return usage_err(err, errlen,
 				                 "unknown command '%s': expected status, report, "
-				                 "seats, pulls, connect, reconnect or disconnect",
+				                 "seats, pulls, overview, connect, reconnect or "
+				                 "disconnect",
 				                 a);
 			continue;
 		}
@@ -469,8 +515,8 @@ int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		return 0;
 	if (o->cmd == CLI_CMD_NONE)
 		return usage_err(err, errlen,
-		                 "expected a command: status, report, seats, pulls, connect, "
-		                 "reconnect or disconnect");
+		                 "expected a command: status, report, seats, pulls, overview, "
+		                 "connect, reconnect or disconnect");
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		if (given[opts[k].id] != NULL && !(opts[k].cmds & (1u << o->cmd)))
 			return usage_err(err, errlen, "%s does not take --%s", cmd_names[o->cmd],

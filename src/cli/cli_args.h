@@ -2,7 +2,7 @@
  * cli_args.h: the command line of the wegauge tool (docs/operator.md).
  *
  *   wegauge [-d DB | -c CONFIG] COMMAND [OPTIONS]
- *   COMMAND: status | report | seats | pulls
+ *   COMMAND: status | report | seats | pulls | overview
  *   wegauge [-c CONFIG] connect | reconnect | disconnect NAME [OPTIONS]
  *
  * The first word that is not an option is the command; connect,
@@ -27,6 +27,7 @@ enum cli_cmd {
 	CLI_CMD_REPORT,
 	CLI_CMD_SEATS,
 	CLI_CMD_PULLS,
+	CLI_CMD_OVERVIEW,
 	CLI_CMD_CONNECT,
 	CLI_CMD_RECONNECT,
 	CLI_CMD_DISCONNECT
@@ -35,10 +36,14 @@ enum cli_cmd {
 /* True for the commands that change the configuration (cli_connect.h). */
 #define CLI_CMD_WRITES(c) ((c) >= CLI_CMD_CONNECT)
 
-#define CLI_DAYS_DEFAULT    30
-#define CLI_DAYS_MAX        3650
-#define CLI_LAST_DEFAULT    50
-#define CLI_LAST_MAX        1000000
+#define CLI_DAYS_DEFAULT 30
+#define CLI_DAYS_MAX     3650
+#define CLI_LAST_DEFAULT 50
+#define CLI_LAST_MAX     1000000
+#define CLI_LIMIT_MAX    1000000
+/* overview --limit when not given: this many rows per section in the table format, all in csv
+ * and json (cli_overview.h) */
+#define CLI_LIMIT_TABLE     20
 #define CLI_WAIT_DEFAULT_MS 30000
 #define CLI_WAIT_MAX_MS     3600000
 
@@ -53,7 +58,10 @@ struct cli_opts {
 	int64_t inactive_s;    /* seats --inactive DURATION in seconds, 0 when not given */
 	bool failed;           /* pulls --failed */
 	int last;              /* pulls --last, 1 .. CLI_LAST_MAX */
-	const char *html;      /* report --html FILE, NULL when not given */
+	const char *html;      /* report, overview --html FILE, NULL when not given */
+	const char *html_dir;  /* overview --html-dir DIR, NULL when not given */
+	int limit;             /* overview --limit N, 0 = all; -1 when not given */
+	const char *sort;      /* overview --sort KEY (cli_overview.h), NULL when not given */
 	bool help, version;
 
 	/* connect, reconnect, disconnect (cli_connect.h); NULL when not given. */

@@ -13,6 +13,7 @@
 #ifndef WEGAUGE_CLI_CMD_H
 #define WEGAUGE_CLI_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,6 +101,16 @@ int cli_cmd_seats(struct cli_db *db, const struct cli_opts *o, wall_s now, struc
 /* pulls: section "pulls", newest first, filtered by o->workspace, o->failed, o->last. */
 int cli_cmd_pulls(struct cli_db *db, const struct cli_opts *o, struct cli_result *r, char *err,
                   size_t errlen);
+
+/*
+ * Write s[0..len-1] to f escaped for HTML text and double-quoted
+ * attribute values: & < > " ' as character references, control
+ * characters (but tab and newline) and invalid UTF-8 as U+FFFD, invisible
+ * and bidirectional characters (textesc_invisible) as the text
+ * "<U+XXXX>", as the table form shows them. Sets *failed when writing
+ * failed (cli_html.c).
+ */
+void cli_html_escape(FILE *f, const char *s, size_t len, bool *failed);
 
 /*
  * report --html: write the whole HTML page for the window of o->days to

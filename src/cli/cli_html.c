@@ -78,52 +78,44 @@ __attribute__((format(printf, 2, 3))) static void putf(struct page *p, const cha
 	va_end(ap);
 }
 
-/*
- * Write s[0..len-1] escaped for HTML text and double-quoted attribute
- * values: & < > " ' as character references, control characters (but
- * tab and newline) and invalid UTF-8 as U+FFFD, invisible and
- * bidirectional characters (textesc_invisible) as the text "<U+XXXX>", as
- * the table form shows them.
- */
-static void html_put(struct page *p, const char *s, size_t len)
+void cli_html_escape(FILE *f, const char *s, size_t len, bool *failed)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t k = cli_utf8_char(u + i, len - i, &cp);
+		const char *rep = NULL;
+		char buf[24];
 		if (k == 0) {
-			put(p, "\xef\xbf\xbd");
-			i++;
-			continue;
+			rep = "\xef\xbf\xbd";
+			k = 1;
+		} else if (cp == '&') {
+			rep = "&amp;";
+		} else if (cp == '<') {
+			rep = "&lt;";
+		} else if (cp == '>') {
+			rep = "&gt;";
+		} else if (cp == '"') {
+			rep = "&quot;";
+		} else if (cp == '\'') {
+			rep = "&#39;";
+		} else if ((cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ||
+		           (cp >= 0x80 && cp < 0xa0)) {
+			rep = "\xef\xbf\xbd";
+		} else if (textesc_invisible(cp)) {
+			snprintf(buf, sizeof(buf), "&lt;U+%04X&gt;", (unsigned)cp);
+			rep = buf;
 		}
-		switch (cp) {
-		case '&':
-			put(p, "&amp;");
-			break;
-		case '<':
-			put(p, "&lt;");
-			break;
-		case '>':
-			put(p, "&gt;");
-			break;
-		case '"':
-			put(p, "&quot;");
-			break;
-		case '\'':
-			put(p, "&#39;");
-			break;
-		default:
-			if ((cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ||
-			    (cp >= 0x80 && cp < 0xa0))
-				put(p, "\xef\xbf\xbd");
-			else if (textesc_invisible(cp))
-				putf(p, "&lt;U+%04X&gt;", (unsigned)cp);
-			else if (fwrite(s + i, 1, k, p->f) != k)
-				p->failed = true;
-			break;
-		}
+		if (rep != NULL ? fputs(rep, f) == EOF : fwrite(s + i, 1, k, f) != k)
+			*failed = true;
 		i += k;
 	}
+}
+
+/* cli_html_escape onto the page. */
+static void html_put(struct page *p, const char *s, size_t len)
+{
+	cli_html_escape(p->f, s, len, &p->failed);
 }
 
 static void html_puts(struct page *p, const char *s)

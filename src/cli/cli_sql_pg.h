@@ -224,6 +224,76 @@
 	" ORDER BY delivered IS NULL, delivered DESC, channel COLLATE \"C\","                      \
 	" campaign_id COLLATE \"C\" LIMIT 10"
 
+/*
+ * overview: the forms of cli_sql.h. Instants compare as timestamptz, the
+ * "since" of a workspace whose failures have no ok pull before them
+ * against -infinity; total() is a float8 sum that is 0 without rows.
+ * Unlike the other queries, the overview's are never printed as they are:
+ * cli_overview.c takes each workspace's rows by name, so that the
+ * channels, DAU and daily queries need only keep one workspace's rows
+ * together, in the database's own collation (sorting 10,000 workspaces'
+ * rows again by "C" costs PostgreSQL seconds), and within one workspace
+ * the channels in the order of SQLite's (their ties are broken by it) and
+ * the days in order. The workspaces themselves come by name in byte order.
+ */
+#define CLI_SQL_OV_WORKSPACES_PG                                                                   \
+	"SELECT w.name AS workspace, w.state AS state, w.state_reason AS reason,"                  \
+	" " CLI_PG_TS("w.last_success_at") " AS last_success, w.seat_price AS seat_price,"         \
+	" w.currency AS currency, w.interval_s AS interval_s,"                                     \
+	" CASE WHEN w.state IN ('auth_failed', 'failing') THEN"                                    \
+	"  " CLI_PG_TS("(SELECT min(p.started_at) FROM pull AS p WHERE p.workspace = w.name"       \
+	"   AND p.status IN ('failed', 'auth_failed') AND p.started_at >"                          \
+	"   coalesce((SELECT max(q.started_at) FROM pull AS q WHERE q.workspace = w.name"          \
+	"    AND q.status IN ('ok', 'partial')), '-infinity'::timestamptz))") " END AS since,"     \
+	" coalesce(s.seats, 0) AS seats, coalesce(s.a30, 0) AS active_30d,"                        \
+	" coalesce(s.a60, 0) AS active_60d, coalesce(s.a90, 0) AS active_90d,"                     \
+	" coalesce(s.never, 0) AS never_logged_in"                                                 \
+	" FROM workspace AS w LEFT JOIN"                                                           \
+	" (SELECT workspace, count(*) AS seats,"                                                   \
+	"  count(CASE WHEN last_login_at >= $1::timestamptz THEN 1 END) AS a30,"                   \
+	"  count(CASE WHEN last_login_at >= $2::timestamptz THEN 1 END) AS a60,"                   \
+	"  count(CASE WHEN last_login_at >= $3::timestamptz THEN 1 END) AS a90,"                   \
+	"  count(CASE WHEN last_login_at IS NULL THEN 1 END) AS never"                             \
+	"  FROM seat WHERE removed_at IS NULL AND ($4::text IS NULL OR workspace = $4::text)"      \
+	"  GROUP BY workspace) AS s ON s.workspace = w.name"                                       \
+	" WHERE w.state <> 'removed' AND ($4::text IS NULL OR w.name = $4::text)"                  \
+	" ORDER BY w.name COLLATE \"C\""
+
+#define CLI_SQL_OV_CHANNELS_PG                                                                     \
+	"SELECT workspace, feature AS channel,"                                                    \
+	" coalesce(sum(value::float8) FILTER (WHERE day >= $2::date), 0)::float8 AS cur,"          \
+	" coalesce(sum(value::float8) FILTER (WHERE day < $2::date), 0)::float8 AS prev"           \
+	" FROM feature_usage_daily"                                                                \
+	" WHERE metric = 'deliveries' AND day BETWEEN $1::date AND $3::date"                       \
+	" AND ($4::text IS NULL OR workspace = $4::text)"                                          \
+	" GROUP BY workspace, feature ORDER BY workspace, feature COLLATE \"C\""
+
+/* The days are added up first (one group per workspace and day), then the windows. */
+#define CLI_SQL_OV_DAU_PG                                                                          \
+	"SELECT workspace,"                                                                        \
+	" coalesce(sum(d) FILTER (WHERE day >= $2::date), 0)::float8 AS cur,"                      \
+	" count(*) FILTER (WHERE day >= $2::date) AS cur_days,"                                    \
+	" coalesce(sum(d) FILTER (WHERE day < $2::date), 0)::float8 AS prev,"                      \
+	" count(*) FILTER (WHERE day < $2::date) AS prev_days"                                     \
+	" FROM (SELECT workspace, day, sum(dau::float8) AS d FROM active_users_daily"              \
+	"  WHERE day BETWEEN $1::date AND $3::date AND dau IS NOT NULL"                            \
+	"  AND ($4::text IS NULL OR workspace = $4::text) GROUP BY workspace, day) AS a"           \
+	" GROUP BY workspace"
+
+/*
+ * Each workspace's OVERALL rows of the window, sought in the index
+ * feature_usage_deliveries workspace by workspace (LATERAL), which reads
+ * the window's rows alone; days between two dates are an integer, whose
+ * division truncates as SQLite's.
+ */
+#define CLI_SQL_OV_DAILY_PG                                                                        \
+	"SELECT w.name AS workspace, (f.day - $1::date) / $4::integer AS bucket,"                  \
+	" coalesce(sum(f.value::float8), 0)::float8 AS deliveries FROM workspace AS w"             \
+	" JOIN LATERAL (SELECT day, value FROM feature_usage_daily WHERE workspace = w.name"       \
+	"  AND metric = 'deliveries' AND feature = 'OVERALL' AND day BETWEEN $1::date AND $2::date)" \
+	" AS f ON true WHERE ($3::text IS NULL OR w.name = $3::text)"                              \
+	" GROUP BY w.name, bucket ORDER BY w.name, bucket"
+
 /* clang-format on */
 
 #endif

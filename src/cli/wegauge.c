@@ -24,30 +24,41 @@
 #include "cli_connect.h"
 #include "cli_db.h"
 #include "cli_out.h"
+#include "cli_overview.h"
 #include "secret.h"
 #include "store_migrate.h"
 #include "store_target.h"
 
 #define EXIT_USAGE 2
 
+/* What a page is written from: the report of one or all workspaces, or the overview. */
+struct page_src {
+	struct cli_db *db;
+	const struct cli_opts *o;
+	wall_s now;
+	const struct overview *ov; /* the overview's page when set, else the report's */
+	const char *links;         /* the overview's links to the workspaces' pages */
+};
+
 /*
- * Write the HTML report to path through a temporary file beside it that
- * is renamed over path when complete, so a reader never sees half a page.
- * 0, or -1 with err.
+ * Write one HTML page to path (what names it in an error) through a
+ * temporary file beside it that is renamed over path when complete, so a
+ * reader never sees half a page. 0, or -1 with err.
  */
-static int write_html(struct cli_db *db, const struct cli_opts *o, wall_s now, char *err,
+static int write_page(const struct page_src *src, const char *what, const char *path, char *err,
                       size_t errlen)
 {
-	size_t n = strlen(o->html);
+	size_t n = strlen(path);
 	if (n > CLI_PATH_MAX) {
-		snprintf(err, errlen, "--html: a path of at most %d bytes expected", CLI_PATH_MAX);
+		snprintf(err, errlen, "%s: a path of at most %d bytes expected", what,
+		         CLI_PATH_MAX);
 		return -1;
 	}
 	char tmp[CLI_PATH_MAX + 16];
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->html);
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		snprintf(err, errlen, "--html %s: cannot create a file beside it: %s", o->html,
+		snprintf(err, errlen, "%s %s: cannot create a file beside it: %s", what, path,
 		         strerror(errno));
 		return -1;
 	}
@@ -55,7 +66,7 @@ static int write_html(struct cli_db *db, const struct cli_opts *o, wall_s now, c
 	umask(mask);
 	FILE *f = fdopen(fd, "w");
 	if (f == NULL || fchmod(fd, 0666 & ~mask) != 0) {
-		snprintf(err, errlen, "--html %s: %s", o->html, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		if (f != NULL)
 			fclose(f);
 		else
@@ -63,17 +74,90 @@ static int write_html(struct cli_db *db, const struct cli_opts *o, wall_s now, c
 		unlink(tmp);
 		return -1;
 	}
-	int rc = cli_html_report(db, o, now, f, err, errlen);
+	int rc = src->ov != NULL ? cli_overview_html(src->ov, src->o, src->links, f, err, errlen)
+	                         : cli_html_report(src->db, src->o, src->now, f, err, errlen);
 	if (fclose(f) != 0 && rc == 0) {
-		snprintf(err, errlen, "--html %s: %s", o->html, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		rc = -1;
 	}
-	if (rc == 0 && rename(tmp, o->html) != 0) {
-		snprintf(err, errlen, "--html %s: %s", o->html, strerror(errno));
+	if (rc == 0 && rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		rc = -1;
 	}
 	if (rc != 0)
 		unlink(tmp);
+	return rc;
+}
+
+/* mkdir path unless it is a directory already. 0, or -1 with err. */
+static int make_dir(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (mkdir(path, 0777) == 0 ||
+	    (errno == EEXIST && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)))
+		return 0;
+	snprintf(err, errlen, "--html-dir %s: %s", path,
+	         errno == EEXIST ? "exists and is not a directory" : strerror(errno));
+	return -1;
+}
+
+/*
+ * overview --html FILE and --html-dir DIR: the overview's page to FILE;
+ * to DIR/index.html, linked to DIR/w/NAME.html, one `report --html` page
+ * per workspace of the overview. 0, or -1 with err.
+ */
+static int write_overview_pages(struct cli_db *db, const struct cli_opts *o, wall_s now,
+                                const struct overview *ov, char *err, size_t errlen)
+{
+	int rc = 0;
+	struct page_src src = {db, o, now, ov, NULL};
+	if (o->html != NULL)
+		rc = write_page(&src, "--html", o->html, err, errlen);
+	if (rc == 0 && o->html_dir != NULL) {
+		char path[CLI_PATH_MAX + 96];
+		if (strlen(o->html_dir) > CLI_PATH_MAX) {
+			snprintf(err, errlen, "--html-dir: a path of at most %d bytes expected",
+			         CLI_PATH_MAX);
+			rc = -1;
+		}
+		snprintf(path, sizeof(path), "%s/w", o->html_dir);
+		if (rc == 0)
+			rc = make_dir(o->html_dir, err, errlen);
+		if (rc == 0)
+			rc = make_dir(path, err, errlen);
+		for (size_t i = 0; i < ov->n && rc == 0; i++) {
+			struct cli_opts one = *o;
+			one.workspace = ov->ws[i].name;
+			struct page_src ws = {db, &one, now, NULL, NULL};
+			snprintf(path, sizeof(path), "%s/w/%s.html", o->html_dir, ov->ws[i].name);
+			rc = write_page(&ws, "--html-dir", path, err, errlen);
+		}
+		snprintf(path, sizeof(path), "%s/index.html", o->html_dir);
+		src.links = "w/";
+		if (rc == 0)
+			rc = write_page(&src, "--html-dir", path, err, errlen);
+	}
+	return rc;
+}
+
+/*
+ * overview: read the store once (with the daily deliveries when a page is
+ * asked for), write the pages, then the sections into r. 0, or -1 with err.
+ */
+static int run_overview(struct cli_db *db, const struct cli_opts *o, wall_s now,
+                        struct cli_result *r, char *err, size_t errlen)
+{
+	struct overview ov;
+	bool pages = o->html != NULL || o->html_dir != NULL;
+	int rc = cli_overview_load(db, o, now, pages, &ov, err, errlen);
+	if (rc == 0 && pages)
+		rc = write_overview_pages(db, o, now, &ov, err, errlen);
+	if (rc == 0) {
+		size_t limit = o->limit >= 0 ? (size_t)o->limit
+		                             : (o->format == CLI_FMT_TABLE ? CLI_LIMIT_TABLE : 0);
+		rc = cli_overview_sections(&ov, o, limit, r, err, errlen);
+	}
+	cli_overview_free(&ov);
 	return rc;
 }
 
@@ -83,9 +167,12 @@ static int run(struct cli_db *db, const struct cli_opts *o, char *err, size_t er
 	wall_s now = (wall_s)time(NULL);
 	if (cli_db_begin(db, err, errlen) != 0 || cli_check_workspace(db, o, err, errlen) != 0)
 		return EXIT_FAILURE;
-	/* report --html FILE writes the page, then prints the report as usual. */
-	if (o->html != NULL && write_html(db, o, now, err, errlen) != 0)
-		return EXIT_FAILURE;
+	/* report and overview --html FILE write the page, then print as usual. */
+	if (o->html != NULL && o->cmd != CLI_CMD_OVERVIEW) {
+		struct page_src src = {db, o, now, NULL, NULL};
+		if (write_page(&src, "--html", o->html, err, errlen) != 0)
+			return EXIT_FAILURE;
+	}
 
 	struct cli_result r = {0};
 	int healthy = 1, rc;
@@ -101,6 +188,9 @@ static int run(struct cli_db *db, const struct cli_opts *o, char *err, size_t er
 		break;
 	case CLI_CMD_PULLS:
 		rc = cli_cmd_pulls(db, o, &r, err, errlen);
+		break;
+	case CLI_CMD_OVERVIEW:
+		rc = run_overview(db, o, now, &r, err, errlen);
 		break;
 	case CLI_CMD_NONE:
 	default:
