@@ -65,6 +65,11 @@ static void test_accepted(void **state)
 	         CLI_FMT_CSV, 30, 50, 0, false},
 	        {"-d a.db -- pulls", CLI_CMD_PULLS, "a.db", NULL, NULL, NULL, CLI_FMT_TABLE, 30, 50,
 	         0, false},
+	        {"fleet", CLI_CMD_FLEET, NULL, NULL, NULL, NULL, CLI_FMT_TABLE, 30, 50, 0, false},
+	        {"-c /etc/w.conf fleet --format json", CLI_CMD_FLEET, NULL, "/etc/w.conf", NULL,
+	         NULL, CLI_FMT_JSON, 30, 50, 0, false},
+	        {"fleet -d postgresql://u@h/db --format=csv", CLI_CMD_FLEET, "postgresql://u@h/db",
+	         NULL, NULL, NULL, CLI_FMT_CSV, 30, 50, 0, false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char buf[256], err[256] = "";
@@ -127,12 +132,14 @@ static void test_refused(void **state)
 	static const struct {
 		const char *line, *err;
 	} cases[] = {
-	        {"", "expected a command: status, report, seats, pulls, overview, connect, "
-	             "reconnect or disconnect"},
+	        {"", "expected a command: status, report, seats, pulls, overview, fleet, "
+	             "connect, reconnect or disconnect"},
 	        {"-d x.db", "expected a command: status, report, seats, pulls"},
 	        {"stats",
 	         "unknown command 'stats': expected status, report, seats, pulls, overview, "
-	         "connect, reconnect or disconnect"},
+	         "fleet, connect, reconnect or disconnect"},
+	        {"fleet --workspace a", "fleet does not take --workspace"},
+	        {"fleet --days 3", "fleet does not take --days"},
 	        {"overview --limit -1", "--limit: expected a whole number, 0 to 1000000 (0: all)"},
 	        {"overview --limit 1000001",
 	         "--limit: expected a whole number, 0 to 1000000 (0: all)"},

@@ -45,6 +45,8 @@ const char cli_usage[] =
         "    --sort KEY           unused, cost, utilization, deliveries, dau, channels or name\n"
         "    --html FILE          also write the overview as one self-contained HTML page\n"
         "    --html-dir DIR       also write DIR/index.html and one page per workspace\n"
+        "  fleet                  the wegauged of a fleet on this PostgreSQL store: heartbeat\n"
+        "                         age, live, lease, workspaces, leases held, fingerprint\n"
         "\n"
         "options of these commands:\n"
         "  -d, --database DB      the store: a SQLite file or a PostgreSQL connection string\n"
@@ -88,10 +90,11 @@ const char cli_usage[] =
 #define CMD_SEATS      (1u << CLI_CMD_SEATS)
 #define CMD_PULLS      (1u << CLI_CMD_PULLS)
 #define CMD_OVERVIEW   (1u << CLI_CMD_OVERVIEW)
+#define CMD_FLEET      (1u << CLI_CMD_FLEET)
 #define CMD_CONNECT    (1u << CLI_CMD_CONNECT)
 #define CMD_RECONNECT  (1u << CLI_CMD_RECONNECT)
 #define CMD_DISCONNECT (1u << CLI_CMD_DISCONNECT)
-#define CMD_READ       (CMD_STATUS | CMD_REPORT | CMD_SEATS | CMD_PULLS | CMD_OVERVIEW)
+#define CMD_READ       (CMD_STATUS | CMD_REPORT | CMD_SEATS | CMD_PULLS | CMD_OVERVIEW | CMD_FLEET)
 #define CMD_WRITE      (CMD_CONNECT | CMD_RECONNECT | CMD_DISCONNECT)
 #define CMD_ANY        (CMD_READ | CMD_WRITE)
 
@@ -136,7 +139,7 @@ static const struct opt opts[] = {
         {OPT_DATABASE, 'd', "database", true, CMD_READ},
         {OPT_CONFIG, 'c', "config", true, CMD_ANY},
         {OPT_FORMAT, 0, "format", true, CMD_READ},
-        {OPT_WORKSPACE, 0, "workspace", true, CMD_READ},
+        {OPT_WORKSPACE, 0, "workspace", true, CMD_READ & ~CMD_FLEET},
         {OPT_DAYS, 0, "days", true, CMD_REPORT | CMD_OVERVIEW},
         {OPT_HTML, 0, "html", true, CMD_REPORT | CMD_OVERVIEW},
         {OPT_HTML_DIR, 0, "html-dir", true, CMD_OVERVIEW},
@@ -160,8 +163,8 @@ static const struct opt opts[] = {
         {OPT_KEEP_KEY, 0, "keep-key", false, CMD_RECONNECT | CMD_DISCONNECT},
 };
 
-static const char *const cmd_names[] = {NULL,       "status",  "report",    "seats",     "pulls",
-                                        "overview", "connect", "reconnect", "disconnect"};
+static const char *const cmd_names[] = {NULL,       "status", "report",  "seats",     "pulls",
+                                        "overview", "fleet",  "connect", "reconnect", "disconnect"};
 
 /* The sort keys of overview --sort (cli_overview.h says what each orders). */
 static const char *const sort_keys[] = {"unused", "cost",     "utilization", "deliveries",
@@ -465,11 +468,12 @@ int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 				if (strcmp(a, cmd_names[c]) == 0)
 					o->cmd = (enum cli_cmd)c;
 			if (o->cmd == CLI_CMD_NONE)
-				return usage_err(err, errlen,
-				                 "unknown command '%s': expected status, report, "
-				                 "seats, pulls, overview, connect, reconnect or "
-				                 "disconnect",
-				                 a);
+				return usage_err(
+				        err, errlen,
+				        "unknown command '%s': expected status, report, "
+				        "seats, pulls, overview, fleet, connect, reconnect "
+				        "or disconnect",
+				        a);
 			continue;
 		}
 		if (strcmp(a, "--") == 0) {
@@ -516,7 +520,7 @@ int cli_args_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	if (o->cmd == CLI_CMD_NONE)
 		return usage_err(err, errlen,
 		                 "expected a command: status, report, seats, pulls, overview, "
-		                 "connect, reconnect or disconnect");
+		                 "fleet, connect, reconnect or disconnect");
 	for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
 		if (given[opts[k].id] != NULL && !(opts[k].cmds & (1u << o->cmd)))
 			return usage_err(err, errlen, "%s does not take --%s", cmd_names[o->cmd],

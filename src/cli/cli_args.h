@@ -2,7 +2,7 @@
  * cli_args.h: the command line of the wegauge tool (docs/operator.md).
  *
  *   wegauge [-d DB | -c CONFIG] COMMAND [OPTIONS]
- *   COMMAND: status | report | seats | pulls | overview
+ *   COMMAND: status | report | seats | pulls | overview | fleet
  *   wegauge [-c CONFIG] connect | reconnect | disconnect NAME [OPTIONS]
  *
  * The first word that is not an option is the command; connect,
@@ -28,6 +28,7 @@ enum cli_cmd {
 	CLI_CMD_SEATS,
 	CLI_CMD_PULLS,
 	CLI_CMD_OVERVIEW,
+	CLI_CMD_FLEET,
 	CLI_CMD_CONNECT,
 	CLI_CMD_RECONNECT,
 	CLI_CMD_DISCONNECT

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "cli_db.h"
+#include "cli_fleet.h"
 #include "cli_sql.h"
 #include "cli_sql_pg.h"
 #include "errbuf.h"
@@ -69,9 +70,14 @@ static const char *const states[WS_STATE_COUNT] = WS_STATE_NAMES;
 int cli_cmd_status(struct cli_db *db, const struct cli_opts *o, struct cli_result *r, int *healthy,
                    char *err, size_t errlen)
 {
+	bool fleet = false;
+	if (cli_fleet_any(db, &fleet, err, errlen) != 0)
+		return -1;
 	struct cli_bind b[] = {bind_text(o->workspace)};
 	struct cli_section *s =
-	        cli_db_query(db, r, "status", NULL, CLI_QUERY(CLI_SQL_STATUS), b, 1, err, errlen);
+	        cli_db_query(db, r, "status", NULL,
+	                     fleet ? CLI_QUERY(CLI_SQL_STATUS_FLEET) : CLI_QUERY(CLI_SQL_STATUS), b,
+	                     1, err, errlen);
 	if (s == NULL)
 		return -1;
 	size_t count[N_STATES] = {0}, other = 0, bad = 0;

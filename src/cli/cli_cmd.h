@@ -43,7 +43,9 @@ int cli_check_workspace(struct cli_db *db, const struct cli_opts *o, char *err, 
 
 /*
  * status: one row per workspace (workspace, state, reason, last_success,
- * next_pull, failures, last_pull) and a summary footer. *healthy is 1 when
+ * next_pull, failures, last_pull; when the store has fleet members
+ * (cli_fleet.h) also owner, the member holding the workspace's unexpired
+ * lease) and a summary footer. *healthy is 1 when
  * every workspace whose state is neither disabled nor removed is
  * connected (also when there is none), else 0.
  */

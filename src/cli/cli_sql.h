@@ -3,7 +3,8 @@
  *
  * The tool reads the tables and views of schema/ (001-initial.sql,
  * v_feature_usage_30d as 002-overflow-safe-totals.sql redefines it, and
- * the workspace columns and index of 004-overview.sql) and never writes. Column names given with AS are the names of the output
+ * the workspace columns and index of 004-overview.sql, the fleet's tables
+ * of 005-fleet.sql) and never writes. Column names given with AS are the names of the output
  * columns (table header, CSV header, JSON keys), so they are part of the
  * tool's interface. Days and instants are bound by the caller, computed
  * once per run from one clock reading, so that every query of a run sees
@@ -39,11 +40,50 @@
 	"SELECT id, status, rows, error FROM pull WHERE workspace = ?1 ORDER BY id DESC LIMIT 1"
 
 /* status. ?1: workspace name or NULL for all. */
-#define CLI_SQL_STATUS                                                                             \
+#define CLI_SQL_STATUS_COLS                                                                        \
 	"SELECT workspace, state, state_reason AS reason, last_success_at AS last_success,"        \
 	" next_pull_at AS next_pull, consecutive_failures AS failures,"                            \
-	" last_pull_status AS last_pull"                                                           \
+	" last_pull_status AS last_pull"
+#define CLI_SQL_STATUS_FROM                                                                        \
 	" FROM v_workspace_health WHERE ?1 IS NULL OR workspace = ?1 ORDER BY workspace"
+#define CLI_SQL_STATUS CLI_SQL_STATUS_COLS CLI_SQL_STATUS_FROM
+
+/* The instant now as the store writes instants (text, UTC, seconds). */
+#define CLI_SQL_NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+/*
+ * A row when the store has fleet members (schema/005-fleet.sql: on
+ * SQLite never; a fleet needs PostgreSQL).
+ */
+#define CLI_SQL_FLEET_ANY "SELECT 1 FROM fleet_member LIMIT 1"
+
+/*
+ * status in a fleet: CLI_SQL_STATUS and a last column owner, the member
+ * holding the workspace's unexpired lease (NULL when none does).
+ */
+#define CLI_SQL_STATUS_FLEET                                                                       \
+	CLI_SQL_STATUS_COLS ", (SELECT l.member FROM fleet_lease AS l"                             \
+	                    " WHERE l.workspace = v_workspace_health.workspace"                    \
+	                    " AND l.expires_at > " CLI_SQL_NOW ") AS owner" CLI_SQL_STATUS_FROM
+
+/*
+ * fleet: one row per member of fleet_member, by name: the whole seconds
+ * since its heartbeat (never below 0), live ('yes' while that age is
+ * below its lease, else 'no'), its lease in seconds (an integer when
+ * whole), the workspaces it has configured, the unexpired leases it
+ * holds, its configuration's fingerprint.
+ */
+#define CLI_SQL_FLEET                                                                              \
+	"SELECT m.name AS member,"                                                                 \
+	" max(0, CAST(strftime('%s', 'now') AS INTEGER)"                                           \
+	"  - CAST(strftime('%s', m.heartbeat_at) AS INTEGER)) AS heartbeat_age_s,"                 \
+	" CASE WHEN (julianday('now') - julianday(m.heartbeat_at)) * 86400000.0 < m.lease_ms"      \
+	" THEN 'yes' ELSE 'no' END AS live,"                                                       \
+	" CASE WHEN m.lease_ms % 1000 = 0 THEN m.lease_ms / 1000 ELSE m.lease_ms / 1000.0 END"     \
+	" AS lease_s, m.workspaces AS workspaces,"                                                 \
+	" (SELECT count(*) FROM fleet_lease AS l WHERE l.member = m.name"                          \
+	"  AND l.expires_at > " CLI_SQL_NOW ") AS owned,"                                          \
+	" m.fingerprint AS fingerprint FROM fleet_member AS m ORDER BY m.name"
 
 /*
  * The total of the values of a group of feature_usage_daily rows, by the

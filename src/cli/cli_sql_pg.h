@@ -88,12 +88,39 @@
 	"SELECT id, status, rows, error FROM pull WHERE workspace = $1::text"                      \
 	" ORDER BY id DESC LIMIT 1"
 
-#define CLI_SQL_STATUS_PG                                                                          \
+#define CLI_SQL_STATUS_COLS_PG                                                                     \
 	"SELECT workspace, state, state_reason AS reason,"                                         \
 	" " CLI_PG_TS("last_success_at") " AS last_success,"                                       \
 	" " CLI_PG_TS("next_pull_at") " AS next_pull, consecutive_failures AS failures,"           \
-	" last_pull_status AS last_pull FROM v_workspace_health"                                   \
+	" last_pull_status AS last_pull"
+#define CLI_SQL_STATUS_FROM_PG                                                                     \
+	" FROM v_workspace_health"                                                                 \
 	" WHERE $1::text IS NULL OR workspace = $1::text ORDER BY workspace COLLATE \"C\""
+#define CLI_SQL_STATUS_PG CLI_SQL_STATUS_COLS_PG CLI_SQL_STATUS_FROM_PG
+
+/*
+ * The fleet's queries (cli_sql.h). Every instant is the server's: now(),
+ * the start of the run's one transaction, as the daemon's leases and
+ * heartbeats are the server's clock_timestamp().
+ */
+#define CLI_SQL_FLEET_ANY_PG "SELECT 1 FROM fleet_member LIMIT 1"
+
+#define CLI_SQL_STATUS_FLEET_PG                                                                    \
+	CLI_SQL_STATUS_COLS_PG ", (SELECT l.member FROM fleet_lease AS l"                          \
+	                       " WHERE l.workspace = v_workspace_health.workspace"                 \
+	                       " AND l.expires_at > now()) AS owner" CLI_SQL_STATUS_FROM_PG
+
+#define CLI_SQL_FLEET_PG                                                                           \
+	"SELECT m.name AS member,"                                                                 \
+	" greatest(0, floor(extract(epoch FROM now() - m.heartbeat_at)))::bigint"                  \
+	" AS heartbeat_age_s,"                                                                     \
+	" CASE WHEN now() - m.heartbeat_at < m.lease_ms * interval '1 millisecond'"                \
+	" THEN 'yes' ELSE 'no' END AS live,"                                                       \
+	" CASE WHEN m.lease_ms % 1000 = 0 THEN (m.lease_ms / 1000)::numeric"                       \
+	" ELSE m.lease_ms / 1000.0 END AS lease_s, m.workspaces AS workspaces,"                    \
+	" (SELECT count(*) FROM fleet_lease AS l WHERE l.member = m.name"                          \
+	"  AND l.expires_at > now()) AS owned,"                                                    \
+	" m.fingerprint AS fingerprint FROM fleet_member AS m ORDER BY m.name COLLATE \"C\""
 
 /*
  * CLI_SQL_TOTAL's rule on numeric: NULL without a value; with a real

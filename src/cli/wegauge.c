@@ -23,6 +23,7 @@
 #include "cli_conf.h"
 #include "cli_connect.h"
 #include "cli_db.h"
+#include "cli_fleet.h"
 #include "cli_out.h"
 #include "cli_overview.h"
 #include "secret.h"
@@ -176,6 +177,8 @@ static int run(struct cli_db *db, const struct cli_opts *o, char *err, size_t er
 
 	struct cli_result r = {0};
 	int healthy = 1, rc;
+	bool none = false;
+	char note[256] = ""; /* fleet: a line besides the rows (cli_cmd_fleet) */
 	switch (o->cmd) {
 	case CLI_CMD_STATUS:
 		rc = cli_cmd_status(db, o, &r, &healthy, err, errlen);
@@ -192,16 +195,28 @@ static int run(struct cli_db *db, const struct cli_opts *o, char *err, size_t er
 	case CLI_CMD_OVERVIEW:
 		rc = run_overview(db, o, now, &r, err, errlen);
 		break;
+	case CLI_CMD_FLEET:
+		rc = cli_cmd_fleet(db, o, &r, &none, note, sizeof(note), err, errlen);
+		break;
 	case CLI_CMD_NONE:
 	default:
 		snprintf(err, errlen, "no command");
 		rc = -1;
 		break;
 	}
-	if (rc == 0 && cli_render(stdout, &r, o->format) != 0) {
+	/*
+	 * fleet without members: the table format is that one line; csv and
+	 * json print their empty result and the line on stderr, as they do the
+	 * fingerprint warning, which the table format has as its footer.
+	 */
+	bool alone = none && o->format == CLI_FMT_TABLE;
+	if (rc == 0 &&
+	    (alone ? printf("%s\n", note) < 0 : cli_render(stdout, &r, o->format) != 0)) {
 		snprintf(err, errlen, "cannot write the output: %s", strerror(errno));
 		rc = -1;
 	}
+	if (rc == 0 && note[0] != '\0' && o->format != CLI_FMT_TABLE)
+		fprintf(stderr, "wegauge: %s\n", note);
 	cli_result_free(&r);
 	if (rc != 0)
 		return EXIT_FAILURE;
