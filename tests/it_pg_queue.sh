@@ -12,6 +12,10 @@
 #    partial naming store_queue_max) and memory stays flat;
 #  - once the lock is gone everything drains, and after a clean stop the
 #    store equals wesim --expect exactly.
+# Since issue 15 a pull of unchanged data sends (almost) nothing, so while
+# the tables are locked wesim's accounts change every second (their
+# revision goes up, accounts file and reload): every pull then carries
+# changed rows and the queue fills.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 t_init it_pg_queue
@@ -23,6 +27,7 @@ free_port
 MPORT=$FREE_PORT
 M="http://127.0.0.1:$MPORT"
 start_wesim --workspaces $N --seed $SEED --latency 1:2 --write-config "$T_DIR/cfg" \
+	--accounts "$T_DIR/cfg/wesim.accounts" \
 	--config-extra "interval = 1s" --config-extra "jitter = 0" \
 	--config-extra "store_queue_max = 1MiB" \
 	--config-extra "metrics_listen = 127.0.0.1:$MPORT"
@@ -43,6 +48,20 @@ pg_sql "BEGIN; LOCK TABLE feature_usage_daily, campaign, active_users_daily, sea
 	IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;" >/dev/null &
 LOCKER=$!
 t_track "$LOCKER"
+# bump: every account's revision up by one, every 0.5 s, while the lock holds.
+(
+	r=0
+	while kill -0 "$LOCKER" 2>/dev/null; do
+		r=$((r + 1))
+		awk -v n=$N -v r=$r 'BEGIN { for (i = 1; i <= n; i++) printf "ws-%04d revision=%d\n", i, r }' \
+			>"$T_DIR/cfg/wesim.accounts.new"
+		mv "$T_DIR/cfg/wesim.accounts.new" "$T_DIR/cfg/wesim.accounts"
+		curl -sf -X POST "$WESIM_URL/_wesim/reload" >/dev/null || exit 1
+		sleep 0.5
+	done
+) &
+BUMPER=$!
+t_track "$BUMPER"
 refused() { [ "$(metric wegauge_store_queue_refused_total)" -gt 0 ]; }
 wait_for 30 "a stream refused by store_queue_max" refused
 rss1=$(rss_kib)
@@ -57,6 +76,8 @@ done
 rss2=$(rss_kib)
 wait "$LOCKER" || fail "the locking session failed"
 t_untrack "$LOCKER"
+wait "$BUMPER" || fail "wesim's accounts could not be changed"
+t_untrack "$BUMPER"
 t_log "queue at most $maxq bytes; RSS $rss1 -> $rss2 KiB; refused $(metric wegauge_store_queue_refused_total)"
 # (Not in the sanitizer build: ASan's quarantine keeps freed memory resident.)
 is_sanitized || [ $((rss2 - rss1)) -lt 20480 ] ||
@@ -82,7 +103,9 @@ t_untrack "$WEGAUGED_PID"
 [ "$rc" = 0 ] || fail "wegauged exited $rc at SIGTERM"
 # The refused streams are pulled again at the next pull: --once is one
 # (the running daemon would wait out each failing workspace's backoff first).
-"$WEGAUGED" -c "$CONF" --once >>"$T_DIR/wegauged.log" 2>&1 || fail "the next pull (--once) exited $?"
-compare_pg_with_expect --workspaces $N --seed $SEED
+# (With room for every stream: the accounts changed, so every stream has rows to write.)
+sed 's/^store_queue_max = .*/store_queue_max = 64MiB/' "$CONF" >"$T_DIR/once.conf"
+"$WEGAUGED" -c "$T_DIR/once.conf" --once >>"$T_DIR/wegauged.log" 2>&1 || fail "the next pull (--once) exited $?"
+compare_pg_with_expect --workspaces $N --seed $SEED --accounts "$T_DIR/cfg/wesim.accounts"
 stop_pid "$WESIM_PID"
 t_pass
